@@ -1,0 +1,54 @@
+import type { AnyDetector, Severity } from '../sdk/detector.js';
+import { compileExceptions, type ExceptionCondition, type ExceptionMatcher } from './exceptions.js';
+import { parseDuration } from '../registry/duration.js';
+import { DriftwatchError } from '../errors.js';
+
+export type DetectorMode = 'alert' | 'dry-run';
+
+/** How the config tunes one detector. */
+export interface DetectorSettings {
+  enabled?: boolean;
+  mode?: DetectorMode;
+  severity?: Severity;
+  /** Duration during which identical findings for one agent stay one alert. */
+  suppress_for?: string;
+  exceptions?: ExceptionCondition[];
+  options?: Record<string, unknown>;
+}
+
+/** A detector ready to run: its definition, its validated options and its tuning. */
+export interface ConfiguredDetector {
+  readonly definition: AnyDetector;
+  readonly options: unknown;
+  readonly mode: DetectorMode;
+  readonly severity?: Severity;
+  readonly suppressForMs: number;
+  readonly isExcepted: ExceptionMatcher;
+}
+
+export const DEFAULT_SUPPRESS_FOR = '1h';
+
+export function configureDetector(definition: AnyDetector, settings: DetectorSettings = {}): ConfiguredDetector {
+  const parsed = definition.options.safeParse(settings.options ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${['options', ...issue.path].join('.')}: ${issue.message}`);
+    throw new DriftwatchError(
+      'DW_DETECTOR_OPTIONS_INVALID',
+      `detector ${definition.id}: ${issues.join('; ')}`,
+      { details: issues },
+    );
+  }
+  const suppressFor = settings.suppress_for ?? definition.suppressFor ?? DEFAULT_SUPPRESS_FOR;
+  const suppressForMs = parseDuration(suppressFor);
+  if (suppressForMs === undefined || suppressForMs <= 0) {
+    throw new DriftwatchError('DW_DETECTOR_OPTIONS_INVALID', `detector ${definition.id}: suppress_for: "${suppressFor}" is not a duration`);
+  }
+  return {
+    definition,
+    options: parsed.data,
+    mode: settings.mode ?? 'alert',
+    severity: settings.severity,
+    suppressForMs,
+    isExcepted: compileExceptions(settings.exceptions ?? []),
+  };
+}

@@ -1,0 +1,242 @@
+import type { Alert } from '../alerts/alert.js';
+import { buildAlert } from '../alerts/build.js';
+import { EVENT_TYPES, type AgentEvent, type EventType } from '../events/contract.js';
+import type { RegisteredAgent } from '../registry/agent.js';
+import { Registry } from '../registry/registry.js';
+import type { DetectorContext, Finding } from '../sdk/detector.js';
+import type { ConfiguredDetector } from './configured-detector.js';
+import { admitAlert, createRecentAlerts, type RecentAlerts } from './recent-alerts.js';
+import { createEngineStats, type EngineStats } from './stats.js';
+import { TokenLedger } from './token-ledger.js';
+import { DriftwatchError } from '../errors.js';
+
+/** Everything the engine remembers about one agent: plain data, checkpointed as JSON. */
+export interface AgentState {
+  /** Latest event time seen for this agent (ms): the agent's event-time clock. */
+  clock: number;
+  /** Per detector (by position in the engine's detector list), created on first use. */
+  detectors: unknown[];
+  recent: RecentAlerts;
+}
+
+export interface EngineOptions {
+  registry?: Registry;
+  /**
+   * Checks after every `score` that the detector did not change its state (costly: for tests and
+   * `driftwatch detectors test`).
+   */
+  strict?: boolean;
+  onDetectorError?: (failure: DetectorFailure) => void;
+}
+
+export interface DetectorFailure {
+  detector: string;
+  agentId: string;
+  eventId: string;
+  phase: 'score' | 'learn';
+  error: unknown;
+}
+
+export interface EngineOutput {
+  /** Alerts for the sinks. */
+  alerts: Alert[];
+  /** Alerts of detectors in dry-run mode: counted and shown, never sent. */
+  dryRun: Alert[];
+}
+
+interface Slot {
+  readonly index: number;
+  readonly configured: ConfiguredDetector;
+  readonly ctx: MutableContext;
+}
+
+type MutableContext = { -readonly [K in keyof DetectorContext<unknown, unknown>]: DetectorContext<unknown, unknown>[K] };
+
+/**
+ * Per-partition processing: per agent, in order, synchronous and free of I/O. The same ordered
+ * events and registry give the same alerts with the same ids.
+ */
+export class Engine {
+  private registry: Registry;
+  private readonly agents = new Map<string, AgentState>();
+  private readonly slots: readonly Slot[];
+  private readonly slotsByType: Readonly<Record<EventType, readonly Slot[]>>;
+  readonly tokens = new TokenLedger();
+  readonly stats: EngineStats;
+
+  constructor(
+    readonly detectors: readonly ConfiguredDetector[],
+    private readonly options: EngineOptions = {},
+  ) {
+    this.registry = options.registry ?? Registry.empty();
+    const registryView = { get: (id: string) => this.registry.get(id) };
+    this.slots = detectors.map((configured, index) => ({
+      index,
+      configured,
+      ctx: {
+        options: configured.options,
+        state: undefined,
+        agentId: '',
+        agent: undefined,
+        now: 0,
+        registry: registryView,
+        tokens: this.tokens,
+      },
+    }));
+    this.slotsByType = Object.fromEntries(
+      EVENT_TYPES.map((type) => [
+        type,
+        this.slots.filter((slot) => (slot.configured.definition.eventTypes as readonly string[]).includes(type)),
+      ]),
+    ) as Record<EventType, Slot[]>;
+    this.stats = createEngineStats(detectors.map((detector) => detector.definition.id));
+  }
+
+  /** Swaps the registry in force; every agent's state is kept. */
+  setRegistry(registry: Registry): void {
+    this.registry = registry;
+  }
+
+  get currentRegistry(): Registry {
+    return this.registry;
+  }
+
+  get agentCount(): number {
+    return this.agents.size;
+  }
+
+  process(event: AgentEvent, output: EngineOutput): void {
+    const agentId = event.agent.id;
+    let state = this.agents.get(agentId);
+    if (state === undefined) {
+      state = { clock: event.timeMs, detectors: [], recent: createRecentAlerts() };
+      this.agents.set(agentId, state);
+    }
+    if (event.timeMs < state.clock) this.stats.late++;
+    else state.clock = event.timeMs;
+    this.count(event);
+
+    const agent = this.registry.get(agentId);
+    const slots = this.slotsByType[event.type];
+    for (let i = 0; i < slots.length; i++) this.score(slots[i]!, event, agent, state, output);
+    for (let i = 0; i < slots.length; i++) this.learn(slots[i]!, event, agent, state);
+    if (event.type === 'token_issued') this.recordToken(event);
+  }
+
+  private count(event: AgentEvent): void {
+    const stats = this.stats;
+    stats.events++;
+    stats.eventsByType[event.type]++;
+    if (stats.firstEventTime === undefined || event.timeMs < stats.firstEventTime) stats.firstEventTime = event.timeMs;
+    if (stats.lastEventTime === undefined || event.timeMs > stats.lastEventTime) stats.lastEventTime = event.timeMs;
+  }
+
+  private prepare(slot: Slot, agentId: string, agent: RegisteredAgent | undefined, state: AgentState): MutableContext {
+    let detectorState = state.detectors[slot.index];
+    if (detectorState === undefined) {
+      detectorState = slot.configured.definition.createState(slot.configured.options);
+      state.detectors[slot.index] = detectorState;
+    }
+    const ctx = slot.ctx;
+    ctx.state = detectorState;
+    ctx.agentId = agentId;
+    ctx.agent = agent;
+    ctx.now = state.clock;
+    return ctx;
+  }
+
+  private score(slot: Slot, event: AgentEvent, agent: RegisteredAgent | undefined, state: AgentState, output: EngineOutput): void {
+    const { configured } = slot;
+    const counters = this.stats.detectors[configured.definition.id]!;
+    if (configured.isExcepted(event)) {
+      counters.excepted++;
+      return;
+    }
+    const ctx = this.prepare(slot, event.agent.id, agent, state);
+    let result: Finding | readonly Finding[] | undefined;
+    try {
+      const before = this.options.strict ? JSON.stringify(ctx.state) : undefined;
+      result = configured.definition.score(event, ctx);
+      if (before !== undefined && JSON.stringify(ctx.state) !== before) {
+        throw new DriftwatchError('DW_DETECTOR_FAILED', `${configured.definition.id}: score changed the state; only learn may`);
+      }
+    } catch (error) {
+      this.fail(slot, event, 'score', error);
+      return;
+    }
+    if (result === undefined) return;
+    const findings = Array.isArray(result) ? (result as readonly Finding[]) : [result as Finding];
+    for (const finding of findings) this.raise(slot, finding, event, agent, state, output);
+  }
+
+  private raise(slot: Slot, finding: Finding, event: AgentEvent, agent: RegisteredAgent | undefined, state: AgentState, output: EngineOutput): void {
+    const { configured } = slot;
+    const counters = this.stats.detectors[configured.definition.id]!;
+    const span = configured.suppressForMs;
+    const window = finding.window ?? { start: Math.floor(state.clock / span) * span, end: Math.floor(state.clock / span) * span + span };
+    const alert = buildAlert({ detector: configured.definition, finding, event, agent, window, severityOverride: configured.severity });
+    if (!admitAlert(state.recent, alert.id, Math.max(window.end, state.clock + span), state.clock)) {
+      counters.suppressed++;
+      return;
+    }
+    if (configured.mode === 'dry-run') {
+      counters.dryRun++;
+      if (counters.dryRunSamples.length < 5) counters.dryRunSamples.push(`${alert.agent.id}: ${alert.title}`);
+      output.dryRun.push(alert);
+      return;
+    }
+    counters.alerts++;
+    this.stats.alerts++;
+    this.stats.alertsBySeverity[alert.severity]++;
+    output.alerts.push(alert);
+  }
+
+  private learn(slot: Slot, event: AgentEvent, agent: RegisteredAgent | undefined, state: AgentState): void {
+    const learn = slot.configured.definition.learn;
+    if (learn === undefined) return;
+    const ctx = this.prepare(slot, event.agent.id, agent, state);
+    try {
+      learn(event, ctx);
+    } catch (error) {
+      this.fail(slot, event, 'learn', error);
+    }
+  }
+
+  private fail(slot: Slot, event: AgentEvent, phase: 'score' | 'learn', error: unknown): void {
+    const detector = slot.configured.definition.id;
+    const counters = this.stats.detectors[detector]!;
+    counters.errors++;
+    counters.lastError = `${phase}: ${error instanceof Error ? error.message : String(error)}`;
+    this.options.onDetectorError?.({ detector, agentId: event.agent.id, eventId: event.id, phase, error });
+  }
+
+  private recordToken(event: Extract<AgentEvent, { type: 'token_issued' }>): void {
+    const token = event.token;
+    this.tokens.record({
+      fingerprint: token.fingerprint,
+      agentId: event.agent.id,
+      eventId: event.id,
+      issuedAt: event.timeMs,
+      expiresAt: token.ttl_s === undefined ? undefined : event.timeMs + token.ttl_s * 1000,
+      task: token.task,
+      grant: token.grant,
+    });
+  }
+
+  /** The agent's state for checkpointing, or undefined when the engine has none. */
+  agentState(agentId: string): AgentState | undefined {
+    return this.agents.get(agentId);
+  }
+
+  agentIds(): IterableIterator<string> {
+    return this.agents.keys();
+  }
+
+  setAgentState(agentId: string, state: AgentState): void {
+    this.agents.set(agentId, state);
+  }
+
+  dropAgent(agentId: string): void {
+    this.agents.delete(agentId);
+  }
+}

@@ -1,0 +1,73 @@
+import { DriftwatchError } from '../errors.js';
+import type { TokenGrant } from '../sdk/detector.js';
+import type { AgentState, Engine } from './engine.js';
+import type { RecentAlerts } from './recent-alerts.js';
+
+/** One agent's state as checkpointed: detector states by detector id, with the version that wrote them. */
+export interface AgentSnapshot {
+  v: 1;
+  agent: string;
+  clock: number;
+  detectors: Record<string, { version: string; state: unknown }>;
+  recent: RecentAlerts;
+}
+
+export interface EngineSnapshot {
+  v: 1;
+  agents: AgentSnapshot[];
+  tokens: TokenGrant[];
+}
+
+const major = (version: string): string => version.split('.')[0] ?? version;
+
+export function snapshotAgent(engine: Engine, agentId: string): AgentSnapshot | undefined {
+  const state = engine.agentState(agentId);
+  if (state === undefined) return undefined;
+  const detectors: AgentSnapshot['detectors'] = {};
+  engine.detectors.forEach((configured, index) => {
+    const detectorState = state.detectors[index];
+    if (detectorState !== undefined) {
+      detectors[configured.definition.id] = { version: configured.definition.version, state: detectorState };
+    }
+  });
+  return { v: 1, agent: agentId, clock: state.clock, detectors, recent: state.recent };
+}
+
+/**
+ * Restores an agent's state. A detector state written by another major version of the detector,
+ * or by a detector no longer loaded, is left out: that detector starts afresh for the agent.
+ */
+export function restoreAgent(engine: Engine, snapshot: AgentSnapshot): void {
+  if (snapshot?.v !== 1 || typeof snapshot.agent !== 'string' || typeof snapshot.clock !== 'number') {
+    throw new DriftwatchError('DW_SNAPSHOT_INVALID', 'agent snapshot: not a v1 snapshot with agent and clock');
+  }
+  const state: AgentState = {
+    clock: snapshot.clock,
+    detectors: [],
+    recent: snapshot.recent ?? { ids: [], until: [], counts: [] },
+  };
+  engine.detectors.forEach((configured, index) => {
+    const saved = snapshot.detectors[configured.definition.id];
+    if (saved !== undefined && major(saved.version) === major(configured.definition.version)) {
+      state.detectors[index] = saved.state;
+    }
+  });
+  engine.setAgentState(snapshot.agent, state);
+}
+
+export function snapshotEngine(engine: Engine): EngineSnapshot {
+  const agents: AgentSnapshot[] = [];
+  for (const agentId of engine.agentIds()) {
+    const snapshot = snapshotAgent(engine, agentId);
+    if (snapshot) agents.push(snapshot);
+  }
+  return { v: 1, agents, tokens: engine.tokens.snapshot() };
+}
+
+export function restoreEngine(engine: Engine, snapshot: EngineSnapshot): void {
+  if (snapshot?.v !== 1 || !Array.isArray(snapshot.agents)) {
+    throw new DriftwatchError('DW_SNAPSHOT_INVALID', 'engine snapshot: not a v1 snapshot');
+  }
+  for (const agent of snapshot.agents) restoreAgent(engine, agent);
+  engine.tokens.restore(snapshot.tokens ?? []);
+}

@@ -1,0 +1,39 @@
+import type { EventType } from '../events/contract.js';
+import type { Severity } from '../sdk/detector.js';
+
+/** Counters the engine keeps while it runs: the basis of the summary and of telemetry. */
+export interface DetectorCounters {
+  alerts: number;
+  suppressed: number;
+  dryRun: number;
+  excepted: number;
+  errors: number;
+  lastError?: string;
+  /** A few dry-run findings, for people trying a detector out. */
+  dryRunSamples: string[];
+}
+
+export interface EngineStats {
+  events: number;
+  eventsByType: Record<EventType, number>;
+  /** Events whose time is earlier than their agent's clock (processed at the agent's clock). */
+  late: number;
+  alerts: number;
+  alertsBySeverity: Record<Severity, number>;
+  detectors: Record<string, DetectorCounters>;
+  firstEventTime?: number;
+  lastEventTime?: number;
+}
+
+export function createEngineStats(detectorIds: readonly string[]): EngineStats {
+  return {
+    events: 0,
+    eventsByType: { tool_use: 0, token_issued: 0, access_denied: 0 },
+    late: 0,
+    alerts: 0,
+    alertsBySeverity: { low: 0, medium: 0, high: 0, critical: 0 },
+    detectors: Object.fromEntries(
+      detectorIds.map((id) => [id, { alerts: 0, suppressed: 0, dryRun: 0, excepted: 0, errors: 0, dryRunSamples: [] }]),
+    ),
+  };
+}

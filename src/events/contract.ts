@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/**
+ * Event contract v1: the single source of truth for what an event is.
+ * The hot-path validator in validate.ts implements exactly this schema; a property test
+ * holds the two together, and docs/events.md is generated from it.
+ */
+
+export const EVENT_TYPES = ['tool_use', 'token_issued', 'access_denied'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const ACTIONS = ['read', 'write', 'delete', 'send', 'execute', 'transfer', 'admin'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export const OUTCOMES = ['success', 'error'] as const;
+
+/** Longest string accepted in any field: keeps per-agent state and alerts bounded. */
+export const MAX_FIELD_LENGTH = 1024;
+export const MAX_CHAIN_LENGTH = 32;
+export const MAX_SCOPES = 64;
+
+/**
+ * A credential fingerprint: an optional algorithm prefix and a hex or base64url digest.
+ * Raw credentials are refused: JWTs (`eyJ…`, three dot-separated parts) and bearer strings never match.
+ */
+export const FINGERPRINT_PATTERN = /^(?:[a-z0-9-]{2,16}:)?[A-Za-z0-9_-]{16,128}$/;
+export const RAW_JWT_PATTERN = /^eyJ/;
+
+/** RFC 3339 date-time with a mandatory zone (Z or ±hh:mm). */
+export const RFC3339_PATTERN =
+  /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
+const text = z.string().min(1).max(MAX_FIELD_LENGTH);
+
+const fingerprint = z
+  .string()
+  .regex(FINGERPRINT_PATTERN, 'must be a credential fingerprint (hash), not a raw token')
+  .refine((value) => !RAW_JWT_PATTERN.test(value), 'looks like a raw JWT; send its fingerprint');
+
+const eventTime = z.union([
+  z.string()
+    .regex(RFC3339_PATTERN, 'must be an RFC 3339 date-time with a zone')
+    .refine((value) => Number.isFinite(Date.parse(value)), 'is not a valid date'),
+  z.number().int().nonnegative().describe('epoch milliseconds'),
+]);
+
+const agent = z.looseObject({
+  id: text.describe('the agent identity that acted'),
+  instance: text.optional().describe('runtime instance'),
+  session: text.optional().describe('task or session the action belongs to'),
+});
+
+const common = {
+  v: z.literal(1).optional().describe('contract version (default 1)'),
+  id: text.describe('unique event id: de-duplication and alert evidence'),
+  time: eventTime.describe('event time: RFC 3339 or epoch ms'),
+  agent,
+  principal: text.optional().describe('the human on whose behalf the agent acts'),
+  chain: z.array(text).max(MAX_CHAIN_LENGTH).optional()
+    .describe('delegation chain from the root principal to this agent'),
+};
+
+export const toolUseSchema = z.looseObject({
+  ...common,
+  type: z.literal('tool_use'),
+  tool: text.describe('tool called, e.g. erp.read_invoices'),
+  system: text.describe('system or API touched'),
+  action: z.enum(ACTIONS),
+  resource: text.optional(),
+  bytes: z.number().nonnegative().optional().describe('bytes moved'),
+  records: z.number().nonnegative().optional().describe('records moved'),
+  outcome: z.enum(OUTCOMES).optional(),
+  approval: text.optional().describe('reference of a human approval'),
+  token: fingerprint.optional().describe('fingerprint of the credential used'),
+});
+
+export const tokenSchema = z.looseObject({
+  fingerprint: fingerprint.describe('hash of the token; raw tokens are refused'),
+  issuer: text.optional(),
+  audience: text.optional(),
+  scopes: z.array(text).max(MAX_SCOPES).optional(),
+  ttl_s: z.number().nonnegative().optional().describe('lifetime in seconds'),
+  grant: text.optional().describe('client_credentials, token_exchange, refresh_token, …'),
+  task: text.optional().describe('task the token was issued for'),
+});
+
+export const tokenIssuedSchema = z.looseObject({
+  ...common,
+  type: z.literal('token_issued'),
+  token: tokenSchema,
+});
+
+export const accessDeniedSchema = z.looseObject({
+  ...common,
+  type: z.literal('access_denied'),
+  system: text.describe('system where access was denied'),
+  action: text.optional(),
+  tool: text.optional(),
+  policy: text.optional(),
+  engine: text.optional().describe('opa, cedar, …'),
+  reason: text.optional(),
+});
+
+export const eventSchema = z.discriminatedUnion('type', [toolUseSchema, tokenIssuedSchema, accessDeniedSchema]);
+
+type Common = {
+  v?: 1;
+  id: string;
+  time: string | number;
+  /** Event time in epoch ms, derived from `time` by the decoder. */
+  timeMs: number;
+  agent: { id: string; instance?: string; session?: string };
+  principal?: string;
+  chain?: string[];
+};
+
+export type ToolUseEvent = Common & z.infer<typeof toolUseSchema> & { type: 'tool_use' };
+export type TokenIssuedEvent = Common & z.infer<typeof tokenIssuedSchema> & { type: 'token_issued' };
+export type AccessDeniedEvent = Common & z.infer<typeof accessDeniedSchema> & { type: 'access_denied' };
+export type AgentEvent = ToolUseEvent | TokenIssuedEvent | AccessDeniedEvent;

@@ -1,0 +1,78 @@
+import type { z } from 'zod';
+import { eventSchema, type AgentEvent } from './contract.js';
+import { acceptEvent, parseEventTime } from './validate.js';
+
+/** Decoder for the native JSON event contract v1 (one object per line or message). */
+
+export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+
+export type Rejection = {
+  ok: false;
+  code: 'DW_EVENT_INVALID' | 'DW_EVENT_TOO_LARGE';
+  /** Dotted path of the first offending field, when one is to blame. */
+  field?: string;
+  /** Every problem found, each naming its field. */
+  reason: string;
+};
+
+export type DecodeResult = { ok: true; event: AgentEvent } | Rejection;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): { field?: string; reason: string } {
+  const parts = issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  const first = issues[0];
+  const field = first && first.path.length > 0 ? first.path.map(String).join('.') : undefined;
+  return { field, reason: parts.join('; ') };
+}
+
+export function decodeValue(value: unknown): DecodeResult {
+  const event = acceptEvent(value);
+  if (event) return { ok: true, event };
+  const parsed = eventSchema.safeParse(value);
+  if (parsed.success) {
+    const accepted = value as AgentEvent;
+    accepted.timeMs = parseEventTime(accepted.time);
+    return { ok: true, event: accepted };
+  }
+  return { ok: false, code: 'DW_EVENT_INVALID', ...describeIssues(parsed.error.issues) };
+}
+
+export function decodeLine(line: string, maxBytes = DEFAULT_MAX_EVENT_BYTES): DecodeResult {
+  // String length is a lower bound of the UTF-8 size; the exact size is only computed near the limit.
+  if (line.length > maxBytes || (line.length * 3 > maxBytes && Buffer.byteLength(line) > maxBytes)) {
+    return {
+      ok: false,
+      code: 'DW_EVENT_TOO_LARGE',
+      reason: `event is larger than the limit of ${maxBytes} bytes`,
+    };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    return { ok: false, code: 'DW_EVENT_INVALID', reason: `not JSON: ${(error as Error).message}` };
+  }
+  return decodeValue(value);
+}
+
+/** Decodes raw bytes (a Kafka message value): checks size and UTF-8 before JSON. */
+export function decodeBytes(bytes: Uint8Array, maxBytes = DEFAULT_MAX_EVENT_BYTES): DecodeResult {
+  if (bytes.byteLength > maxBytes) {
+    return {
+      ok: false,
+      code: 'DW_EVENT_TOO_LARGE',
+      reason: `event is larger than the limit of ${maxBytes} bytes (${bytes.byteLength})`,
+    };
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, code: 'DW_EVENT_INVALID', reason: 'not valid UTF-8' };
+  }
+  return decodeLine(text, maxBytes);
+}

@@ -1,0 +1,133 @@
+import {
+  ACTIONS,
+  FINGERPRINT_PATTERN,
+  MAX_CHAIN_LENGTH,
+  MAX_FIELD_LENGTH,
+  MAX_SCOPES,
+  OUTCOMES,
+  RAW_JWT_PATTERN,
+  RFC3339_PATTERN,
+  type AgentEvent,
+} from './contract.js';
+
+/**
+ * Hot-path acceptance check for the event contract, written out by hand because a generic
+ * schema walk costs as much as JSON.parse itself. It answers only "valid or not" and
+ * computes `timeMs`; the reasons for a rejection come from the zod schema in contract.ts,
+ * which stays the authority (see decode.ts). test/unit/events/validate.test.ts holds the two
+ * together on generated and mutated events.
+ */
+
+const actions: ReadonlySet<unknown> = new Set(ACTIONS);
+const outcomes: ReadonlySet<unknown> = new Set(OUTCOMES);
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_FIELD_LENGTH;
+}
+
+function isOptionalText(value: unknown): boolean {
+  return value === undefined || isText(value);
+}
+
+function isOptionalAmount(value: unknown): boolean {
+  return value === undefined || (typeof value === 'number' && value >= 0 && Number.isFinite(value));
+}
+
+function isTextList(value: unknown, max: number): boolean {
+  if (!Array.isArray(value) || value.length > max) return false;
+  for (let i = 0; i < value.length; i++) if (!isText(value[i])) return false;
+  return true;
+}
+
+function isFingerprint(value: unknown): boolean {
+  return typeof value === 'string' && FINGERPRINT_PATTERN.test(value) && !RAW_JWT_PATTERN.test(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Epoch ms of a contract `time` value, or NaN when it is not one. */
+export function parseEventTime(value: unknown): number {
+  if (typeof value === 'number') {
+    return Number.isSafeInteger(value) && value >= 0 ? value : Number.NaN;
+  }
+  if (typeof value === 'string' && RFC3339_PATTERN.test(value)) return Date.parse(value);
+  return Number.NaN;
+}
+
+function hasValidCommonFields(event: Record<string, unknown>): boolean {
+  if (event.v !== undefined && event.v !== 1) return false;
+  if (!isText(event.id)) return false;
+  const agent = event.agent;
+  if (!isPlainObject(agent) || !isText(agent.id)) return false;
+  if (!isOptionalText(agent.instance) || !isOptionalText(agent.session)) return false;
+  if (!isOptionalText(event.principal)) return false;
+  if (event.chain !== undefined && !isTextList(event.chain, MAX_CHAIN_LENGTH)) return false;
+  return true;
+}
+
+function hasValidToolUse(event: Record<string, unknown>): boolean {
+  return (
+    isText(event.tool) &&
+    isText(event.system) &&
+    actions.has(event.action) &&
+    isOptionalText(event.resource) &&
+    isOptionalAmount(event.bytes) &&
+    isOptionalAmount(event.records) &&
+    (event.outcome === undefined || outcomes.has(event.outcome)) &&
+    isOptionalText(event.approval) &&
+    (event.token === undefined || isFingerprint(event.token))
+  );
+}
+
+function hasValidToken(token: unknown): boolean {
+  return (
+    isPlainObject(token) &&
+    isFingerprint(token.fingerprint) &&
+    isOptionalText(token.issuer) &&
+    isOptionalText(token.audience) &&
+    (token.scopes === undefined || isTextList(token.scopes, MAX_SCOPES)) &&
+    isOptionalAmount(token.ttl_s) &&
+    isOptionalText(token.grant) &&
+    isOptionalText(token.task)
+  );
+}
+
+function hasValidAccessDenied(event: Record<string, unknown>): boolean {
+  return (
+    isText(event.system) &&
+    isOptionalText(event.action) &&
+    isOptionalText(event.tool) &&
+    isOptionalText(event.policy) &&
+    isOptionalText(event.engine) &&
+    isOptionalText(event.reason)
+  );
+}
+
+/**
+ * Returns the value as an AgentEvent (with `timeMs` set) when it satisfies the contract,
+ * otherwise undefined.
+ */
+export function acceptEvent(value: unknown): AgentEvent | undefined {
+  if (!isPlainObject(value) || !hasValidCommonFields(value)) return undefined;
+  let typeOk: boolean;
+  switch (value.type) {
+    case 'tool_use':
+      typeOk = hasValidToolUse(value);
+      break;
+    case 'token_issued':
+      typeOk = hasValidToken(value.token);
+      break;
+    case 'access_denied':
+      typeOk = hasValidAccessDenied(value);
+      break;
+    default:
+      return undefined;
+  }
+  if (!typeOk) return undefined;
+  const timeMs = parseEventTime(value.time);
+  if (!Number.isFinite(timeMs)) return undefined;
+  value.timeMs = timeMs;
+  return value as unknown as AgentEvent;
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { ACTIONS } from '../events/contract.js';
+import { parseDuration } from './duration.js';
+
+/** The agent registry file (YAML): who each agent is, who answers for it, and what it may do. */
+
+const duration = z
+  .string()
+  .refine((value) => parseDuration(value) !== undefined, 'must be a duration like 30s, 15m, 1h, 90d')
+  .describe('duration: 30s, 15m, 1h, 90d, 2w');
+
+const date = z
+  .union([z.string(), z.date()])
+  .transform((value) => (value instanceof Date ? value.toISOString().slice(0, 10) : value))
+  .refine((value) => /^\d{4}-\d{2}-\d{2}/.test(value) && Number.isFinite(Date.parse(value)), 'must be a date YYYY-MM-DD')
+  .describe('date YYYY-MM-DD');
+
+const globs = z.array(z.string().min(1)).describe('glob patterns: * any run, ? one character, {a,b} alternatives');
+
+const credentials = z.strictObject({
+  max_ttl: duration.optional().describe('longest token lifetime allowed'),
+  grants: z.array(z.string().min(1)).optional().describe('OAuth grant types allowed'),
+  audiences: globs.optional().describe('token audiences allowed (default: the scope systems)'),
+  scopes: globs.optional().describe('token scopes allowed (default: not checked)'),
+});
+
+export const agentEntrySchema = z.strictObject({
+  id: z.string().min(1).describe('the agent identity, as in events agent.id'),
+  name: z.string().optional(),
+  owner: z.string().min(1).optional().describe('accountable business owner (stale-review alerts when missing)'),
+  custodian: z.string().min(1).optional().describe('technical team that operates it (stale-review alerts when missing)'),
+  purpose: z.string().optional(),
+  kind: z.string().optional().describe('free label: assistant, batch, event-driven, …'),
+  status: z.enum(['active', 'suspended', 'retired']).default('active'),
+  reviewed: date.optional().describe('last access review'),
+  review_max_age: duration.optional().describe('overrides defaults.review_max_age'),
+  scope: z
+    .strictObject({
+      systems: globs.default([]),
+      tools: globs.default([]),
+      actions: z.array(z.enum([...ACTIONS, '*'])).default([]),
+    })
+    .default({ systems: [], tools: [], actions: [] }),
+  high_consequence: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('actions (transfer, delete, …) or tool globs that need an approval reference'),
+  delegation: z
+    .strictObject({
+      max_depth: z.number().int().min(0).optional().describe('longest chain of agents allowed below the principal'),
+      may_delegate_to: z.array(z.string().min(1)).default([]),
+    })
+    .optional(),
+  credentials: credentials.optional(),
+});
+
+export const registryFileSchema = z.strictObject({
+  defaults: z
+    .strictObject({
+      review_max_age: duration.default('90d'),
+      credentials: credentials.optional(),
+    })
+    .default({ review_max_age: '90d' }),
+  agents: z.array(agentEntrySchema),
+});
+
+export type AgentEntry = z.infer<typeof agentEntrySchema>;
+export type RegistryFile = z.infer<typeof registryFileSchema>;

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import type { AgentEvent, EventType } from '../events/contract.js';
+import type { RegisteredAgent } from '../registry/agent.js';
+import type { Technique } from './techniques.js';
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const MATURITIES = ['stable', 'incubating', 'sandbox'] as const;
+export type Maturity = (typeof MATURITIES)[number];
+
+/** What a detector reports; the engine turns it into an alert with the agent's registry context. */
+export interface Finding {
+  /**
+   * What makes two findings "the same" for de-duplication, e.g. `system:hr-prod`.
+   * Alert ids derive from (detector, agent, key, window).
+   */
+  readonly key: string;
+  readonly title: string;
+  /** Plain words with the numbers: what happened and against what. */
+  readonly summary: string;
+  /** Defaults to the detector's severity. */
+  readonly severity?: Severity;
+  /** Confidence 0–100. */
+  readonly score: number;
+  readonly observed: Readonly<Record<string, unknown>>;
+  readonly expected: Readonly<Record<string, unknown>>;
+  /** The part of the registered scope that the finding is judged against. */
+  readonly scope?: Readonly<Record<string, unknown>>;
+  /** Further event ids; the triggering event's id is always included. */
+  readonly evidence?: readonly string[];
+  readonly recommendation: string;
+  /** For windowed findings: the event-time window (ms) the finding is about; part of the alert id. */
+  readonly window?: { readonly start: number; readonly end: number };
+}
+
+export interface TokenGrant {
+  readonly fingerprint: string;
+  readonly agentId: string;
+  readonly eventId: string;
+  readonly issuedAt: number;
+  readonly expiresAt?: number;
+  readonly task?: string;
+  readonly grant?: string;
+}
+
+export interface TokenLedgerView {
+  /** The issuance of a token fingerprint seen on this stream, if still remembered. */
+  get(fingerprint: string): TokenGrant | undefined;
+}
+
+export interface RegistryView {
+  get(agentId: string): RegisteredAgent | undefined;
+}
+
+export interface DetectorContext<O, S> {
+  readonly options: O;
+  /** This agent's state for this detector. `score` must only read it; `learn` may change it. */
+  readonly state: S;
+  readonly agentId: string;
+  /** The agent's registry entry; undefined for an agent that is not registered. */
+  readonly agent: RegisteredAgent | undefined;
+  /** This agent's event-time clock: the latest event time seen for it (ms). Never goes back. */
+  readonly now: number;
+  readonly registry: RegistryView;
+  readonly tokens: TokenLedgerView;
+}
+
+export type EventOf<T extends EventType> = Extract<AgentEvent, { type: T }>;
+
+export interface DetectorDefinition<T extends EventType = EventType, O = unknown, S = unknown> {
+  /** kebab-case, named after the behaviour it catches. */
+  readonly id: string;
+  /** semver of the detector's logic and state layout; a state of another major version is discarded on restore. */
+  readonly version: string;
+  readonly description: string;
+  readonly eventTypes: readonly T[];
+  readonly maturity: Maturity;
+  readonly techniques: readonly Technique[];
+  /** Severity of its findings unless a finding or the config says otherwise. */
+  readonly severity: Severity;
+  /** How long identical findings for one agent stay one alert (duration like `1h`, `1d`). */
+  readonly suppressFor?: string;
+  /** Strict zod schema of the detector's options, with defaults for every field. */
+  readonly options: z.ZodType<O>;
+  /** Fresh per-agent state: plain JSON-serialisable data. */
+  readonly createState: (options: O) => S;
+  /** Judges the event against the state as it was before the event; must not change the state. */
+  readonly score: (event: EventOf<T>, ctx: DetectorContext<O, S>) => Finding | readonly Finding[] | undefined;
+  /** Updates the state with the event, after every detector has scored it. */
+  readonly learn?: (event: EventOf<T>, ctx: DetectorContext<O, S>) => void;
+}
+
+export type AnyDetector = DetectorDefinition<EventType, any, any>;
+
+const ID_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+const VERSION_PATTERN = /^\d+\.\d+\.\d+$/;
+
+/** Problems with a definition's metadata; empty when it is valid. */
+export function checkDefinition(definition: unknown): string[] {
+  const problems: string[] = [];
+  if (typeof definition !== 'object' || definition === null) return ['not an object'];
+  const d = definition as Partial<AnyDetector>;
+  if (typeof d.id !== 'string' || !ID_PATTERN.test(d.id)) problems.push('id: must be kebab-case');
+  if (typeof d.version !== 'string' || !VERSION_PATTERN.test(d.version)) problems.push('version: must be semver x.y.z');
+  if (typeof d.description !== 'string' || d.description.length === 0) problems.push('description: required');
+  if (!Array.isArray(d.eventTypes) || d.eventTypes.length === 0) problems.push('eventTypes: at least one event type');
+  if (!d.maturity || !(MATURITIES as readonly string[]).includes(d.maturity)) problems.push(`maturity: one of ${MATURITIES.join(', ')}`);
+  if (!d.severity || !(SEVERITIES as readonly string[]).includes(d.severity)) problems.push(`severity: one of ${SEVERITIES.join(', ')}`);
+  if (!Array.isArray(d.techniques)) problems.push('techniques: an array');
+  if (!(d.options instanceof z.ZodType)) problems.push('options: a zod schema');
+  else if (!d.options.safeParse({}).success) problems.push('options: every option needs a default');
+  if (typeof d.createState !== 'function') problems.push('createState: a function');
+  if (typeof d.score !== 'function') problems.push('score: a function');
+  if (d.learn !== undefined && typeof d.learn !== 'function') problems.push('learn: a function');
+  return problems;
+}
+
+/**
+ * Declares a detector. Typing only: the event type, options and state flow into `score` and
+ * `learn`. The loader checks the definition when it loads it.
+ */
+export function defineDetector<const T extends EventType, O, S>(
+  definition: DetectorDefinition<T, O, S>,
+): DetectorDefinition<T, O, S> {
+  return definition;
+}
