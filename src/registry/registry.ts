@@ -1,17 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { formatYamlIssue, parseYaml, type YamlIssue } from '../config/yaml.js';
 import { DriftwatchError } from '../errors.js';
 import { resolveAgent, type RegisteredAgent } from './agent.js';
 import { registryFileSchema } from './schema.js';
 
-export interface RegistryIssue {
-  file: string;
-  line: number;
-  column: number;
-  /** Dotted path of the offending field, e.g. `agents.2.scope.actions.0`. */
-  field: string;
-  message: string;
-}
+export type RegistryIssue = YamlIssue;
 
 /** The loaded registry: a read-only lookup of agents by id. */
 export class Registry {
@@ -39,77 +32,40 @@ export class Registry {
   }
 }
 
-function positionOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): { line: number; column: number } {
-  // The deepest node that exists on the path: a missing key is reported at its parent.
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = doc.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
-    const offset = node?.range?.[0];
-    if (typeof offset === 'number') {
-      const { line, col } = lines.linePos(offset);
-      return { line, column: col };
-    }
-  }
-  return { line: 1, column: 1 };
-}
-
 /** Parses and validates registry YAML; every problem is returned, each with its line. */
 export function parseRegistry(
   text: string,
   file: string,
 ): { ok: true; registry: Registry } | { ok: false; errors: RegistryIssue[] } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((error) => {
-        const { line, col } = lines.linePos(error.pos[0]);
-        return { file, line, column: col, field: '', message: error.message.split('\n')[0] ?? error.message };
-      }),
-    };
-  }
-  const at = (path: readonly PropertyKey[], message: string): RegistryIssue => ({
-    file,
-    ...positionOf(doc, lines, path),
-    field: path.map(String).join('.'),
-    message,
-  });
-
-  const parsed = registryFileSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    return { ok: false, errors: parsed.error.issues.map((issue) => at(issue.path, issue.message)) };
-  }
-
+  const parsed = parseYaml(text, file, registryFileSchema);
+  if (!parsed.ok) return parsed;
+  const { data, locate } = parsed;
   const errors: RegistryIssue[] = [];
   const warnings: RegistryIssue[] = [];
   const seen = new Map<string, number>();
   const agents: RegisteredAgent[] = [];
-  parsed.data.agents.forEach((entry, index) => {
+  data.agents.forEach((entry, index) => {
     const first = seen.get(entry.id);
     if (first !== undefined) {
-      errors.push(at(['agents', index, 'id'], `duplicate agent id "${entry.id}" (first defined at agents.${first})`));
+      errors.push(locate(['agents', index, 'id'], `duplicate agent id "${entry.id}" (first defined at agents.${first})`));
       return;
     }
     seen.set(entry.id, index);
-    if (!entry.owner) warnings.push(at(['agents', index], `agent "${entry.id}" has no owner`));
-    if (!entry.custodian) warnings.push(at(['agents', index], `agent "${entry.id}" has no custodian`));
-    agents.push(resolveAgent(entry, parsed.data.defaults, positionOf(doc, lines, ['agents', index]).line));
+    if (!entry.owner) warnings.push(locate(['agents', index], `agent "${entry.id}" has no owner`));
+    if (!entry.custodian) warnings.push(locate(['agents', index], `agent "${entry.id}" has no custodian`));
+    agents.push(resolveAgent(entry, data.defaults, locate(['agents', index], '').line));
   });
-  for (const [index, entry] of parsed.data.agents.entries()) {
-    for (const [delegateIndex, delegate] of (entry.delegation?.may_delegate_to ?? []).entries()) {
+  data.agents.forEach((entry, index) => {
+    (entry.delegation?.may_delegate_to ?? []).forEach((delegate, delegateIndex) => {
       if (!seen.has(delegate)) {
-        warnings.push(at(['agents', index, 'delegation', 'may_delegate_to', delegateIndex], `delegate "${delegate}" is not a registered agent`));
+        warnings.push(locate(['agents', index, 'delegation', 'may_delegate_to', delegateIndex], `delegate "${delegate}" is not a registered agent`));
       }
-    }
-  }
+    });
+  });
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, registry: new Registry(agents, file, warnings) };
 }
 
-export function formatIssue(issue: RegistryIssue): string {
-  const field = issue.field ? ` ${issue.field}:` : '';
-  return `${issue.file}:${issue.line}:${issue.column}:${field} ${issue.message}`;
-}
 
 /** Loads a registry file, throwing DW_REGISTRY_INVALID with every issue when it does not validate. */
 export async function loadRegistry(path: string): Promise<Registry> {
@@ -123,7 +79,7 @@ export async function loadRegistry(path: string): Promise<Registry> {
   if (!result.ok) {
     throw new DriftwatchError(
       'DW_REGISTRY_INVALID',
-      `registry ${path} does not validate:\n${result.errors.map(formatIssue).join('\n')}`,
+      `registry ${path} does not validate:\n${result.errors.map(formatYamlIssue).join('\n')}`,
       { details: result.errors },
     );
   }

@@ -1,0 +1,36 @@
+import { loadConfig } from '../../config/load.js';
+import { stderrLogger } from '../../telemetry/log.js';
+import { parseCommandArgs, requireOption } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { runJob } from '../job.js';
+import { formatSummary } from '../summary.js';
+import { useColor } from '../../sinks/console.js';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the job described by a config file',
+  help: `Usage: driftwatch run --config FILE
+
+Runs the source, detectors and sinks of a config file (see docs/config.md). Strings in the config
+may use \${ENV_VAR} or \${ENV_VAR:-default}: secrets come from the environment, not the file.
+The registry file is watched and reloaded when it changes; a registry that does not validate is
+refused and the one in force stays.
+
+Options:
+  --config FILE   the configuration file (required)
+  -h, --help      this help
+
+Exit codes: 0 done, 1 runtime failure, 2 usage, 3 invalid config, registry or detector.`,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, { config: { type: 'string', short: 'c' } });
+    if (values.help) {
+      io.stdout.write(this.help + '\n');
+      return EXIT.OK;
+    }
+    const config = await loadConfig(requireOption(values.config, '--config'), io.env);
+    const summary = await runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger(), watch: true });
+    io.stderr.write(formatSummary(summary, useColor('auto', io.stderr)));
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,75 @@
+import { isDriftwatchError } from '../errors.js';
+import { redactSecrets } from '../redaction.js';
+import type { CliIo, Command } from './command.js';
+import { demoCommand } from './commands/demo.js';
+import { detectorsListCommand, detectorsTestCommand } from './commands/detectors.js';
+import { registryCheckCommand } from './commands/registry-check.js';
+import { replayCommand } from './commands/replay.js';
+import { runCommand } from './commands/run.js';
+import { EXIT } from './exit-codes.js';
+
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  replayCommand,
+  registryCheckCommand,
+  detectorsListCommand,
+  detectorsTestCommand,
+  demoCommand,
+];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  return `driftwatch: behavioural drift detection for AI-agent identities
+
+Usage: driftwatch COMMAND [options]     (driftwatch COMMAND --help for each)
+
+Commands:
+${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
+
+Exit codes: 0 done, 1 runtime failure, 2 usage, 3 invalid config/registry/detector, 4 mismatch (detectors test, eval).`;
+}
+
+const EXIT_BY_CODE: Record<string, number> = {
+  DW_USAGE: EXIT.USAGE,
+  DW_CONFIG_INVALID: EXIT.INVALID,
+  DW_REGISTRY_INVALID: EXIT.INVALID,
+  DW_DETECTOR_INVALID: EXIT.INVALID,
+  DW_DETECTOR_OPTIONS_INVALID: EXIT.INVALID,
+  DW_DETECTOR_UNKNOWN: EXIT.INVALID,
+};
+
+/** Finds the command named by the first words of argv (longest name first). */
+function findCommand(argv: readonly string[]): { command: Command; rest: readonly string[] } | undefined {
+  const byLength = [...COMMANDS].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
+  for (const command of byLength) {
+    const words = command.name.split(' ');
+    if (words.every((word, index) => argv[index] === word)) return { command, rest: argv.slice(words.length) };
+  }
+  return undefined;
+}
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout.write(usage() + '\n');
+    return argv.length === 0 ? EXIT.USAGE : EXIT.OK;
+  }
+  if (argv[0] === '--version') {
+    io.stdout.write('driftwatch 0.1.0\n');
+    return EXIT.OK;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    io.stderr.write(`driftwatch: unknown command "${argv.join(' ')}"\n\n${usage()}\n`);
+    return EXIT.USAGE;
+  }
+  try {
+    return await found.command.run(found.rest, io);
+  } catch (error) {
+    if (isDriftwatchError(error)) {
+      io.stderr.write(redactSecrets(`driftwatch ${found.command.name}: ${error.code}: ${error.message}`) + '\n');
+      return EXIT_BY_CODE[error.code] ?? EXIT.FAILURE;
+    }
+    io.stderr.write(redactSecrets(`driftwatch ${found.command.name}: ${(error as Error)?.stack ?? String(error)}`) + '\n');
+    return EXIT.FAILURE;
+  }
+}

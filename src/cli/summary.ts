@@ -1,0 +1,58 @@
+import type { EngineStats } from '../engine/stats.js';
+import type { PipelineCounters } from '../pipeline/pipeline.js';
+import { paint } from '../sinks/console.js';
+
+export interface RunSummary {
+  records: number;
+  events: number;
+  invalid: number;
+  invalidByCode: Record<string, number>;
+  late: number;
+  alerts: number;
+  alertsBySeverity: EngineStats['alertsBySeverity'];
+  detectors: EngineStats['detectors'];
+  agents: number;
+  seconds: number;
+  eventsPerSecond: number;
+}
+
+export function summarize(counters: PipelineCounters, stats: EngineStats, agents: number, seconds: number): RunSummary {
+  return {
+    records: counters.records,
+    events: stats.events,
+    invalid: counters.invalid,
+    invalidByCode: counters.invalidByCode,
+    late: stats.late,
+    alerts: stats.alerts,
+    alertsBySeverity: stats.alertsBySeverity,
+    detectors: stats.detectors,
+    agents,
+    seconds,
+    eventsPerSecond: seconds > 0 ? Math.round(stats.events / seconds) : 0,
+  };
+}
+
+/** The closing summary for people: events, invalid, alerts by detector and severity, events/s. */
+export function formatSummary(summary: RunSummary, color: boolean): string {
+  const bold = (text: string) => paint(text, '1', color);
+  const lines = [
+    bold('driftwatch summary'),
+    `  events     ${summary.events} valid of ${summary.records} records, ${summary.agents} agents, ${summary.eventsPerSecond.toLocaleString('en-US')} events/s (${summary.seconds.toFixed(2)} s)`,
+    `  invalid    ${summary.invalid}${summary.invalid > 0 ? ' (' + Object.entries(summary.invalidByCode).map(([code, n]) => `${code} ${n}`).join(', ') + ') → dead letters' : ''}`,
+  ];
+  if (summary.late > 0) lines.push(`  late       ${summary.late} events earlier than their agent's clock`);
+  const severities = Object.entries(summary.alertsBySeverity).filter(([, n]) => n > 0).map(([severity, n]) => `${severity} ${n}`);
+  lines.push(`  alerts     ${summary.alerts}${severities.length ? ' (' + severities.join(', ') + ')' : ''}`);
+  for (const [id, counters] of Object.entries(summary.detectors)) {
+    const parts: string[] = [];
+    if (counters.alerts) parts.push(`${counters.alerts} alerts`);
+    if (counters.suppressed) parts.push(`${counters.suppressed} repeats suppressed`);
+    if (counters.excepted) parts.push(`${counters.excepted} events excepted`);
+    if (counters.dryRun) parts.push(`${counters.dryRun} dry-run findings`);
+    if (counters.errors) parts.push(paint(`${counters.errors} errors (last: ${counters.lastError})`, '31', color));
+    if (parts.length === 0) continue;
+    lines.push(`    ${id.padEnd(30)} ${parts.join(', ')}`);
+    for (const sample of counters.dryRunSamples) lines.push(`      dry-run: ${sample}`);
+  }
+  return lines.join('\n') + '\n';
+}

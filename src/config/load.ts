@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { DriftwatchError } from '../errors.js';
+import { configSchema, type Config } from './schema.js';
+import { formatYamlIssue, parseYaml, type Locate, type YamlIssue } from './yaml.js';
+
+const ENV_REFERENCE = /\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${NAME}` and `${NAME:-default}` in every string of the config with the environment's
+ * value: how secrets (SASL passwords, HEC tokens) reach the config without being written in it.
+ */
+export function interpolateEnv(
+  data: unknown,
+  env: NodeJS.ProcessEnv,
+  locate: Locate,
+  path: PropertyKey[] = [],
+  errors: YamlIssue[] = [],
+): { data: unknown; errors: YamlIssue[] } {
+  const walk = (value: unknown, at: PropertyKey[]): unknown => {
+    if (typeof value === 'string') {
+      return value.replace(ENV_REFERENCE, (_, name: string, fallback: string | undefined) => {
+        const found = env[name];
+        if (found !== undefined) return found;
+        if (fallback !== undefined) return fallback;
+        errors.push(locate(at, `environment variable ${name} is not set`));
+        return '';
+      });
+    }
+    if (Array.isArray(value)) return value.map((item, index) => walk(item, [...at, index]));
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item, [...at, key])]));
+    }
+    return value;
+  };
+  return { data: walk(data, path), errors };
+}
+
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): { ok: true; config: Config } | { ok: false; errors: YamlIssue[] } {
+  const parsed = parseYaml(text, file, configSchema, (data, locate) => interpolateEnv(data, env, locate));
+  if (!parsed.ok) return parsed;
+  return { ok: true, config: parsed.data };
+}
+
+/** Loads a config file; relative paths in it are taken from the file's directory. */
+export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new DriftwatchError('DW_CONFIG_INVALID', `cannot read config ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  const result = parseConfig(text, path, env);
+  if (!result.ok) {
+    throw new DriftwatchError('DW_CONFIG_INVALID', `config ${path} does not validate:\n${result.errors.map(formatYamlIssue).join('\n')}`, {
+      details: result.errors,
+    });
+  }
+  return resolvePaths(result.config, dirname(path));
+}
+
+function resolvePaths(config: Config, base: string): Config {
+  const at = (path: string) => (path === '-' || isAbsolute(path) ? path : resolve(base, path));
+  return {
+    ...config,
+    registry: at(config.registry),
+    source: config.source.type === 'file' ? { ...config.source, path: at(config.source.path) } : config.source,
+    dead_letter: { path: at(config.dead_letter.path) },
+    detectors: { ...config.detectors, directories: config.detectors.directories.map(at) },
+    sinks: config.sinks.map((sink) => (sink.type === 'file' ? { ...sink, path: at(sink.path) } : sink)),
+  };
+}

@@ -1,0 +1,70 @@
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+
+/** A validation problem in a YAML file, located by file, line and field path. */
+export interface YamlIssue {
+  file: string;
+  line: number;
+  column: number;
+  /** Dotted path of the offending field, e.g. `agents.2.scope.actions.0`. */
+  field: string;
+  message: string;
+}
+
+export type Locate = (path: readonly PropertyKey[], message: string) => YamlIssue;
+
+export type YamlResult<T> = { ok: true; data: T; locate: Locate } | { ok: false; errors: YamlIssue[] };
+
+function positionOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): { line: number; column: number } {
+  // The deepest node that exists on the path: a missing key is reported at its parent.
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    const offset = node?.range?.[0];
+    if (typeof offset === 'number') {
+      const { line, col } = lines.linePos(offset);
+      return { line, column: col };
+    }
+  }
+  return { line: 1, column: 1 };
+}
+
+/**
+ * Parses YAML and validates it with a zod schema; every problem comes back with its line.
+ * `transform` runs on the plain data before validation (e.g. environment interpolation).
+ */
+export function parseYaml<S extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+  transform: (data: unknown, locate: Locate) => { data: unknown; errors: YamlIssue[] } = (data) => ({ data, errors: [] }),
+): YamlResult<z.output<S>> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((error) => {
+        const { line, col } = lines.linePos(error.pos[0]);
+        return { file, line, column: col, field: '', message: error.message.split('\n')[0] ?? error.message };
+      }),
+    };
+  }
+  const locate: Locate = (path, message) => ({
+    file,
+    ...positionOf(doc, lines, path),
+    field: path.map(String).join('.'),
+    message,
+  });
+  const transformed = transform(doc.toJS() ?? {}, locate);
+  if (transformed.errors.length > 0) return { ok: false, errors: transformed.errors };
+  const parsed = schema.safeParse(transformed.data);
+  if (!parsed.success) {
+    return { ok: false, errors: parsed.error.issues.map((issue) => locate(issue.path, issue.message)) };
+  }
+  return { ok: true, data: parsed.data, locate };
+}
+
+export function formatYamlIssue(issue: YamlIssue): string {
+  const field = issue.field ? ` ${issue.field}:` : '';
+  return `${issue.file}:${issue.line}:${issue.column}:${field} ${issue.message}`;
+}

@@ -1,0 +1,40 @@
+import type { Rejection } from '../events/native.js';
+import { redactSecrets } from '../redaction.js';
+
+/** Where a rejected input came from. */
+export type SourcePosition =
+  | { file: string; line: number }
+  | { topic: string; partition: number; offset: string };
+
+/** One rejected input, as written to the dead-letter destination. */
+export interface DeadLetter {
+  code: Rejection['code'];
+  reason: string;
+  field?: string;
+  source: SourcePosition;
+  /** The original text, cut at a bound and with credentials redacted. */
+  original: string;
+  original_bytes: number;
+  truncated: boolean;
+}
+
+export const DEAD_LETTER_TEXT_LIMIT = 4096;
+
+export function deadLetter(rejection: Rejection, source: SourcePosition, original: string, originalBytes: number): DeadLetter {
+  const truncated = original.length > DEAD_LETTER_TEXT_LIMIT;
+  return {
+    code: rejection.code,
+    reason: rejection.reason,
+    field: rejection.field,
+    source,
+    original: redactSecrets(truncated ? original.slice(0, DEAD_LETTER_TEXT_LIMIT) : original),
+    original_bytes: originalBytes,
+    truncated: truncated || originalBytes > Buffer.byteLength(original),
+  };
+}
+
+/** A dead-letter destination: resolves once the records are durable. */
+export interface DeadLetterSink {
+  write(records: readonly DeadLetter[]): Promise<void>;
+  close(): Promise<void>;
+}

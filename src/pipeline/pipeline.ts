@@ -1,0 +1,103 @@
+import type { Alert } from '../alerts/alert.js';
+import type { Engine, EngineOutput } from '../engine/engine.js';
+import { decodeBytes, decodeLine, DEFAULT_MAX_EVENT_BYTES, type DecodeResult } from '../events/native.js';
+import type { AlertSink } from '../sinks/sink.js';
+import { deadLetter, type DeadLetter, type DeadLetterSink, type SourcePosition } from './dead-letter.js';
+
+/** One input record from a source: a JSONL line or a Kafka message value. */
+export interface SourceRecord {
+  value: string | Uint8Array;
+  position: SourcePosition;
+  /** Set by a source that stopped reading the record at the size limit; `value` is then a prefix. */
+  oversizedBytes?: number;
+}
+
+export interface PipelineCounters {
+  records: number;
+  invalid: number;
+  invalidByCode: Record<string, number>;
+  alertsDelivered: number;
+}
+
+export interface PipelineOptions {
+  sinks: readonly AlertSink[];
+  deadLetters: DeadLetterSink;
+  maxEventBytes?: number;
+  /** Wall clock for `detected_at`; injectable so tests can pin it. */
+  clock?: () => Date;
+}
+
+export interface BatchResult {
+  alerts: readonly Alert[];
+  dryRun: readonly Alert[];
+  deadLetters: readonly DeadLetter[];
+}
+
+function originalText(value: string | Uint8Array): string {
+  return typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+}
+
+/**
+ * source → decode → engine → sinks, one batch at a time. A batch is decoded and processed
+ * synchronously; the returned promise settles once every sink acknowledged its alerts and the
+ * dead letters are written — the point after which a source may commit the batch.
+ */
+export class Pipeline {
+  readonly counters: PipelineCounters = { records: 0, invalid: 0, invalidByCode: {}, alertsDelivered: 0 };
+  private readonly maxEventBytes: number;
+  private readonly clock: () => Date;
+
+  constructor(
+    readonly engine: Engine,
+    private readonly options: PipelineOptions,
+  ) {
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async processBatch(records: readonly SourceRecord[]): Promise<BatchResult> {
+    const output: EngineOutput = { alerts: [], dryRun: [] };
+    const rejected: DeadLetter[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const result = this.decode(record);
+      if (result.ok) {
+        this.engine.process(result.event, output);
+      } else {
+        const bytes = record.oversizedBytes ?? (typeof record.value === 'string' ? Buffer.byteLength(record.value) : record.value.byteLength);
+        rejected.push(deadLetter(result, record.position, originalText(record.value), bytes));
+        this.counters.invalid++;
+        this.counters.invalidByCode[result.code] = (this.counters.invalidByCode[result.code] ?? 0) + 1;
+      }
+    }
+    this.counters.records += records.length;
+    if (output.alerts.length > 0 || output.dryRun.length > 0) {
+      const detectedAt = this.clock().toISOString();
+      for (const alert of output.alerts) alert.detected_at = detectedAt;
+      for (const alert of output.dryRun) alert.detected_at = detectedAt;
+    }
+    await Promise.all([
+      ...(output.alerts.length > 0 ? this.options.sinks.map((sink) => sink.deliver(output.alerts)) : []),
+      rejected.length > 0 ? this.options.deadLetters.write(rejected) : undefined,
+    ]);
+    this.counters.alertsDelivered += output.alerts.length;
+    return { alerts: output.alerts, dryRun: output.dryRun, deadLetters: rejected };
+  }
+
+  private decode(record: SourceRecord): DecodeResult {
+    if (record.oversizedBytes !== undefined) {
+      return {
+        ok: false,
+        code: 'DW_EVENT_TOO_LARGE',
+        reason: `event is larger than the limit of ${this.maxEventBytes} bytes (${record.oversizedBytes})`,
+      };
+    }
+    return typeof record.value === 'string'
+      ? decodeLine(record.value, this.maxEventBytes)
+      : decodeBytes(record.value, this.maxEventBytes);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.options.sinks.map((sink) => sink.close()), this.options.deadLetters.close()]);
+  }
+}

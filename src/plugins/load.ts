@@ -1,0 +1,71 @@
+import { readdir } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BUILTIN_DETECTORS } from '../../detectors/index.js';
+import { DriftwatchError } from '../errors.js';
+import { checkDefinition, type AnyDetector } from '../sdk/detector.js';
+
+const PLUGIN_EXTENSIONS = new Set(['.js', '.mjs', '.ts', '.mts']);
+
+async function importModule(path: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(path).href;
+  const extension = extname(path);
+  if (extension === '.ts' || extension === '.mts') {
+    // TypeScript plugins are compiled on load, so a detection engineer ships one .ts file.
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  }
+  return (await import(url)) as Record<string, unknown>;
+}
+
+/** The definition a plugin module exports: its default export, or a single exported definition. */
+function definitionOf(module: Record<string, unknown>, path: string): AnyDetector {
+  const candidates = module.default !== undefined ? [module.default] : Object.values(module);
+  const valid = candidates.filter((candidate) => checkDefinition(candidate).length === 0);
+  if (valid.length === 1) return valid[0] as AnyDetector;
+  const problems = candidates.length === 0 ? ['exports nothing'] : checkDefinition(candidates[0]);
+  throw new DriftwatchError(
+    'DW_DETECTOR_INVALID',
+    `${path}: ${valid.length > 1 ? 'exports more than one detector definition' : `not a detector definition: ${problems.join('; ')}`}`,
+  );
+}
+
+/** Loads every detector module (.js, .mjs, .ts, .mts) in a directory, skipping tests. */
+export async function loadDetectorDirectory(directory: string): Promise<AnyDetector[]> {
+  const absolute = resolve(directory);
+  let entries: string[];
+  try {
+    entries = await readdir(absolute);
+  } catch (error) {
+    throw new DriftwatchError('DW_DETECTOR_INVALID', `cannot read detector directory ${absolute}: ${(error as Error).message}`, { cause: error });
+  }
+  const files = entries
+    .filter((name) => PLUGIN_EXTENSIONS.has(extname(name)) && !/\.(test|spec|d)\.[mc]?[jt]s$/.test(name))
+    .sort();
+  const detectors: AnyDetector[] = [];
+  for (const file of files) {
+    const path = join(absolute, file);
+    let module: Record<string, unknown>;
+    try {
+      module = await importModule(path);
+    } catch (error) {
+      throw new DriftwatchError('DW_DETECTOR_INVALID', `${path}: cannot be loaded: ${(error as Error).message}`, { cause: error });
+    }
+    detectors.push(definitionOf(module, path));
+  }
+  return detectors;
+}
+
+/** The built-in detectors followed by those of the given plugin directories; ids must be unique. */
+export async function loadDetectors(directories: readonly string[] = []): Promise<AnyDetector[]> {
+  const all: AnyDetector[] = [...BUILTIN_DETECTORS];
+  for (const directory of directories) all.push(...(await loadDetectorDirectory(directory)));
+  const seen = new Set<string>();
+  for (const detector of all) {
+    if (seen.has(detector.id)) {
+      throw new DriftwatchError('DW_DETECTOR_INVALID', `two detectors have the id "${detector.id}"`);
+    }
+    seen.add(detector.id);
+  }
+  return all;
+}

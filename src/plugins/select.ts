@@ -1,0 +1,34 @@
+import type { DetectorSettingsConfig } from '../config/schema.js';
+import { configureDetector, type ConfiguredDetector } from '../engine/configured-detector.js';
+import { DriftwatchError } from '../errors.js';
+import type { AnyDetector, Maturity } from '../sdk/detector.js';
+
+/**
+ * The detectors that run: those whose maturity is listed (only `stable` by default, as in Falco),
+ * plus any enabled by name, minus any disabled by name; each with its tuning from the config.
+ */
+export function selectDetectors(
+  available: readonly AnyDetector[],
+  maturities: readonly Maturity[],
+  settings: Readonly<Record<string, DetectorSettingsConfig>>,
+): ConfiguredDetector[] {
+  const known = new Set(available.map((detector) => detector.id));
+  const unknown = Object.keys(settings).filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new DriftwatchError('DW_DETECTOR_UNKNOWN', `detectors.settings names unknown detectors: ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+  }
+  const configured: ConfiguredDetector[] = [];
+  const problems: string[] = [];
+  for (const definition of available) {
+    const tuning = settings[definition.id];
+    const enabled = tuning?.enabled ?? maturities.includes(definition.maturity);
+    if (!enabled) continue;
+    try {
+      configured.push(configureDetector(definition, tuning));
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  if (problems.length > 0) throw new DriftwatchError('DW_DETECTOR_OPTIONS_INVALID', problems.join('\n'), { details: problems });
+  return configured;
+}

@@ -1,0 +1,44 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { formatYamlIssue } from '../config/yaml.js';
+import { parseRegistry, type Registry } from './registry.js';
+import type { Logger } from '../telemetry/log.js';
+
+/**
+ * Reloads the registry when its file changes. The directory is watched, not the file, so an
+ * editor's write-and-rename is seen too. A new file that does not validate is refused with every
+ * error and the registry in force stays.
+ */
+export function watchRegistry(path: string, apply: (registry: Registry) => void, logger: Logger, debounceMs = 150): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let lastText: string | undefined;
+  const reload = async (): Promise<void> => {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      logger.log('warn', 'registry file unreadable; keeping the registry in force', { path, error: (error as Error).message });
+      return;
+    }
+    if (text === lastText) return;
+    lastText = text;
+    const result = parseRegistry(text, path);
+    if (!result.ok) {
+      logger.log('error', `registry reload refused; keeping the registry in force:\n${result.errors.map(formatYamlIssue).join('\n')}`, { path });
+      return;
+    }
+    apply(result.registry);
+    logger.log('info', 'registry reloaded', { path, agents: result.registry.size });
+  };
+  void readFile(path, 'utf8').then((text) => (lastText = text), () => undefined);
+  const watcher: FSWatcher = watch(dirname(path), (_event, file) => {
+    if (file !== null && file !== basename(path)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void reload(), debounceMs);
+  });
+  return () => {
+    clearTimeout(timer);
+    watcher.close();
+  };
+}

@@ -1,0 +1,80 @@
+import type { Readable } from 'node:stream';
+import type { SourceRecord } from '../pipeline/pipeline.js';
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+/** How much of an oversized line is kept for its dead letter. */
+const OVERSIZED_PREFIX_BYTES = 8192;
+
+export interface LineBatchOptions {
+  /** Name reported in dead letters (file path, or `-` for standard input). */
+  name: string;
+  maxLineBytes: number;
+  batchSize?: number;
+}
+
+/**
+ * Splits a byte stream into JSONL records, in batches. A line longer than `maxLineBytes` is never
+ * held whole: only a prefix is kept and the record is marked oversized. Blank lines are skipped.
+ */
+export async function* readLineBatches(stream: Readable, options: LineBatchOptions): AsyncGenerator<SourceRecord[]> {
+  const { name, maxLineBytes } = options;
+  const batchSize = options.batchSize ?? 1024;
+  let batch: SourceRecord[] = [];
+  let lineNumber = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let keptBytes = 0;
+
+  const finishLine = (tail: Buffer): void => {
+    lineNumber++;
+    const totalBytes = pendingBytes + tail.length;
+    let line: Buffer;
+    if (totalBytes > maxLineBytes) {
+      if (keptBytes < OVERSIZED_PREFIX_BYTES) pending.push(tail.subarray(0, OVERSIZED_PREFIX_BYTES - keptBytes));
+      line = Buffer.concat(pending);
+      batch.push({ value: line.toString('utf8'), position: { file: name, line: lineNumber }, oversizedBytes: totalBytes });
+    } else {
+      line = pending.length === 0 ? tail : Buffer.concat([...pending, tail]);
+      let end = line.length;
+      if (end > 0 && line[end - 1] === CARRIAGE_RETURN) end--;
+      const text = line.toString('utf8', 0, end);
+      if (text.trim().length > 0) batch.push({ value: text, position: { file: name, line: lineNumber } });
+    }
+    pending = [];
+    pendingBytes = 0;
+    keptBytes = 0;
+  };
+
+  const holdPartial = (part: Buffer): void => {
+    pendingBytes += part.length;
+    if (pendingBytes <= maxLineBytes) {
+      pending.push(Buffer.from(part));
+      keptBytes += part.length;
+    } else if (keptBytes < OVERSIZED_PREFIX_BYTES) {
+      const room = OVERSIZED_PREFIX_BYTES - keptBytes;
+      pending.push(Buffer.from(part.subarray(0, room)));
+      keptBytes += Math.min(room, part.length);
+      if (keptBytes >= OVERSIZED_PREFIX_BYTES) pending = [Buffer.concat(pending).subarray(0, OVERSIZED_PREFIX_BYTES)];
+    }
+  };
+
+  for await (const chunk of stream) {
+    const buffer: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    let start = 0;
+    let newline = buffer.indexOf(NEWLINE, start);
+    while (newline !== -1) {
+      finishLine(buffer.subarray(start, newline));
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+      start = newline + 1;
+      newline = buffer.indexOf(NEWLINE, start);
+    }
+    if (start < buffer.length) holdPartial(buffer.subarray(start));
+  }
+  // A last line without a newline.
+  if (pendingBytes > 0) finishLine(Buffer.alloc(0));
+  if (batch.length > 0) yield batch;
+}
