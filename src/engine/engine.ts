@@ -19,6 +19,13 @@ export interface AgentState {
   recent: RecentAlerts;
 }
 
+/** Per-agent bookkeeping that is not checkpointed: the registry entry looked up for this registry version. */
+interface AgentSlot {
+  state: AgentState;
+  registryVersion: number;
+  agent: RegisteredAgent | undefined;
+}
+
 export interface EngineOptions {
   registry?: Registry;
   /**
@@ -58,7 +65,8 @@ type MutableContext = { -readonly [K in keyof DetectorContext<unknown, unknown>]
  */
 export class Engine {
   private registry: Registry;
-  private readonly agents = new Map<string, AgentState>();
+  private readonly agents = new Map<string, AgentSlot>();
+  private registryVersion = 0;
   private readonly slots: readonly Slot[];
   private readonly slotsByType: Readonly<Record<EventType, readonly Slot[]>>;
   readonly tokens = new TokenLedger();
@@ -95,6 +103,7 @@ export class Engine {
   /** Swaps the registry in force; every agent's state is kept. */
   setRegistry(registry: Registry): void {
     this.registry = registry;
+    this.registryVersion++;
   }
 
   get currentRegistry(): Registry {
@@ -107,16 +116,18 @@ export class Engine {
 
   process(event: AgentEvent, output: EngineOutput): void {
     const agentId = event.agent.id;
-    let state = this.agents.get(agentId);
-    if (state === undefined) {
-      state = { clock: event.timeMs, detectors: [], recent: createRecentAlerts() };
-      this.agents.set(agentId, state);
+    let slot = this.agents.get(agentId);
+    if (slot === undefined) {
+      slot = this.newSlot(agentId, { clock: event.timeMs, detectors: [], recent: createRecentAlerts() });
+    } else if (slot.registryVersion !== this.registryVersion) {
+      slot.agent = this.registry.get(agentId);
+      slot.registryVersion = this.registryVersion;
     }
+    const { state, agent } = slot;
     if (event.timeMs < state.clock) this.stats.late++;
     else state.clock = event.timeMs;
     this.count(event);
 
-    const agent = this.registry.get(agentId);
     const slots = this.slotsByType[event.type];
     for (let i = 0; i < slots.length; i++) this.score(slots[i]!, event, agent, state, output);
     for (let i = 0; i < slots.length; i++) this.learn(slots[i]!, event, agent, state);
@@ -223,9 +234,15 @@ export class Engine {
     });
   }
 
+  private newSlot(agentId: string, state: AgentState): AgentSlot {
+    const slot = { state, registryVersion: this.registryVersion, agent: this.registry.get(agentId) };
+    this.agents.set(agentId, slot);
+    return slot;
+  }
+
   /** The agent's state for checkpointing, or undefined when the engine has none. */
   agentState(agentId: string): AgentState | undefined {
-    return this.agents.get(agentId);
+    return this.agents.get(agentId)?.state;
   }
 
   agentIds(): IterableIterator<string> {
@@ -233,7 +250,7 @@ export class Engine {
   }
 
   setAgentState(agentId: string, state: AgentState): void {
-    this.agents.set(agentId, state);
+    this.newSlot(agentId, state);
   }
 
   dropAgent(agentId: string): void {
