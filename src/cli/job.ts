@@ -1,7 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Config } from '../config/schema.js';
 import { Engine } from '../engine/engine.js';
-import { Pipeline } from '../pipeline/pipeline.js';
+import { Pipeline, type PipelineCounters } from '../pipeline/pipeline.js';
+import { KafkaJob } from '../kafka/job.js';
+import type { KafkaSourceConfig } from '../config/kafka.js';
 import { loadDetectors } from '../plugins/load.js';
 import { selectDetectors } from '../plugins/select.js';
 import { loadRegistry } from '../registry/registry.js';
@@ -18,6 +20,8 @@ export interface JobIo {
   logger: Logger;
   /** Reload the registry when its file changes (on for long runs). */
   watch?: boolean;
+  /** Ends an unbounded source (Kafka) gracefully: SIGTERM/SIGINT in the CLI. */
+  signal?: AbortSignal;
 }
 
 /** Builds the engine from the config. */
@@ -39,25 +43,50 @@ export async function buildEngine(config: Config, logger: Logger): Promise<Engin
   });
 }
 
-/** Runs the configured source through the pipeline to its end. */
+/** Runs the configured source through the pipeline to its end (a Kafka source: until io.signal). */
 export async function runJob(config: Config, io: JobIo): Promise<RunSummary> {
   const engine = await buildEngine(config, io.logger);
+  const stopWatching = io.watch ? watchRegistry(config.registry, (registry) => engine.setRegistry(registry), io.logger) : undefined;
+  const started = performance.now();
+  let counters: PipelineCounters;
+  try {
+    counters = config.source.type === 'kafka' ? await consumeKafka(config, config.source, engine, io) : await consumeLines(config, engine, io);
+  } finally {
+    stopWatching?.();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return summarize(counters, engine.stats, engine.agentCount, seconds);
+}
+
+async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: Engine, io: JobIo): Promise<PipelineCounters> {
+  const job = new KafkaJob(source, engine, createSinks(config.sinks, io.stdout), { maxEventBytes: config.max_event_bytes, logger: io.logger });
+  const stopped = new Promise<void>((resolve) => {
+    if (io.signal?.aborted) resolve();
+    io.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  try {
+    await job.start();
+    await stopped;
+  } finally {
+    await job.stop();
+  }
+  return job.pipeline.counters;
+}
+
+async function consumeLines(config: Config, engine: Engine, io: JobIo): Promise<PipelineCounters> {
   const pipeline = new Pipeline(engine, {
     sinks: createSinks(config.sinks, io.stdout),
     deadLetters: new JsonLinesDeadLetterSink(config.dead_letter.path),
     maxEventBytes: config.max_event_bytes,
   });
-  const stopWatching = io.watch ? watchRegistry(config.registry, (registry) => engine.setRegistry(registry), io.logger) : undefined;
-  const started = performance.now();
   try {
     const path = config.source.type === 'file' ? config.source.path : '-';
     for await (const batch of fileSource(path, config.max_event_bytes, io.stdin)) {
+      if (io.signal?.aborted) break;
       await pipeline.processBatch(batch);
     }
   } finally {
-    stopWatching?.();
     await pipeline.close();
   }
-  const seconds = (performance.now() - started) / 1000;
-  return summarize(pipeline.counters, engine.stats, engine.agentCount, seconds);
+  return pipeline.counters;
 }

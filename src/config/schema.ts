@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SEVERITIES, MATURITIES } from '../sdk/detector.js';
 import { EXCEPTION_FIELDS } from '../engine/exceptions.js';
 import { parseDuration } from '../registry/duration.js';
+import { kafkaSourceSchema } from './kafka.js';
 
 /** The `driftwatch run` configuration file (YAML). docs/config.md is generated from this schema. */
 
@@ -57,7 +58,7 @@ const fileSink = z.strictObject({
 
 export const configSchema = z.strictObject({
   registry: z.string().min(1).describe('path of the agent registry YAML (reloaded when it changes)'),
-  source: z.discriminatedUnion('type', [fileSource, stdinSource]).default({ type: 'stdin' }),
+  source: z.discriminatedUnion('type', [fileSource, stdinSource, kafkaSourceSchema]).default({ type: 'stdin' }),
   max_event_bytes: size.default(1024 * 1024).describe('larger events go to the dead letters unparsed'),
   dead_letter: z
     .strictObject({ path: z.string().min(1).describe('JSONL file of rejected input with the reason') })

@@ -71,6 +71,8 @@ export class Engine {
   private readonly slotsByType: Readonly<Record<EventType, readonly Slot[]>>;
   readonly tokens = new TokenLedger();
   readonly stats: EngineStats;
+  /** When set, the id of every agent processed is added: what a checkpoint after the batch must write. */
+  touched: Set<string> | undefined;
 
   constructor(
     readonly detectors: readonly ConfiguredDetector[],
@@ -124,6 +126,7 @@ export class Engine {
       slot.registryVersion = this.registryVersion;
     }
     const { state, agent } = slot;
+    this.touched?.add(agentId);
     if (event.timeMs < state.clock) this.stats.late++;
     else state.clock = event.timeMs;
     this.count(event);

@@ -14,6 +14,8 @@ export const runCommand: Command = {
 
 Runs the source, detectors and sinks of a config file (see docs/config.md). Strings in the config
 may use \${ENV_VAR} or \${ENV_VAR:-default}: secrets come from the environment, not the file.
+With a Kafka source it runs until SIGTERM or SIGINT, then finishes the batch in flight, flushes
+the sinks, checkpoints, commits and leaves the consumer group.
 The registry file is watched and reloaded when it changes; a registry that does not validate is
 refused and the one in force stays.
 
@@ -29,7 +31,17 @@ Exit codes: 0 done, 1 runtime failure, 2 usage, 3 invalid config, registry or de
       return EXIT.OK;
     }
     const config = await loadConfig(requireOption(values.config, '--config'), io.env);
-    const summary = await runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger(), watch: true });
+    const shutdown = new AbortController();
+    const onSignal = () => shutdown.abort();
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    let summary;
+    try {
+      summary = await runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger(), watch: true, signal: shutdown.signal });
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
     io.stderr.write(formatSummary(summary, useColor('auto', io.stderr)));
     return EXIT.OK;
   },

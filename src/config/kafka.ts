@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/** Connection settings shared by the Kafka source and the Kafka sinks. Secrets come through ${ENV}. */
+export const kafkaConnectionSchema = z.strictObject({
+  brokers: z.array(z.string().min(1)).min(1).describe('bootstrap brokers host:port'),
+  client_id: z.string().min(1).default('driftwatch'),
+  tls: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      ca: z.string().optional().describe('path of a PEM CA bundle'),
+      cert: z.string().optional().describe('path of a PEM client certificate'),
+      key: z.string().optional().describe('path of the PEM client key'),
+      reject_unauthorized: z.boolean().default(true).describe('verify the broker certificate (keep true in production)'),
+      servername: z.string().optional(),
+    })
+    .optional(),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+      username: z.string().min(1),
+      password: z.string().min(1).describe('use ${ENV_VAR}: never write it in the file'),
+    })
+    .optional(),
+  connection_timeout_ms: z.number().int().positive().default(10_000),
+  request_timeout_ms: z.number().int().positive().default(30_000),
+});
+
+export const kafkaSourceSchema = kafkaConnectionSchema.extend({
+  type: z.literal('kafka'),
+  topics: z.array(z.string().min(1)).min(1).describe('event topics; producers key events by agent.id'),
+  group: z.string().min(1).default('driftwatch').describe('consumer group: instances with the same group share the partitions'),
+  from_beginning: z.boolean().default(false).describe('where a new group starts'),
+  dead_letter_topic: z.string().min(1).default('driftwatch-dead-letters'),
+  state_topic: z.string().min(1).default('driftwatch-state').describe('compacted changelog of per-agent state, co-partitioned with the events'),
+  create_topics: z.boolean().default(true).describe('create missing state and dead-letter topics with the required configs'),
+  session_timeout_ms: z.number().int().positive().default(30_000),
+  max_bytes_per_partition: z.number().int().positive().default(1_048_576),
+});
+
+export type KafkaConnection = z.output<typeof kafkaConnectionSchema>;
+export type KafkaSourceConfig = z.output<typeof kafkaSourceSchema>;

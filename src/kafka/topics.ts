@@ -1,0 +1,50 @@
+import type { Admin } from 'kafkajs';
+import { DriftwatchError } from '../errors.js';
+
+/** Topic configs driftwatch needs (docs/kafka.md tells operators who create the topics themselves). */
+export const STATE_TOPIC_CONFIG = {
+  'cleanup.policy': 'compact',
+  'min.compaction.lag.ms': '0',
+  'segment.ms': '3600000',
+} as const;
+
+export const DEAD_LETTER_TOPIC_CONFIG = { 'cleanup.policy': 'delete', 'retention.ms': String(14 * 86_400_000) } as const;
+
+/** Partition count shared by every event topic; the state changelog must have the same. */
+export async function eventPartitionCount(admin: Admin, topics: readonly string[]): Promise<number> {
+  const metadata = await admin.fetchTopicMetadata({ topics: [...topics] }).catch((error: unknown) => {
+    throw new DriftwatchError('DW_SOURCE_FAILED', `event topics ${topics.join(', ')}: ${(error as Error).message}`, { cause: error, retriable: true });
+  });
+  const counts = new Set(metadata.topics.map((topic) => topic.partitions.length));
+  if (counts.size !== 1) {
+    throw new DriftwatchError('DW_CONFIG_INVALID', `event topics must have the same number of partitions (state is co-partitioned with them): ${metadata.topics.map((t) => `${t.name}=${t.partitions.length}`).join(', ')}`);
+  }
+  return [...counts][0]!;
+}
+
+/**
+ * Creates the state and dead-letter topics when missing. An existing state topic is checked: it
+ * must be compacted and have at least as many partitions as the event topics.
+ */
+export async function ensureTopics(admin: Admin, options: { stateTopic: string; deadLetterTopic: string; partitions: number; create: boolean }): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = [
+    { topic: options.stateTopic, configEntries: Object.entries(STATE_TOPIC_CONFIG).map(([name, value]) => ({ name, value })) },
+    { topic: options.deadLetterTopic, configEntries: Object.entries(DEAD_LETTER_TOPIC_CONFIG).map(([name, value]) => ({ name, value })) },
+  ].filter(({ topic }) => !existing.has(topic));
+  if (missing.length > 0) {
+    if (!options.create) {
+      throw new DriftwatchError('DW_CONFIG_INVALID', `missing topics ${missing.map((t) => t.topic).join(', ')} and create_topics is false (see docs/kafka.md for their configs)`);
+    }
+    await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ ...topic, numPartitions: options.partitions })) });
+  }
+  const [state] = (await admin.fetchTopicMetadata({ topics: [options.stateTopic] })).topics;
+  if (!state || state.partitions.length < options.partitions) {
+    throw new DriftwatchError('DW_CONFIG_INVALID', `state topic ${options.stateTopic} has ${state?.partitions.length ?? 0} partitions; it needs at least ${options.partitions}, as many as the event topics`);
+  }
+  const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: options.stateTopic, configNames: ['cleanup.policy'] }] });
+  const policy = described.resources[0]?.configEntries.find((entry) => entry.configName === 'cleanup.policy')?.configValue;
+  if (policy !== undefined && !policy.includes('compact')) {
+    throw new DriftwatchError('DW_CONFIG_INVALID', `state topic ${options.stateTopic} must have cleanup.policy=compact (has ${policy})`);
+  }
+}
