@@ -1,0 +1,20 @@
+# driftwatch container image: `docker build -t driftwatch .`
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY detectors ./detectors
+COPY bench ./bench
+COPY examples ./examples
+RUN npm ci && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY fixtures ./fixtures
+USER node
+ENTRYPOINT ["node", "dist/src/cli/bin.js"]
+CMD ["run", "--config", "/etc/driftwatch/driftwatch.yaml"]
