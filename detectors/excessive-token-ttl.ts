@@ -1,0 +1,87 @@
+import { defineDetector, formatDuration, TECHNIQUES, z } from '../src/sdk/index.js';
+
+/**
+ * A token issued to an agent with a longer lifetime than its registry entry allows
+ * (credentials.max_ttl, or defaults.credentials.max_ttl): a long-lived secret in the making.
+ */
+
+const options = z.strictObject({
+  tolerance_s: z
+    .number()
+    .nonnegative()
+    .default(0)
+    .describe('seconds of lifetime tolerated above max_ttl (issuer rounding, clock skew)'),
+  alert_on_missing_ttl: z
+    .boolean()
+    .default(false)
+    .describe('also alert when a token_issued event carries no ttl_s (the token may never expire)'),
+});
+
+export default defineDetector({
+  id: 'excessive-token-ttl',
+  version: '1.0.0',
+  description:
+    'A token_issued event whose token.ttl_s is above the agent\'s credentials.max_ttl (plus tolerance_s). ' +
+    'Agents without a max_ttl are not checked; a token without ttl_s is reported only when ' +
+    'alert_on_missing_ttl is set. Key ttl:excessive (or ttl:missing): one alert per agent per ' +
+    'suppression window, however many tokens an issuer misconfiguration produces.',
+  eventTypes: ['token_issued'],
+  maturity: 'stable',
+  techniques: [TECHNIQUES.longLivedSecrets, TECHNIQUES.applicationAccessToken],
+  severity: 'medium',
+  options,
+  createState: () => null,
+  score(event, ctx) {
+    const agent = ctx.agent;
+    if (agent === undefined) return undefined;
+    const maxTtlMs = agent.credentials.maxTtlMs;
+    if (maxTtlMs === undefined) return undefined;
+    const ttlS = event.token.ttl_s;
+    if (ttlS === undefined ? !ctx.options.alert_on_missing_ttl : ttlS * 1000 <= maxTtlMs + ctx.options.tolerance_s * 1000) return undefined;
+
+    const id = agent.id;
+    const { fingerprint, issuer, audience } = event.token;
+    const limit = formatDuration(maxTtlMs);
+    const from = issuer === undefined ? 'the issuer' : `issuer ${issuer}`;
+    const forWhat = `${fingerprint}${audience === undefined ? '' : ` for audience ${audience}`}`;
+    const observed: Record<string, unknown> = { token: fingerprint, ttl_s: ttlS ?? null };
+    if (issuer !== undefined) observed.issuer = issuer;
+    if (audience !== undefined) observed.audience = audience;
+    if (event.token.grant !== undefined) observed.grant = event.token.grant;
+    const expected = { max_ttl: limit, max_ttl_s: maxTtlMs / 1000 };
+    const scope = { credentials: { max_ttl: limit } };
+    const custodian = agent.custodian ?? '(no custodian registered)';
+
+    if (ttlS === undefined) {
+      return {
+        key: 'ttl:missing',
+        title: `${id} was issued a token with no stated lifetime (limit ${limit})`,
+        summary: `${from} issued token ${forWhat} to ${id} without a ttl_s; ${id}'s tokens may live at most ${limit}.`,
+        score: 50,
+        observed,
+        expected,
+        scope,
+        recommendation:
+          `Check at ${from} when token fingerprint ${fingerprint} expires and revoke it if it does not; ` +
+          `have custodian ${custodian} cap ${id}'s token lifetime at ${limit} and make the exporter send ttl_s.`,
+      };
+    }
+    const ttlMs = ttlS * 1000;
+    const ratio = ttlMs / maxTtlMs;
+    const times = ratio >= 10 ? Math.round(ratio) : Math.round(ratio * 10) / 10;
+    return {
+      key: 'ttl:excessive',
+      title: `${id} was issued a token valid for ${formatDuration(ttlMs)}, above its limit of ${limit}`,
+      summary:
+        `${from} issued token ${forWhat} to ${id} with a lifetime of ${formatDuration(ttlMs)} (${ttlS} s), ` +
+        `${times}× its registered maximum of ${limit}${event.token.grant === undefined ? '' : ` (grant ${event.token.grant})`}.`,
+      score: Math.min(95, Math.round(50 + 10 * Math.log2(Math.max(ratio, 1)))),
+      observed,
+      expected,
+      scope,
+      recommendation:
+        `Revoke token fingerprint ${fingerprint} at ${from} and have custodian ${custodian} cap ${id}'s token lifetime ` +
+        `at ${limit} in the issuer's client settings; owner ${agent.owner ?? '(none registered)'} decides whether a longer max_ttl is justified.`,
+    };
+  },
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import detector from '../../../detectors/excessive-token-ttl.js';
+import { builtinDetector, events, parseCaseRegistry, runDetector } from '../../helpers/engine.js';
+
+let seq = 0;
+const issued = (agent: string, ttl_s?: number) => ({
+  id: `tt-${++seq}`,
+  time: Date.parse('2026-06-15T09:00:00Z') + seq * 3_600_000,
+  type: 'token_issued',
+  agent: { id: agent },
+  token: { fingerprint: `sha256:00112233445566${String(seq).padStart(4, '0')}`, issuer: 'https://idp.corp.example', ...(ttl_s === undefined ? {} : { ttl_s }) },
+});
+
+const run = (input: object[], options?: Record<string, unknown>, registry?: ReturnType<typeof parseCaseRegistry>) => {
+  const result = runDetector(builtinDetector(detector.id), events(...input), registry, { options });
+  expect(result.failures).toEqual([]);
+  return result.alerts;
+};
+
+describe('excessive-token-ttl', () => {
+  it('accepts a token within or at its limit', () => {
+    expect(run([issued('invoice-bot', 60), issued('invoice-bot', 900), issued('planner', 3600)])).toEqual([]);
+  });
+
+  it('reports a lifetime above the limit with both durations', () => {
+    const alerts = run([issued('invoice-bot', 901), issued('payments-bot', 3600)]);
+    expect(alerts.map((alert) => [alert.agent.id, alert.key, alert.severity])).toEqual([
+      ['invoice-bot', 'ttl:excessive', 'medium'],
+      ['payments-bot', 'ttl:excessive', 'medium'],
+    ]);
+    expect(alerts[1]!.title).toBe('payments-bot was issued a token valid for 1h, above its limit of 10m');
+    expect(alerts[1]!.summary).toContain('6× its registered maximum of 10m');
+    expect(alerts[1]!.expected).toEqual({ max_ttl: '10m', max_ttl_s: 600 });
+    expect(alerts[1]!.recommendation).toContain(`Revoke token fingerprint ${alerts[1]!.event.token}`);
+  });
+
+  it('tolerates tolerance_s', () => {
+    expect(run([issued('invoice-bot', 930)], { tolerance_s: 30 })).toEqual([]);
+    expect(run([issued('invoice-bot', 931)], { tolerance_s: 30 })).toHaveLength(1);
+  });
+
+  it('reports a missing lifetime only when asked', () => {
+    expect(run([issued('invoice-bot')])).toEqual([]);
+    expect(run([issued('invoice-bot')], { alert_on_missing_ttl: true }).map((alert) => alert.key)).toEqual(['ttl:missing']);
+  });
+
+  it('does not judge an agent without any max_ttl', () => {
+    const registry = parseCaseRegistry(`
+agents:
+  - { id: free-bot, owner: o@corp.example, custodian: team-x, scope: { systems: [docs] } }
+`, 'inline.yaml');
+    expect(run([issued('free-bot', 10 ** 7)], undefined, registry)).toEqual([]);
+  });
+});
