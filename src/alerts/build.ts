@@ -2,7 +2,6 @@ import type { AgentEvent } from '../events/contract.js';
 import type { RegisteredAgent } from '../registry/agent.js';
 import type { AnyDetector, Finding, Severity } from '../sdk/detector.js';
 import { ALERT_SCHEMA, type Alert } from './alert.js';
-import { alertId } from './id.js';
 
 const MAX_EVIDENCE = 50;
 
@@ -23,6 +22,8 @@ function eventSummary(event: AgentEvent): Alert['event'] {
 }
 
 export interface AlertInput {
+  /** The deterministic id (see id.ts), computed by the engine before it decides to raise. */
+  id: string;
   detector: AnyDetector;
   finding: Finding;
   event: AgentEvent;
@@ -32,7 +33,7 @@ export interface AlertInput {
 }
 
 /** The canonical alert for a finding, with the agent's accountability from the registry. */
-export function buildAlert({ detector, finding, event, agent, window, severityOverride }: AlertInput): Alert {
+export function buildAlert({ id, detector, finding, event, agent, window, severityOverride }: AlertInput): Alert {
   const evidence = [event.id];
   for (const id of finding.evidence ?? []) {
     if (evidence.length >= MAX_EVIDENCE) break;
@@ -40,7 +41,7 @@ export function buildAlert({ detector, finding, event, agent, window, severityOv
   }
   return {
     schema: ALERT_SCHEMA,
-    id: alertId(detector.id, event.agent.id, finding.key, window.start),
+    id,
     time: new Date(event.timeMs).toISOString(),
     detector: detector.id,
     detector_version: detector.version,

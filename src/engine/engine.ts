@@ -1,5 +1,6 @@
 import type { Alert } from '../alerts/alert.js';
 import { buildAlert } from '../alerts/build.js';
+import { alertId } from '../alerts/id.js';
 import { EVENT_TYPES, type AgentEvent, type EventType } from '../events/contract.js';
 import type { RegisteredAgent } from '../registry/agent.js';
 import { Registry } from '../registry/registry.js';
@@ -185,14 +186,17 @@ export class Engine {
 
   private raise(slot: Slot, finding: Finding, event: AgentEvent, agent: RegisteredAgent | undefined, state: AgentState, output: EngineOutput): void {
     const { configured } = slot;
-    const counters = this.stats.detectors[configured.definition.id]!;
+    const definition = configured.definition;
+    const counters = this.stats.detectors[definition.id]!;
     const span = configured.suppressForMs;
-    const window = finding.window ?? { start: Math.floor(state.clock / span) * span, end: Math.floor(state.clock / span) * span + span };
-    const alert = buildAlert({ detector: configured.definition, finding, event, agent, window, severityOverride: configured.severity });
-    if (!admitAlert(state.recent, alert.id, Math.max(window.end, state.clock + span), state.clock)) {
+    const start = Math.floor(state.clock / span) * span;
+    const window = finding.window ?? { start, end: start + span };
+    const id = alertId(definition.id, event.agent.id, finding.key, window.start);
+    if (!admitAlert(state.recent, id, Math.max(window.end, state.clock + span), state.clock)) {
       counters.suppressed++;
       return;
     }
+    const alert = buildAlert({ id, detector: definition, finding, event, agent, window, severityOverride: configured.severity });
     if (configured.mode === 'dry-run') {
       counters.dryRun++;
       if (counters.dryRunSamples.length < 5) counters.dryRunSamples.push(`${alert.agent.id}: ${alert.title}`);

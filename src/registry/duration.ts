@@ -8,10 +8,18 @@ export function parseDuration(text: string): number | undefined {
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
 
-/** Human form of a duration in ms, using the largest unit that divides it: 900000 → `15m`. */
+/** Human form of a duration in ms, largest units first, at most two: 900000 → `15m`, 3700000 → `1h 1m`. */
 export function formatDuration(ms: number): string {
-  for (const unit of ['w', 'd', 'h', 'm', 's'] as const) {
-    if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const parts: string[] = [];
+  let rest = Math.round(ms / 1000) * 1000;
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    const amount = Math.floor(rest / UNIT_MS[unit]);
+    if (amount > 0) {
+      parts.push(`${amount}${unit}`);
+      rest -= amount * UNIT_MS[unit];
+    }
+    if (parts.length === 2) break;
   }
-  return `${ms}ms`;
+  return parts.join(' ');
 }

@@ -86,12 +86,14 @@ export interface DetectorDefinition<T extends EventType = EventType, O = unknown
   /** Fresh per-agent state: plain JSON-serialisable data. */
   readonly createState: (options: O) => S;
   /** Judges the event against the state as it was before the event; must not change the state. */
-  readonly score: (event: EventOf<T>, ctx: DetectorContext<O, S>) => Finding | readonly Finding[] | undefined;
+  score(event: EventOf<T>, ctx: DetectorContext<O, S>): Finding | readonly Finding[] | undefined;
   /** Updates the state with the event, after every detector has scored it. */
-  readonly learn?: (event: EventOf<T>, ctx: DetectorContext<O, S>) => void;
+  learn?(event: EventOf<T>, ctx: DetectorContext<O, S>): void;
 }
 
-export type AnyDetector = DetectorDefinition<EventType, any, any>;
+// `any` event type: a detector for one event type must be storable beside the others; the engine
+// only ever passes a detector the event types it declares.
+export type AnyDetector = DetectorDefinition<any, any, any>;
 
 const ID_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const VERSION_PATTERN = /^\d+\.\d+\.\d+$/;

@@ -23,7 +23,7 @@ export function formatAlertLine(alert: Alert, color: boolean): string {
     ? `owner ${alert.agent.owner ?? '(none)'}, custodian ${alert.agent.custodian ?? '(none)'}`
     : 'not registered';
   const dim = (text: string) => paint(text, '2', color);
-  return `${dim(alert.time)} ${severity} ${alert.detector.padEnd(28)} ${alert.summary} ${dim(`[${accountable}] ${alert.id}`)}`;
+  return `${dim(alert.time)} ${severity} ${alert.detector.padEnd(28)} ${alert.title} ${dim(`[${accountable}] ${alert.id}`)}`;
 }
 
 export class ConsoleSink implements AlertSink {

@@ -96,7 +96,8 @@ ones: one JSON object per line, {"agent": "...", "key": "...", "severity": "..."
 Options:
   --events FILE     recorded events (required)
   --expect FILE     expected alerts, JSONL (required)
-  --registry FILE   agent registry (default: registry.yaml beside the events file, else empty)
+  --registry FILE   agent registry (default: registry.yaml beside the events file or in its
+                    parent directory, else an empty registry)
   --detectors DIR   load third-party detectors from DIR (repeatable)
   --options JSON    the detector's options (default: its defaults)
   -h, --help        this help
@@ -124,8 +125,8 @@ Exit codes: 0 as expected, 2 usage, 3 invalid detector or registry, 4 difference
     const detectors = await loadDetectors(values.detectors ?? []);
     const definition = detectors.find((detector) => detector.id === id);
     if (!definition) throw new DriftwatchError('DW_DETECTOR_UNKNOWN', `no detector "${id}" (known: ${detectors.map((d) => d.id).join(', ')})`);
-    const besideEvents = join(dirname(events), 'registry.yaml');
-    const registryPath = values.registry ?? (existsSync(besideEvents) ? besideEvents : undefined);
+    const nearby = [join(dirname(events), 'registry.yaml'), join(dirname(events), '..', 'registry.yaml')];
+    const registryPath = values.registry ?? nearby.find((path) => existsSync(path));
     const registry = registryPath ? await loadRegistry(registryPath) : Registry.empty();
     let options: Record<string, unknown> | undefined;
     try {
