@@ -1,0 +1,157 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { decodeBytes, decodeLine, decodeValue } from '../../../src/events/native.js';
+import { rawAccessDenied, rawTokenIssued, rawToolUse } from '../../fixtures/core/events.js';
+
+const line = (value: unknown) => JSON.stringify(value);
+
+function rejected(result: ReturnType<typeof decodeLine>) {
+  if (result.ok) throw new Error(`expected a rejection, got ${JSON.stringify(result.event)}`);
+  return result;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('decodeLine', () => {
+  it('decodes a valid event of each type and derives timeMs', () => {
+    for (const raw of [rawToolUse({ time: '2026-11-02T13:00:00+01:00' }), rawTokenIssued(), rawAccessDenied({ time: 1_793_620_800_000 })]) {
+      const result = decodeLine(line(raw));
+      expect(result.ok).toBe(true);
+      if (result.ok) {
+        expect(result.event.type).toBe(raw.type);
+        expect(result.event.timeMs).toBe(1_793_620_800_000);
+      }
+    }
+  });
+
+  it('keeps unknown extra fields (top level and inside agent)', () => {
+    const result = decodeLine(line(rawToolUse({ trace_id: 't-1', agent: { id: 'a', pod: { name: 'p' } } })));
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect((result.event as unknown as Record<string, unknown>).trace_id).toBe('t-1');
+      expect((result.event.agent as Record<string, unknown>).pod).toEqual({ name: 'p' });
+    }
+  });
+
+  it('rejects malformed JSON as DW_EVENT_INVALID "not JSON"', () => {
+    for (const text of ['{"id": "x",', '{id: 1}', 'not json at all', '{"a":1}}', "{'a': 1}"]) {
+      const result = rejected(decodeLine(text));
+      expect(result.code).toBe('DW_EVENT_INVALID');
+      expect(result.reason).toMatch(/^not JSON/);
+    }
+  });
+
+  it('rejects binary garbage', () => {
+    const garbage = Buffer.from([0x00, 0xff, 0xfe, 0x01, 0x7b, 0x80, 0x9c, 0x22]).toString('latin1');
+    const result = rejected(decodeLine(garbage));
+    expect(result.code).toBe('DW_EVENT_INVALID');
+    expect(result.reason).toMatch(/not JSON/);
+  });
+
+  it('rejects JSON that is not an object', () => {
+    for (const text of ['null', '[1,2]', '"tool_use"', '42', 'true']) {
+      const result = rejected(decodeLine(text));
+      expect(result.code).toBe('DW_EVENT_INVALID');
+      expect(result.reason).toMatch(/expected object/);
+    }
+  });
+
+  it('rejects an empty object, naming the type field', () => {
+    const result = rejected(decodeLine('{}'));
+    expect(result.code).toBe('DW_EVENT_INVALID');
+    expect(result.field).toBe('type');
+    expect(result.reason).toContain('type');
+  });
+
+  it('rejects a missing agent.id and names agent.id', () => {
+    const result = rejected(decodeLine(line(rawToolUse({ agent: { session: 's' } }))));
+    expect(result.code).toBe('DW_EVENT_INVALID');
+    expect(result.field).toBe('agent.id');
+    expect(result.reason).toContain('agent.id');
+  });
+
+  it('rejects an unknown contract version and names v', () => {
+    const result = rejected(decodeLine(line(rawToolUse({ v: 2 }))));
+    expect(result.field).toBe('v');
+    expect(result.reason).toMatch(/^v: /);
+  });
+
+  it.each([
+    ['bytes', { bytes: 'lots' }],
+    ['time', { time: '2026-11-02T12:00:00' }],
+    ['action', { action: 'steal' }],
+    ['tool', { tool: 42 }],
+    ['chain.1', { chain: ['alice', 7] }],
+    ['token', { token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' }],
+    ['outcome', { outcome: null }],
+  ])('names the wrong-typed field %s', (field, overrides) => {
+    const result = rejected(decodeLine(line(rawToolUse(overrides))));
+    expect(result.code).toBe('DW_EVENT_INVALID');
+    expect(result.field).toBe(field);
+    expect(result.reason).toContain(`${field}: `);
+  });
+
+  it('lists every problem in the reason, each with its field', () => {
+    const result = rejected(decodeLine(line(rawToolUse({ id: '', system: 3, bytes: -1 }))));
+    expect(result.reason).toContain('id: ');
+    expect(result.reason).toContain('system: ');
+    expect(result.reason).toContain('bytes: ');
+  });
+
+  it('names the nested token field of a token_issued event', () => {
+    const result = rejected(decodeLine(line(rawTokenIssued({ token: { fingerprint: 'short' } }))));
+    expect(result.field).toBe('token.fingerprint');
+  });
+
+  it('rejects an oversized line as DW_EVENT_TOO_LARGE without parsing it', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    const big = line(rawToolUse({ resource: 'r'.repeat(500) }));
+    const result = rejected(decodeLine(big, 200));
+    expect(result.code).toBe('DW_EVENT_TOO_LARGE');
+    expect(result.reason).toContain('200');
+    expect(parse).not.toHaveBeenCalled();
+  });
+
+  it('measures the limit in UTF-8 bytes, not characters', () => {
+    const event = line(rawToolUse({ resource: 'é'.repeat(60) }));
+    const bytes = Buffer.byteLength(event);
+    expect(event.length).toBeLessThan(bytes);
+    expect(decodeLine(event, bytes).ok).toBe(true);
+    expect(rejected(decodeLine(event, bytes - 1)).code).toBe('DW_EVENT_TOO_LARGE');
+    expect(rejected(decodeLine(event, event.length)).code).toBe('DW_EVENT_TOO_LARGE');
+  });
+
+  it('accepts through decodeValue exactly what the contract accepts, with timeMs', () => {
+    const result = decodeValue(rawAccessDenied({ time: '2026-11-02T12:00:00.000Z' }));
+    expect(result.ok && result.event.timeMs).toBe(Date.parse('2026-11-02T12:00:00.000Z'));
+  });
+});
+
+describe('decodeBytes', () => {
+  it('decodes valid UTF-8 JSON', () => {
+    const result = decodeBytes(Buffer.from(line(rawToolUse({ resource: 'café ☕' }))));
+    expect(result.ok).toBe(true);
+  });
+
+  it('rejects invalid UTF-8 before JSON', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    const valid = Buffer.from(line(rawToolUse({ resource: 'XX' })));
+    const at = valid.indexOf('XX');
+    valid[at] = 0xc3; // a lead byte followed by an ASCII byte: invalid
+    const result = rejected(decodeBytes(valid));
+    expect(result.code).toBe('DW_EVENT_INVALID');
+    expect(result.reason).toMatch(/UTF-8/);
+    expect(parse).not.toHaveBeenCalled();
+  });
+
+  it('rejects a truncated multi-byte character and overlong encodings', () => {
+    expect(rejected(decodeBytes(Uint8Array.from([0x7b, 0x22, 0xe2, 0x82]))).reason).toMatch(/UTF-8/);
+    expect(rejected(decodeBytes(Uint8Array.from([0x7b, 0xc0, 0xaf, 0x7d]))).reason).toMatch(/UTF-8/);
+  });
+
+  it('rejects oversized bytes with their size, before decoding', () => {
+    const bytes = Buffer.from(line(rawToolUse({ resource: 'r'.repeat(300) })));
+    const result = rejected(decodeBytes(bytes, 100));
+    expect(result.code).toBe('DW_EVENT_TOO_LARGE');
+    expect(result.reason).toContain(String(bytes.byteLength));
+  });
+});

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { configureDetector } from '../../../src/engine/configured-detector.js';
+import { Engine } from '../../../src/engine/engine.js';
+import { DEAD_LETTER_TEXT_LIMIT, deadLetter, type DeadLetter } from '../../../src/pipeline/dead-letter.js';
+import { Pipeline } from '../../../src/pipeline/pipeline.js';
+import { REDACTED, redactSecrets } from '../../../src/redaction.js';
+import { stderrLogger } from '../../../src/telemetry/log.js';
+import { everyEvent, widen } from '../../fixtures/core/detectors.js';
+import { rawToolUse } from '../../fixtures/core/events.js';
+
+const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJpbnZvaWNlLWJvdCIsImF1ZCI6ImVycCJ9.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+const BEARER_VALUE = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';
+const SECRETS = [JWT.split('.')[2]!, BEARER_VALUE, 'hunter2-correct-horse', 'AKIAEXAMPLESECRETKEY', 'c2VjcmV0OnBhc3N3b3Jk'];
+
+function expectNoSecret(text: string): void {
+  for (const secret of SECRETS) expect(text).not.toContain(secret);
+}
+
+async function deadLettersFor(lines: readonly string[]): Promise<DeadLetter[]> {
+  const written: DeadLetter[] = [];
+  const pipeline = new Pipeline(new Engine([configureDetector(widen(everyEvent))]), {
+    sinks: [],
+    deadLetters: { write: async (records) => void written.push(...records), close: async () => {} },
+  });
+  await pipeline.processBatch(lines.map((value, i) => ({ value, position: { file: 'in.jsonl', line: i + 1 } })));
+  return written;
+}
+
+describe('redactSecrets', () => {
+  it.each([
+    ['a JWT anywhere', `token=${JWT} trailing`],
+    ['a JWT in a JSON value', JSON.stringify({ token: JWT })],
+    ['a Bearer value', `Authorization: Bearer ${BEARER_VALUE}`],
+    ['a lower-case bearer value', `authorization: bearer ${BEARER_VALUE}`],
+    ['a Basic value', 'Authorization: Basic c2VjcmV0OnBhc3N3b3Jk'],
+    ['a password key', '{"password":"hunter2-correct-horse"}'],
+    ['a spaced secret key', '{ "client_secret" : "hunter2-correct-horse" }'],
+    ['an api key (any spelling)', '{"apiKey":"AKIAEXAMPLESECRETKEY","x-api-key":"AKIAEXAMPLESECRETKEY","API_KEY":"AKIAEXAMPLESECRETKEY"}'],
+    ['an escaped quote inside the value', '{"db_password":"hunter2-correct-horse\\"still-secret"}'],
+    ['refresh and access tokens', '{"refresh_token":"hunter2-correct-horse","accessToken":"hunter2-correct-horse"}'],
+    ['a private key', '{"private_key":"hunter2-correct-horse"}'],
+  ])('removes %s', (_name, text) => {
+    const redacted = redactSecrets(text);
+    expectNoSecret(redacted);
+    expect(redacted).not.toContain('still-secret');
+    expect(redacted).toContain(REDACTED);
+  });
+
+  it('keeps what is not secret: fingerprints, ids, ordinary keys', () => {
+    const text = JSON.stringify({ id: 'e1', token: 'sha256:0123456789abcdef0123', tool: 'erp.read', password_policy_version: 3, note: 'Bearer of bad news' });
+    expect(redactSecrets(text)).toBe(text);
+  });
+});
+
+describe('dead letters carry no credentials', () => {
+  it('redacts the original of a rejected event that carries a raw JWT, a bearer header or a secret key', async () => {
+    const letters = await deadLettersFor([
+      JSON.stringify(rawToolUse({ token: JWT })), // refused: a raw token
+      JSON.stringify({ ...rawToolUse({ v: 2 }), headers: { authorization: `Bearer ${BEARER_VALUE}` } }),
+      JSON.stringify({ ...rawToolUse({ action: 'steal' }), config: { password: 'hunter2-correct-horse', api_key: 'AKIAEXAMPLESECRETKEY' } }),
+    ]);
+    expect(letters).toHaveLength(3);
+    expect(letters[0]!.field).toBe('token');
+    for (const letter of letters) expectNoSecret(JSON.stringify(letter));
+    expect(letters[0]!.original).toContain(REDACTED);
+  });
+
+  it('redacts a secret that the cut at the text limit falls into', () => {
+    const prefix = `{"id":"e1","pad":"${'p'.repeat(DEAD_LETTER_TEXT_LIMIT - 40)}","password":"`;
+    const line = `${prefix}hunter2-correct-horse"}`;
+    expect(prefix.length).toBeLessThan(DEAD_LETTER_TEXT_LIMIT);
+    expect(prefix.length + 'hunter2-correct-horse'.length).toBeGreaterThan(DEAD_LETTER_TEXT_LIMIT);
+    const letter = deadLetter({ ok: false, code: 'DW_EVENT_INVALID', reason: 'type: Invalid' }, { file: 'f', line: 1 }, line, Buffer.byteLength(line));
+    expect(letter.truncated).toBe(true);
+    expect(letter.original).not.toContain('hunter2');
+  });
+
+  it('keeps a bearer value out of a line that is not JSON', async () => {
+    const letters = await deadLettersFor([`{"id":"e1","authorization": Bearer ${BEARER_VALUE}}`]);
+    expect(letters[0]!.reason).toMatch(/^not JSON/);
+    expect(letters[0]!.reason).not.toContain(BEARER_VALUE.slice(0, 6));
+    expectNoSecret(letters[0]!.original);
+  });
+
+  it('keeps an unquoted secret value of a line that is not JSON out of the reason and the original', async () => {
+    // JSON.parse messages quote the ten characters around the error: exactly where the unquoted value sits.
+    const letters = await deadLettersFor(['{"id":"e1","password": hunter2-correct-horse}']);
+    expect(letters[0]!.code).toBe('DW_EVENT_INVALID');
+    expect(letters[0]!.reason).toMatch(/^not JSON/);
+    expect(letters[0]!.reason).not.toContain('hunter2');
+    expect(letters[0]!.original).not.toContain('hunter2');
+  });
+});
+
+describe('logger output carries no credentials', () => {
+  function capture(minimum?: 'debug' | 'info' | 'warn' | 'error') {
+    const lines: string[] = [];
+    return { lines, logger: stderrLogger(minimum, (line) => lines.push(line)) };
+  }
+
+  it('redacts JWTs and bearer values in the message and in field values', () => {
+    const { lines, logger } = capture();
+    logger.log('error', `sink refused: Authorization: Bearer ${BEARER_VALUE}`, { response: `{"error":"invalid_token","token":"${JWT}"}`, header: `Bearer ${BEARER_VALUE}` });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^driftwatch error sink refused/);
+    expect(lines[0]!.endsWith('\n')).toBe(true);
+    expectNoSecret(lines[0]!);
+  });
+
+  it('redacts secret-looking keys inside structured field values', () => {
+    const { lines, logger } = capture();
+    logger.log('warn', 'config loaded', { sink: { type: 'splunk-hec', token_ttl: 5, password: 'hunter2-correct-horse', api_key: 'AKIAEXAMPLESECRETKEY' } });
+    expectNoSecret(lines[0]!);
+    expect(lines[0]).toContain('token_ttl');
+  });
+
+  it('redacts fields whose own name is secret-looking', () => {
+    const { lines, logger } = capture();
+    logger.log('info', 'connecting', { broker: 'kafka:9093', password: 'hunter2-correct-horse', api_key: 'AKIAEXAMPLESECRETKEY' });
+    expect(lines[0]).toContain('broker="kafka:9093"');
+    expectNoSecret(lines[0]!);
+  });
+
+  it('drops lines below the minimum level', () => {
+    const { lines, logger } = capture('warn');
+    logger.log('debug', 'd');
+    logger.log('info', 'i');
+    logger.log('warn', 'w');
+    logger.log('error', 'e', { n: 1, nothing: undefined });
+    expect(lines).toEqual(['driftwatch warn w\n', 'driftwatch error e n=1 nothing=null\n']);
+  });
+});

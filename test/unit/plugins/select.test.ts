@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { detectorSettingsSchema, type DetectorSettingsConfig } from '../../../src/config/schema.js';
+import { isDriftwatchError } from '../../../src/errors.js';
+import { selectDetectors } from '../../../src/plugins/select.js';
+import { defineDetector, z, type AnyDetector, type Maturity } from '../../../src/sdk/index.js';
+import { widen } from '../../fixtures/core/detectors.js';
+
+function detector(id: string, maturity: Maturity): AnyDetector {
+  return widen(
+    defineDetector({
+      id,
+      version: '1.0.0',
+      description: id,
+      eventTypes: ['tool_use'],
+      maturity,
+      techniques: [],
+      severity: 'low',
+      options: z.strictObject({ limit: z.number().int().positive().default(5) }),
+      createState: () => ({}),
+      score: () => undefined,
+    }),
+  );
+}
+
+const available = [detector('solid', 'stable'), detector('young', 'incubating'), detector('toy', 'sandbox')];
+
+const settings = (raw: Record<string, unknown>): Record<string, DetectorSettingsConfig> =>
+  Object.fromEntries(Object.entries(raw).map(([id, value]) => [id, detectorSettingsSchema.parse(value)]));
+
+const ids = (maturities: Maturity[], raw: Record<string, unknown> = {}) => selectDetectors(available, maturities, settings(raw)).map((c) => c.definition.id);
+
+function thrown(fn: () => unknown): Error & { code?: string } {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error & { code?: string };
+  }
+  throw new Error('expected an error');
+}
+
+describe('selectDetectors', () => {
+  it('runs only stable detectors by default', () => {
+    expect(ids(['stable'])).toEqual(['solid']);
+  });
+
+  it('runs the listed maturities', () => {
+    expect(ids(['stable', 'incubating'])).toEqual(['solid', 'young']);
+    expect(ids(['stable', 'incubating', 'sandbox'])).toEqual(['solid', 'young', 'toy']);
+    expect(ids([])).toEqual([]);
+  });
+
+  it('never runs a sandbox detector unless it is enabled by name', () => {
+    expect(ids(['stable', 'incubating'], { toy: { mode: 'dry-run' } })).toEqual(['solid', 'young']);
+    expect(ids(['stable'], { toy: { enabled: true } })).toEqual(['solid', 'toy']);
+  });
+
+  it('disables a detector by name whatever its maturity', () => {
+    expect(ids(['stable'], { solid: { enabled: false } })).toEqual([]);
+  });
+
+  it('applies the tuning: mode, severity, suppression, options', () => {
+    const [configured] = selectDetectors(available, ['stable'], settings({ solid: { mode: 'dry-run', severity: 'high', suppress_for: '15m', options: { limit: 9 } } }));
+    expect(configured).toMatchObject({ mode: 'dry-run', severity: 'high', suppressForMs: 15 * 60_000, options: { limit: 9 } });
+  });
+
+  it('rejects a settings entry for an unknown detector, naming it', () => {
+    const error = thrown(() => ids(['stable'], { soild: {} }));
+    expect(isDriftwatchError(error, 'DW_DETECTOR_UNKNOWN')).toBe(true);
+    expect(error.message).toContain('soild');
+    expect(error.message).toContain('solid'); // lists the known ones
+  });
+
+  it('rejects bad options of every detector at once, each named', () => {
+    const error = thrown(() => ids(['stable', 'incubating'], { solid: { options: { limit: 0 } }, young: { options: { limt: 3 } } }));
+    expect(isDriftwatchError(error, 'DW_DETECTOR_OPTIONS_INVALID')).toBe(true);
+    expect(error.message).toContain('solid');
+    expect(error.message).toContain('options.limit');
+    expect(error.message).toContain('young');
+    expect(error.message).toContain('limt');
+  });
+
+  it('does not validate the options of a detector that does not run', () => {
+    expect(ids(['stable'], { toy: { options: { limit: -1 } } })).toEqual(['solid']);
+  });
+});

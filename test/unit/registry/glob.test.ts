@@ -1,0 +1,88 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileGlobs, globToRegexSource } from '../../../src/registry/glob.js';
+
+const matches = (patterns: string | string[], value: string) => compileGlobs(Array.isArray(patterns) ? patterns : [patterns])(value);
+
+describe('scope globs', () => {
+  it('"*" matches any run of characters, dots and slashes included', () => {
+    expect(matches('erp.*', 'erp.read_invoices')).toBe(true);
+    expect(matches('erp.*', 'erp.')).toBe(true);
+    expect(matches('erp.*', 'erp.ledger.read/2026/q4')).toBe(true);
+    expect(matches('db-*-prod', 'db-eu/west.1-prod')).toBe(true);
+    expect(matches('erp.*', 'erpxread')).toBe(false); // the dot is literal
+    expect(matches('erp.*', 'crm.erp.read')).toBe(false); // anchored
+    expect(matches('*', '')).toBe(true);
+    expect(matches(['hr-prod', '*'], 'anything/at.all')).toBe(true);
+  });
+
+  it('"?" matches exactly one character', () => {
+    expect(matches('mail.sen?', 'mail.send')).toBe(true);
+    expect(matches('mail.sen?', 'mail.sen')).toBe(false);
+    expect(matches('mail.sen?', 'mail.sends')).toBe(false);
+    expect(matches('a?c', 'a/c')).toBe(true);
+    expect(matches('a?c', 'a.c')).toBe(true);
+  });
+
+  it('"{a,b}" matches one of the alternatives, which may hold globs', () => {
+    expect(matches('erp.{read,write}_*', 'erp.read_invoices')).toBe(true);
+    expect(matches('erp.{read,write}_*', 'erp.write_ledger')).toBe(true);
+    expect(matches('erp.{read,write}_*', 'erp.delete_ledger')).toBe(false);
+    expect(matches('{erp,crm}-{prod,stage}', 'crm-stage')).toBe(true);
+    expect(matches('{erp,crm}-{prod,stage}', 'crm-dev')).toBe(false);
+    expect(matches('svc-{a*,b?}', 'svc-alpha')).toBe(true);
+    expect(matches('svc-{a*,b?}', 'svc-bx')).toBe(true);
+    expect(matches('svc-{a*,b?}', 'svc-bxx')).toBe(false);
+    expect(matches('a,b', 'a,b')).toBe(true); // a comma outside braces is literal
+  });
+
+  it.each([
+    ['c++', 'c++', ['cc', 'c+++', 'c']],
+    ['tool(1)', 'tool(1)', ['tool1', 'tool(1']],
+    ['a|b', 'a|b', ['a', 'b']],
+    ['x$y', 'x$y', ['x']],
+    ['^z', '^z', ['z']],
+    ['[abc]', '[abc]', ['a', 'b']],
+    ['a\\d', 'a\\d', ['a1']],
+    ['a}b', 'a}b', ['ab']],
+    ['1.0', '1.0', ['1x0']],
+  ])('regex characters are literal: %s', (pattern, literal, others) => {
+    expect(matches(pattern, literal)).toBe(true);
+    for (const other of others) expect(matches(pattern, other)).toBe(false);
+  });
+
+  it('is case-sensitive and anchored', () => {
+    expect(matches('erp-prod', 'ERP-prod')).toBe(false);
+    expect(matches('erp', 'erp-prod')).toBe(false);
+    expect(matches('prod', 'erp-prod')).toBe(false);
+  });
+
+  it('an empty list matches nothing; a list matches if any pattern does', () => {
+    expect(compileGlobs([])('anything')).toBe(false);
+    expect(compileGlobs([])('')).toBe(false);
+    expect(matches(['erp-prod', 'mail-*'], 'mail-internal')).toBe(true);
+    expect(matches(['erp-prod', 'mail-*'], 'hr-prod')).toBe(false);
+  });
+
+  it('a pattern without glob characters matches itself and nothing else', () => {
+    const literal = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).filter((s) => !/[*?{}]/.test(s));
+    fc.assert(
+      fc.property(literal, literal, (pattern, other) => {
+        expect(matches(pattern, pattern)).toBe(true);
+        expect(matches(pattern, other)).toBe(pattern === other);
+        expect(() => new RegExp(globToRegexSource(pattern))).not.toThrow();
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('"prefix*" matches exactly the strings that start with the prefix', () => {
+    const text = fc.string({ maxLength: 12 }).filter((s) => !/[*?{}]/.test(s));
+    fc.assert(
+      fc.property(text, text, (prefix, value) => {
+        expect(matches(`${prefix}*`, value)).toBe(value.startsWith(prefix));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,150 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { configureDetector } from '../../../src/engine/configured-detector.js';
+import { Engine, type EngineOutput } from '../../../src/engine/engine.js';
+import { loadRegistry, type Registry } from '../../../src/registry/registry.js';
+import { watchRegistry } from '../../../src/registry/watch.js';
+import type { Logger, LogLevel } from '../../../src/telemetry/log.js';
+import { outOfScope, widen } from '../../fixtures/core/detectors.js';
+import { toolUse } from '../../fixtures/core/events.js';
+import { sleep, tempDir, waitFor } from '../../fixtures/core/temp.js';
+
+const registryText = (systems: string[], extraAgent = '') => `agents:
+  - id: invoice-bot
+    owner: alice@corp.example
+    custodian: team-payments
+    scope:
+      systems: [${systems.join(', ')}]
+${extraAgent}`;
+
+interface Logged { level: LogLevel; message: string; fields?: Record<string, unknown> }
+
+describe('watchRegistry', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let path: string;
+  let logged: Logged[];
+  let logger: Logger;
+  let stop: (() => void) | undefined;
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+    path = join(dir, 'registry.yaml');
+    logged = [];
+    logger = { log: (level, message, fields) => logged.push({ level, message, fields }) };
+  });
+
+  afterEach(async () => {
+    stop?.();
+    stop = undefined;
+    await cleanup();
+  });
+
+  async function start(onApply: (registry: Registry) => void): Promise<void> {
+    stop = watchRegistry(path, onApply, logger, 20);
+    await sleep(100); // let the watcher take its baseline before the test writes
+  }
+
+  it('applies a new valid file to a running engine and keeps every agent state', async () => {
+    await writeFile(path, registryText(['erp-prod']));
+    const engine = new Engine([configureDetector(widen(outOfScope))], { registry: await loadRegistry(path) });
+    const output: EngineOutput = { alerts: [], dryRun: [] };
+    engine.process(toolUse({ system: 'erp-prod' }), output);
+    engine.process(toolUse({ system: 'erp-prod' }), output);
+    engine.process(toolUse({ system: 'hr-prod' }), output);
+    expect(output.alerts.map((a) => a.key)).toEqual(['system:hr-prod']);
+    const before = engine.agentState('invoice-bot');
+
+    let applied = 0;
+    await start((registry) => {
+      applied++;
+      engine.setRegistry(registry);
+    });
+    await writeFile(path, registryText(['erp-prod', 'hr-prod', 'crm-prod'], '  - id: report-writer\n    owner: bob\n    custodian: team-reports\n'));
+    await waitFor(() => engine.currentRegistry.get('report-writer') !== undefined, 'the new registry to be applied');
+
+    expect(applied).toBeGreaterThanOrEqual(1);
+    expect(engine.agentState('invoice-bot')).toBe(before);
+    expect(engine.agentState('invoice-bot')!.detectors[0]).toEqual({ events: 3, systems: ['erp-prod', 'hr-prod'] });
+    // The new scope is in force and the baseline goes on from where it was.
+    const after: EngineOutput = { alerts: [], dryRun: [] };
+    engine.process(toolUse({ system: 'crm-prod' }), after);
+    expect(after.alerts).toEqual([]);
+    expect(engine.agentState('invoice-bot')!.detectors[0]).toMatchObject({ events: 4 });
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'info', message: 'registry reloaded', fields: expect.objectContaining({ agents: 2 }) }));
+  });
+
+  it('refuses a broken file with every error logged, and the registry in force stays', async () => {
+    await writeFile(path, registryText(['erp-prod']));
+    const initial = await loadRegistry(path);
+    let current = initial;
+    await start((registry) => (current = registry));
+
+    await writeFile(path, `agents:\n  - id: invoice-bot\n    status: sleeping\n    scope:\n      systems: erp-prod\n`);
+    await waitFor(() => logged.some((l) => l.level === 'error'), 'the refusal to be logged');
+
+    const refusal = logged.find((l) => l.level === 'error')!;
+    expect(refusal.message).toContain('refused');
+    expect(refusal.message).toContain(`${path}:3:13: agents.0.status:`);
+    expect(refusal.message).toContain(`${path}:5:16: agents.0.scope.systems:`);
+    expect(current).toBe(initial);
+
+    // A fixed file afterwards is applied.
+    await writeFile(path, registryText(['erp-prod', 'hr-prod']));
+    await waitFor(() => current !== initial, 'the fixed registry to be applied');
+    expect(current.get('invoice-bot')!.allows.system('hr-prod')).toBe(true);
+  });
+
+  it('refuses a file with a YAML syntax error and keeps the registry', async () => {
+    await writeFile(path, registryText(['erp-prod']));
+    let applied = 0;
+    await start(() => applied++);
+    await writeFile(path, 'agents:\n  - id: [unclosed\n');
+    await waitFor(() => logged.some((l) => l.level === 'error'), 'the refusal to be logged');
+    expect(applied).toBe(0);
+  });
+
+  it('sees an editor-style write to a temporary file renamed over the registry', async () => {
+    await writeFile(path, registryText(['erp-prod']));
+    let current: Registry | undefined;
+    await start((registry) => (current = registry));
+    const temporary = join(dir, '.registry.yaml.swp');
+    await writeFile(temporary, registryText(['erp-prod', 'warehouse']));
+    await rename(temporary, path);
+    await waitFor(() => current !== undefined, 'the renamed registry to be applied');
+    expect(current!.get('invoice-bot')!.allows.system('warehouse')).toBe(true);
+  });
+
+  it('ignores other files in the directory and does not re-apply an unchanged file', async () => {
+    await writeFile(path, registryText(['erp-prod']));
+    let applied = 0;
+    await start(() => applied++);
+    await writeFile(join(dir, 'other.yaml'), 'not: a registry\n');
+    await writeFile(path, registryText(['erp-prod'])); // same text: nothing to apply
+    await sleep(300);
+    expect(applied).toBe(0);
+    expect(logged.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  it('applies a change written right after the watch starts (the running registry was loaded before)', async () => {
+    await writeFile(path, registryText(['erp-prod']));
+    const initial = await loadRegistry(path);
+    let current = initial;
+    stop = watchRegistry(path, (registry) => (current = registry), logger, 20);
+    // No pause: the file changes while the watcher is still reading its baseline.
+    await writeFile(path, registryText(['erp-prod', 'hr-prod']));
+    await waitFor(() => current.get('invoice-bot')!.allows.system('hr-prod'), 'the change to be applied', 3000);
+  });
+
+  it('stops watching when the returned function is called', async () => {
+    await writeFile(path, registryText(['erp-prod']));
+    let applied = 0;
+    await start(() => applied++);
+    stop!();
+    stop = undefined;
+    await writeFile(path, registryText(['hr-prod']));
+    await sleep(300);
+    expect(applied).toBe(0);
+  });
+});
