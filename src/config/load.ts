@@ -67,6 +67,27 @@ function resolvePaths(config: Config, base: string): Config {
     source: config.source.type === 'file' ? { ...config.source, path: at(config.source.path) } : config.source,
     dead_letter: { path: at(config.dead_letter.path) },
     detectors: { ...config.detectors, directories: config.detectors.directories.map(at) },
-    sinks: config.sinks.map((sink) => (sink.type === 'file' ? { ...sink, path: at(sink.path) } : sink)),
+    sinks: config.sinks.map((sink) => resolveSinkPaths(sink, at)),
   };
+}
+
+/** A sink's file paths (its file, rejected-alerts file, TLS files) taken from the config file's directory. */
+function resolveSinkPaths(sink: Config['sinks'][number], at: (path: string) => string): Config['sinks'][number] {
+  if (sink.type === 'console') return sink;
+  const delivery = { ...sink.delivery, rejected_path: at(sink.delivery.rejected_path) };
+  const tls = <T extends { ca?: string; cert?: string; key?: string }>(settings: T | undefined): T | undefined =>
+    settings && {
+      ...settings,
+      ...(settings.ca !== undefined ? { ca: at(settings.ca) } : {}),
+      ...(settings.cert !== undefined ? { cert: at(settings.cert) } : {}),
+      ...(settings.key !== undefined ? { key: at(settings.key) } : {}),
+    };
+  switch (sink.type) {
+    case 'file':
+      return { ...sink, path: at(sink.path), delivery };
+    case 'syslog':
+    case 'splunk-hec':
+    case 'webhook':
+      return { ...sink, tls: tls(sink.tls), delivery };
+  }
 }

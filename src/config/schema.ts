@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SEVERITIES, MATURITIES } from '../sdk/detector.js';
+import { FACILITIES, FORMAT_NAMES, type FacilityName } from '../sinks/formats/index.js';
 import { EXCEPTION_FIELDS } from '../engine/exceptions.js';
 import { parseDuration } from '../registry/duration.js';
 import { kafkaSourceSchema } from './kafka.js';
@@ -49,11 +50,116 @@ const consoleSink = z.strictObject({
   color: z.enum(['auto', 'always', 'never']).default('auto'),
 });
 
+const sinkFormat = z.enum(FORMAT_NAMES).describe('rendering of each alert: json (canonical), ocsf, ecs or cef');
+
+const deliverySchema = z
+  .strictObject({
+    queue_capacity: z.number().int().positive().default(10_000).describe('alerts admitted and not yet acknowledged; when full, the pipeline waits (backpressure)'),
+    max_batch: z.number().int().positive().optional().describe('most alerts per request or write (default: 100 for HTTP sinks, 500 otherwise)'),
+    linger: duration.default('0ms').describe('how long a partial batch waits for more alerts'),
+    retry: z
+      .strictObject({
+        initial: duration.default('200ms').describe('upper bound of the first retry delay (full jitter)'),
+        max: duration.default('30s').describe('upper bound of any retry delay'),
+        max_attempts: z.number().int().positive().optional().describe('give up (to the rejected-alerts file) after this many attempts; default: never, alerts wait'),
+      })
+      .prefault({}),
+    breaker: z
+      .strictObject({
+        failures: z.number().int().positive().default(5).describe('consecutive failures that open the circuit breaker'),
+        cooldown: duration.default('30s').describe('time open before one trial attempt'),
+      })
+      .prefault({}),
+    rejected_path: z.string().min(1).default('failed-alerts.jsonl').describe('JSONL file of alerts the receiver refused for good'),
+    drain_timeout: duration.default('5s').describe('how long closing waits for queued alerts'),
+  })
+  .prefault({})
+  .describe('acknowledged delivery: bounded queue, batching, retries, circuit breaker');
+
+const tlsSchema = z
+  .strictObject({
+    ca: z.string().min(1).optional().describe('PEM file of the CA that signs the receiver\'s certificate (default: system CAs)'),
+    cert: z.string().min(1).optional().describe('PEM client certificate, for mutual TLS'),
+    key: z.string().min(1).optional().describe('PEM key of the client certificate'),
+    servername: z.string().min(1).optional().describe('name checked in the receiver\'s certificate and sent as SNI (default: host)'),
+    verify: z.boolean().default(true).describe('verify the receiver\'s certificate chain and name; false only for tests'),
+  })
+  .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), 'cert and key go together');
+
 const fileSink = z.strictObject({
   type: z.literal('file'),
   name: z.string().min(1).default('file'),
   path: z.string().min(1),
-  format: z.literal('json').default('json'),
+  format: sinkFormat.default('json'),
+  max_bytes: size.optional().describe('rotate before the file would grow past this size'),
+  max_files: z.number().int().min(1).default(5).describe('rotated files kept: path.1 (newest) … path.N'),
+  delivery: deliverySchema,
+});
+
+const syslogSink = z
+  .strictObject({
+    type: z.literal('syslog'),
+    name: z.string().min(1).default('syslog'),
+    transport: z.enum(['tcp', 'tls', 'udp']).default('tls').describe('tcp and tls use RFC 6587 octet-counting framing; udp one datagram per alert'),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).optional().describe('default: 6514 for tls, 514 for tcp and udp'),
+    format: sinkFormat.default('json').describe('rendering of the alert in the syslog MSG'),
+    facility: z.enum(Object.keys(FACILITIES) as [FacilityName, ...FacilityName[]]).default('local4'),
+    app_name: z.string().min(1).default('driftwatch'),
+    hostname: z.string().min(1).optional().describe('syslog HOSTNAME (default: this machine\'s host name)'),
+    enterprise_id: z.number().int().positive().optional().describe('private enterprise number of the SD-ID driftwatch@<n> (default 32473, reserved for documentation)'),
+    max_message_bytes: size.optional().describe('udp: longer messages have MSG cut to fit (default 2048, RFC 5426)'),
+    tls: tlsSchema.optional(),
+    timeout: duration.default('10s').describe('connect and write timeout'),
+    delivery: deliverySchema,
+  })
+  .refine((sink) => sink.tls === undefined || sink.transport === 'tls', { message: 'tls settings need transport: tls', path: ['tls'] })
+  .refine((sink) => sink.max_message_bytes === undefined || sink.transport === 'udp', {
+    message: 'max_message_bytes applies to transport: udp',
+    path: ['max_message_bytes'],
+  });
+
+const hecSink = z.strictObject({
+  type: z.literal('splunk-hec'),
+  name: z.string().min(1).default('splunk-hec'),
+  url: z.string().url().describe('https://splunk:8088 (the /services/collector/event path is added) or the full event endpoint'),
+  token: z.string().min(1).describe('HEC token; write ${ENV_VAR}, never the token itself'),
+  format: sinkFormat.default('json').describe('rendering of the alert in the HEC event field'),
+  index: z.string().min(1).optional(),
+  source: z.string().min(1).default('driftwatch'),
+  sourcetype: z.string().min(1).optional().describe('default: driftwatch:alert, driftwatch:ocsf, driftwatch:ecs or driftwatch:cef after the format'),
+  host: z.string().min(1).optional().describe('HEC host field (default: this machine\'s host name)'),
+  ack: z.boolean().default(false).describe('wait for indexer acknowledgement (must be enabled on the token)'),
+  ack_poll_interval: duration.default('1s'),
+  ack_timeout: duration.default('60s').describe('an ack that does not come in time makes the batch be sent again'),
+  channel: z.string().min(1).optional().describe('X-Splunk-Request-Channel (default: a random UUID per process)'),
+  tls: tlsSchema.optional(),
+  timeout: duration.default('30s').describe('request timeout'),
+  delivery: deliverySchema,
+});
+
+const webhookSink = z.strictObject({
+  type: z.literal('webhook'),
+  name: z.string().min(1).default('webhook'),
+  url: z.string().url(),
+  secret: z.string().min(1).optional().describe('HMAC-SHA256 key of X-Driftwatch-Signature; write ${ENV_VAR}'),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name'), z.string()).default({}).describe('extra request headers; their values are treated as secrets'),
+  format: sinkFormat.default('json'),
+  tls: tlsSchema.optional(),
+  timeout: duration.default('30s').describe('request timeout'),
+  delivery: deliverySchema,
+});
+
+const routeSchema = z.strictObject({
+  match: z
+    .strictObject({
+      severity_at_least: z.enum(SEVERITIES).optional(),
+      detectors: z.array(z.string().min(1)).min(1).optional().describe('globs of detector ids'),
+      agents: z.array(z.string().min(1)).min(1).optional().describe('globs of agent ids'),
+    })
+    .default({})
+    .describe('every condition given must hold; empty: every alert'),
+  sinks: z.array(z.string().min(1)).min(1).describe('names of the sinks that receive the matching alerts'),
 });
 
 export const configSchema = z.strictObject({
@@ -70,7 +176,25 @@ export const configSchema = z.strictObject({
       settings: z.record(z.string(), detectorSettingsSchema).default({}),
     })
     .default({ directories: [], maturity: ['stable'], settings: {} }),
-  sinks: z.array(z.discriminatedUnion('type', [consoleSink, fileSink])).default([{ type: 'console', name: 'console', color: 'auto' }]),
+  sinks: z
+    .array(z.discriminatedUnion('type', [consoleSink, fileSink, syslogSink, hecSink, webhookSink]))
+    .default([{ type: 'console', name: 'console', color: 'auto' }])
+    .superRefine((sinks, context) => {
+      const seen = new Set<string>();
+      sinks.forEach((sink, index) => {
+        if (seen.has(sink.name)) context.addIssue({ code: 'custom', path: [index, 'name'], message: `sink name "${sink.name}" is used twice; give each sink its own name` });
+        seen.add(sink.name);
+      });
+    }),
+  routes: z.array(routeSchema).default([]).describe('which sinks receive which alerts; none: every sink receives every alert'),
+  default_sinks: z.array(z.string().min(1)).default([]).describe('sinks of alerts that match no route (otherwise such alerts are counted as unrouted)'),
+}).superRefine((config, context) => {
+  const names = new Set(config.sinks.map((sink) => sink.name));
+  const check = (name: string, path: PropertyKey[]) => {
+    if (!names.has(name)) context.addIssue({ code: 'custom', path, message: `no sink is named "${name}" (sinks: ${[...names].join(', ')})` });
+  };
+  config.routes.forEach((route, index) => route.sinks.forEach((name, at) => check(name, ['routes', index, 'sinks', at])));
+  config.default_sinks.forEach((name, at) => check(name, ['default_sinks', at]));
 });
 
 export type Config = z.output<typeof configSchema>;

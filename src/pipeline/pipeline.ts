@@ -17,6 +17,10 @@ export interface PipelineCounters {
   invalid: number;
   invalidByCode: Record<string, number>;
   alertsDelivered: number;
+  /** (alert, sink) pairs a sink refused for good and set aside in its rejected-alerts file. */
+  alertsRejected: number;
+  /** Alerts that matched no route and no default sink (config `routes`): counted and logged, not sent. */
+  alertsUnrouted: number;
 }
 
 export interface PipelineOptions {
@@ -43,7 +47,14 @@ function originalText(value: string | Uint8Array): string {
  * dead letters are written — the point after which a source may commit the batch.
  */
 export class Pipeline {
-  readonly counters: PipelineCounters = { records: 0, invalid: 0, invalidByCode: {}, alertsDelivered: 0 };
+  readonly counters: PipelineCounters = {
+    records: 0,
+    invalid: 0,
+    invalidByCode: {},
+    alertsDelivered: 0,
+    alertsRejected: 0,
+    alertsUnrouted: 0,
+  };
   private readonly maxEventBytes: number;
   private readonly clock: () => Date;
 
@@ -76,11 +87,20 @@ export class Pipeline {
       for (const alert of output.alerts) alert.detected_at = detectedAt;
       for (const alert of output.dryRun) alert.detected_at = detectedAt;
     }
-    await Promise.all([
-      ...(output.alerts.length > 0 ? this.options.sinks.map((sink) => sink.deliver(output.alerts)) : []),
+    // Each sink takes the alerts routed to it and resolves once they are acknowledged: a sink whose
+    // receiver is down keeps this promise pending, and that wait is the pipeline's backpressure.
+    const [reports] = await Promise.all([
+      Promise.all(output.alerts.length > 0 ? this.options.sinks.map((sink) => sink.deliver(output.alerts)) : []),
       rejected.length > 0 ? this.options.deadLetters.write(rejected) : undefined,
     ]);
-    this.counters.alertsDelivered += output.alerts.length;
+    let unrouted = 0;
+    for (const report of reports) {
+      if (!report) continue;
+      this.counters.alertsRejected += report.rejected;
+      unrouted += report.unrouted ?? 0;
+    }
+    this.counters.alertsUnrouted += unrouted;
+    this.counters.alertsDelivered += output.alerts.length - unrouted;
     return { alerts: output.alerts, dryRun: output.dryRun, deadLetters: rejected };
   }
 

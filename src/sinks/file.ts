@@ -1,39 +1,60 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import type { Alert } from '../alerts/alert.js';
 import type { DeadLetter, DeadLetterSink } from '../pipeline/dead-letter.js';
-import type { AlertSink } from './sink.js';
+import { renderLine, type FormatName } from './formats/index.js';
+import type { RejectedAlert, RejectedAlertSink } from './rejected.js';
+import { RotatingFile, type RotationPolicy } from './rotating-file.js';
+import { sinkFailure, type Transport } from './transport.js';
 
-/** Appends JSON lines to a file; a batch is acknowledged once it is written and synced. */
-class JsonLinesFile {
-  private handle?: Promise<FileHandle>;
+export interface FileTransportOptions {
+  path: string;
+  format: FormatName;
+  rotation?: RotationPolicy;
+}
 
-  constructor(readonly path: string) {}
+/**
+ * Alerts as lines of a file (JSONL for the JSON formats, one CEF line each for `cef`), with
+ * size-based rotation; a batch is acknowledged once written and synced.
+ */
+export class FileTransport implements Transport {
+  readonly destination: string;
+  private readonly file: RotatingFile;
 
-  async append(items: readonly unknown[]): Promise<void> {
-    if (items.length === 0) return;
-    this.handle ??= open(this.path, 'a');
-    const handle = await this.handle;
-    let text = '';
-    for (const item of items) text += JSON.stringify(item) + '\n';
-    await handle.write(text);
-    await handle.datasync();
+  constructor(private readonly options: FileTransportOptions) {
+    this.destination = `file://${options.path}`;
+    this.file = new RotatingFile(options.path, options.rotation);
   }
 
-  async close(): Promise<void> {
-    if (this.handle) await (await this.handle).close();
-    this.handle = undefined;
+  counters(): Readonly<Record<string, number>> {
+    return { rotations: this.file.rotations };
+  }
+
+  async send(alerts: readonly Alert[]): Promise<void> {
+    const lines = alerts.map((alert) => renderLine(this.options.format, alert));
+    try {
+      await this.file.append(lines);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // A full disk or a vanished directory may recover; a permission problem will not without an operator, but
+      // alerts must wait for that operator rather than be set aside: every file error is retriable.
+      throw sinkFailure(`writing ${this.options.path} failed: ${code ?? (error as Error).message}`, { retriable: true, cause: error });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
   }
 }
 
-export class JsonLinesAlertSink implements AlertSink {
-  private readonly file: JsonLinesFile;
+/** Appends JSON lines to a file; a batch is acknowledged once it is written and synced. */
+class JsonLinesFile {
+  private readonly file: RotatingFile;
 
-  constructor(readonly name: string, path: string) {
-    this.file = new JsonLinesFile(path);
+  constructor(readonly path: string) {
+    this.file = new RotatingFile(path);
   }
 
-  deliver(alerts: readonly Alert[]): Promise<void> {
-    return this.file.append(alerts);
+  append(items: readonly unknown[]): Promise<void> {
+    return this.file.append(items.map((item) => JSON.stringify(item)));
   }
 
   close(): Promise<void> {
@@ -49,6 +70,23 @@ export class JsonLinesDeadLetterSink implements DeadLetterSink {
   }
 
   write(records: readonly DeadLetter[]): Promise<void> {
+    return this.file.append(records);
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+}
+
+/** The rejected-alerts file (`delivery.rejected_path`), shared by every sink that names the same path. */
+export class JsonLinesRejectedAlertSink implements RejectedAlertSink {
+  private readonly file: JsonLinesFile;
+
+  constructor(readonly path: string) {
+    this.file = new JsonLinesFile(path);
+  }
+
+  write(records: readonly RejectedAlert[]): Promise<void> {
     return this.file.append(records);
   }
 

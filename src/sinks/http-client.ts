@@ -1,0 +1,126 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { DriftwatchError } from '../errors.js';
+import { tlsOptions, type TlsSettings } from './tls-files.js';
+import { sinkFailure } from './transport.js';
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body, cut at {@link MAX_RESPONSE_BYTES}. */
+  body: string;
+}
+
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/** The URL without userinfo, query or fragment: what logs and error messages may show. */
+export function safeUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+export function parseEndpoint(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new DriftwatchError('DW_CONFIG_INVALID', 'sink url is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new DriftwatchError('DW_CONFIG_INVALID', `sink url must be http or https, not ${url.protocol}`);
+  }
+  if (url.username || url.password) {
+    throw new DriftwatchError('DW_CONFIG_INVALID', 'sink url must not carry credentials; use the sink\'s token or secret setting');
+  }
+  return url;
+}
+
+/** Retry-After as milliseconds (delta-seconds or an HTTP date), if present and sane. */
+export function retryAfterMs(header: string | string[] | undefined, now: number = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
+}
+
+/**
+ * How an HTTP status is treated: 2xx delivered; 408, 425, 429 and 5xx retried; 401 and 403
+ * retried too (a revoked or rotated credential is an operator's fix, and the alerts must wait for
+ * it rather than leave the SIEM path); every other status is a refusal of these alerts, not retried.
+ */
+export function isRetriableStatus(status: number): boolean {
+  return status === 401 || status === 403 || status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+/** A failure for a non-2xx answer; the body excerpt is the receiver's, cut short. */
+export function statusFailure(what: string, response: HttpResponse): DriftwatchError {
+  const excerpt = response.body.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return sinkFailure(`${what} answered HTTP ${response.status}${excerpt ? `: ${excerpt}` : ''}`, {
+    retriable: isRetriableStatus(response.status),
+    status: response.status,
+    retryAfterMs: retryAfterMs(response.headers['retry-after']),
+  });
+}
+
+export interface HttpClientOptions {
+  tls?: TlsSettings;
+  timeoutMs: number;
+}
+
+/** POSTs over one keep-alive agent (node:http / node:https); every failure comes back as a sink failure. */
+export class HttpClient {
+  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly https: boolean;
+
+  constructor(
+    readonly base: URL,
+    private readonly options: HttpClientOptions,
+  ) {
+    this.https = base.protocol === 'https:';
+    this.agent = this.https
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 4, ...tlsOptions(options.tls, base.hostname) })
+      : new HttpAgent({ keepAlive: true, maxSockets: 4 });
+  }
+
+  post(url: URL, headers: OutgoingHttpHeaders, body: string | Buffer, signal: AbortSignal): Promise<HttpResponse> {
+    const where = safeUrl(url);
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const request = (this.https ? httpsRequest : httpRequest)(
+        url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+          signal,
+          timeout: this.options.timeoutMs,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            if (size < MAX_RESPONSE_BYTES) chunks.push(chunk);
+            size += chunk.length;
+          });
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              body: Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8'),
+            }),
+          );
+          response.on('error', (error) => reject(sinkFailure(`POST ${where}: response failed: ${error.message}`, { retriable: true, cause: error })));
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        const reason = error.code && !error.message.includes(error.code) ? `${error.code} ${error.message}` : error.message;
+        reject(sinkFailure(`POST ${where} failed: ${reason}`, { retriable: true, cause: error }));
+      });
+      request.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

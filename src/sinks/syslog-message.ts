@@ -1,0 +1,31 @@
+import { hostname as osHostname } from 'node:os';
+import type { Alert } from '../alerts/alert.js';
+import { alertToSyslog, type AlertSyslogOptions, type FacilityName, type FormatName } from './formats/index.js';
+
+/** What every syslog transport puts in the RFC 5424 header. */
+export interface SyslogMessageSettings {
+  /** Rendering of the alert in MSG. */
+  format: FormatName;
+  facility: FacilityName;
+  appName: string;
+  /** HOSTNAME; default the machine's host name. */
+  hostname?: string;
+  /** The private enterprise number in the SD-ID `driftwatch@<n>`. */
+  enterpriseId?: number;
+}
+
+export function syslogOptions(settings: SyslogMessageSettings): AlertSyslogOptions {
+  const options: AlertSyslogOptions = {
+    format: settings.format,
+    facility: settings.facility,
+    appName: settings.appName,
+    hostname: settings.hostname ?? osHostname(),
+    procId: String(process.pid),
+  };
+  if (settings.enterpriseId !== undefined) options.enterpriseId = settings.enterpriseId;
+  return options;
+}
+
+export function syslogText(alert: Alert, options: AlertSyslogOptions): string {
+  return alertToSyslog(alert, options).text;
+}

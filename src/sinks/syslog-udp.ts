@@ -1,0 +1,83 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { Alert } from '../alerts/alert.js';
+import { alertToSyslog, DEFAULT_UDP_MAX_BYTES, fitToDatagram, type AlertSyslogOptions } from './formats/index.js';
+import { syslogOptions, type SyslogMessageSettings } from './syslog-message.js';
+import { sinkFailure, type Transport } from './transport.js';
+
+export interface SyslogUdpOptions extends SyslogMessageSettings {
+  host: string;
+  port: number;
+  /** Largest datagram; longer messages have MSG cut (RFC 5426 §3.2: 2048 is what receivers SHOULD accept). */
+  maxMessageBytes?: number;
+}
+
+/**
+ * Syslog over UDP (RFC 5426): one alert per datagram, cut to `maxMessageBytes` with the header and
+ * structured data (alert id, detector, agent, severity) kept whole. UDP has no acknowledgement: a
+ * batch counts as delivered once the kernel sent every datagram. Truncations are counted.
+ */
+export class SyslogUdpTransport implements Transport {
+  readonly destination: string;
+  private socket?: Socket;
+  private address?: Promise<{ address: string; family: 4 | 6 }>;
+  private readonly message: AlertSyslogOptions;
+  private readonly maxBytes: number;
+  private truncated = 0;
+  private datagrams = 0;
+
+  constructor(private readonly options: SyslogUdpOptions) {
+    this.destination = `syslog+udp://${options.host}:${options.port}`;
+    this.message = syslogOptions(options);
+    this.maxBytes = options.maxMessageBytes ?? DEFAULT_UDP_MAX_BYTES;
+  }
+
+  counters(): Readonly<Record<string, number>> {
+    return { datagrams: this.datagrams, truncated: this.truncated };
+  }
+
+  async send(alerts: readonly Alert[]): Promise<void> {
+    const datagrams = alerts.map((alert) => {
+      const fitted = fitToDatagram(alertToSyslog(alert, this.message), this.maxBytes);
+      return { bytes: Buffer.from(fitted.text, 'utf8'), truncated: fitted.truncated };
+    });
+    const { address, family } = await this.resolve();
+    this.socket ??= createSocket(family === 6 ? 'udp6' : 'udp4').on('error', () => {});
+    const socket = this.socket;
+    await Promise.all(
+      datagrams.map(
+        (datagram) =>
+          new Promise<void>((resolve, reject) =>
+            socket.send(datagram.bytes, this.options.port, address, (error) => {
+              if (!error) {
+                this.datagrams++;
+                if (datagram.truncated) this.truncated++;
+                return resolve();
+              }
+              reject(sinkFailure(`sending to ${this.destination} failed: ${error.message}`, { retriable: true, cause: error }));
+            }),
+          ),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  private resolve(): Promise<{ address: string; family: 4 | 6 }> {
+    const family = isIP(this.options.host);
+    if (family !== 0) return Promise.resolve({ address: this.options.host, family: family as 4 | 6 });
+    this.address ??= lookup(this.options.host).then(
+      (found) => ({ address: found.address, family: found.family === 6 ? 6 : 4 }),
+      (error: Error) => {
+        this.address = undefined;
+        throw sinkFailure(`cannot resolve ${this.options.host}: ${error.message}`, { retriable: true, cause: error });
+      },
+    );
+    return this.address;
+  }
+}

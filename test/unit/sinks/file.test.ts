@@ -1,0 +1,58 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileTransport, JsonLinesRejectedAlertSink } from '../../../src/sinks/file.js';
+import { ReliableSink } from '../../../src/sinks/reliable.js';
+import { RotatingFile } from '../../../src/sinks/rotating-file.js';
+import { alert, alerts } from './support.js';
+
+describe('file sink', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'driftwatch-file-sink-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('rotates by size, keeps max_files rotated files, and loses no line', async () => {
+    const path = join(dir, 'out.log');
+    const file = new RotatingFile(path, { maxBytes: 100, maxFiles: 2 });
+    const lines = Array.from({ length: 20 }, (_, i) => `line-${String(i).padStart(2, '0')}-${'x'.repeat(20)}`); // 29 bytes + LF
+    for (let i = 0; i < lines.length; i += 4) await file.append(lines.slice(i, i + 4));
+    await file.close();
+    expect((await readdir(dir)).sort()).toEqual(['out.log', 'out.log.1', 'out.log.2']);
+    const read = async (name: string) => (await readFile(join(dir, name), 'utf8')).split('\n').filter(Boolean);
+    const kept = [...(await read('out.log.2')), ...(await read('out.log.1')), ...(await read('out.log'))];
+    // Each file holds at most 3 lines (90 bytes ≤ 100); the three kept files hold the last lines in order.
+    for (const name of ['out.log', 'out.log.1', 'out.log.2']) expect(Buffer.byteLength(await readFile(join(dir, name)))).toBeLessThanOrEqual(100);
+    expect(kept).toEqual(lines.slice(lines.length - kept.length));
+    expect(file.rotations).toBeGreaterThanOrEqual(5);
+  });
+
+  it('writes a line larger than max_bytes whole, into a file of its own', async () => {
+    const path = join(dir, 'big.log');
+    const file = new RotatingFile(path, { maxBytes: 10, maxFiles: 3 });
+    await file.append(['short', 'a'.repeat(50), 'tail']);
+    await file.close();
+    expect(await readFile(`${path}.2`, 'utf8')).toBe('short\n');
+    expect(await readFile(`${path}.1`, 'utf8')).toBe(`${'a'.repeat(50)}\n`);
+    expect(await readFile(path, 'utf8')).toBe('tail\n');
+  });
+
+  it('delivers alerts as lines in the configured format', async () => {
+    const path = join(dir, 'alerts.cef');
+    const sink = new ReliableSink('archive', new FileTransport({ path, format: 'cef' }), { rejected: new JsonLinesRejectedAlertSink(join(dir, 'rejected.jsonl')) });
+    expect(await sink.deliver([alert(1), alert(2)])).toEqual({ delivered: 2, rejected: 0 });
+    await sink.close();
+    const lines = (await readFile(path, 'utf8')).split('\n').filter(Boolean);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toMatch(/^CEF:0\|/);
+    const json = join(dir, 'alerts.jsonl');
+    const jsonSink = new ReliableSink('j', new FileTransport({ path: json, format: 'json' }), { rejected: new JsonLinesRejectedAlertSink(join(dir, 'rejected.jsonl')) });
+    await jsonSink.deliver(alerts(1, 3));
+    await jsonSink.close();
+    expect((await readFile(json, 'utf8')).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['dw-0001', 'dw-0002', 'dw-0003']);
+  });
+});

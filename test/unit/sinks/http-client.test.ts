@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { DriftwatchError } from '../../../src/errors.js';
+import { isRetriableStatus, parseEndpoint, retryAfterMs, safeUrl, statusFailure } from '../../../src/sinks/http-client.js';
+import { scrubber } from '../../../src/sinks/scrub.js';
+
+describe('HTTP failures', () => {
+  it('retries 401, 403, 408, 425, 429 and 5xx; refuses other 4xx', () => {
+    expect([401, 403, 408, 425, 429, 500, 502, 503, 504].filter(isRetriableStatus)).toHaveLength(9);
+    expect([400, 404, 405, 410, 413, 415, 422].filter(isRetriableStatus)).toEqual([]);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    expect(retryAfterMs('3')).toBe(3000);
+    expect(retryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
+    expect(retryAfterMs('soon')).toBeUndefined();
+    expect(retryAfterMs(undefined)).toBeUndefined();
+  });
+
+  it('builds a sink failure with the status, the Retry-After and a short excerpt of the answer', () => {
+    const failure = statusFailure('HEC https://s/services/collector/event', { status: 503, headers: { 'retry-after': '2' }, body: `busy\n${'x'.repeat(500)}` });
+    expect(failure).toBeInstanceOf(DriftwatchError);
+    expect(failure).toMatchObject({ code: 'DW_SINK_FAILED', retriable: true, details: { status: 503, retryAfterMs: 2000 } });
+    expect(failure.message.length).toBeLessThan(300);
+  });
+
+  it('refuses credentials in URLs and logs URLs without query', () => {
+    expect(() => parseEndpoint('https://user:pw@hooks.example/x')).toThrow(/must not carry credentials/);
+    expect(() => parseEndpoint('ftp://hooks.example/x')).toThrow(/http or https/);
+    expect(safeUrl(parseEndpoint('https://hooks.example:8443/x?key=secret#f'))).toBe('https://hooks.example:8443/x');
+  });
+});
+
+describe('scrubber', () => {
+  it('removes secrets, their JSON-escaped spelling and credential-shaped text', () => {
+    const scrub = scrubber(['s3cr"et-value', 'abc', undefined]);
+    expect(scrub('token s3cr"et-value and "s3cr\\"et-value" abc')).toBe('token [REDACTED] and "[REDACTED]" abc');
+    expect(scrub('Authorization: Bearer abcdefghijklmnop')).toBe('Authorization: Bearer [REDACTED]');
+  });
+});
