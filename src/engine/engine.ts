@@ -7,6 +7,7 @@ import { Registry } from '../registry/registry.js';
 import type { DetectorContext, Finding } from '../sdk/detector.js';
 import type { ConfiguredDetector } from './configured-detector.js';
 import { admitAlert, createRecentAlerts, type RecentAlerts } from './recent-alerts.js';
+import { createBaseline, updateBaseline, type AgentBaseline } from './baseline.js';
 import { createEngineStats, type EngineStats } from './stats.js';
 import { TokenLedger } from './token-ledger.js';
 import { DriftwatchError } from '../errors.js';
@@ -18,6 +19,8 @@ export interface AgentState {
   /** Per detector (by position in the engine's detector list), created on first use. */
   detectors: unknown[];
   recent: RecentAlerts;
+  /** The agent's behavioural baseline, updated after every detector has scored and learned each event. */
+  baseline: AgentBaseline;
 }
 
 /** Per-agent bookkeeping that is not checkpointed: the registry entry looked up for this registry version. */
@@ -92,6 +95,7 @@ export class Engine {
         now: 0,
         registry: registryView,
         tokens: this.tokens,
+        baseline: createBaseline(),
       },
     }));
     this.slotsByType = Object.fromEntries(
@@ -121,7 +125,7 @@ export class Engine {
     const agentId = event.agent.id;
     let slot = this.agents.get(agentId);
     if (slot === undefined) {
-      slot = this.newSlot(agentId, { clock: event.timeMs, detectors: [], recent: createRecentAlerts() });
+      slot = this.newSlot(agentId, { clock: event.timeMs, detectors: [], recent: createRecentAlerts(), baseline: createBaseline() });
     } else if (slot.registryVersion !== this.registryVersion) {
       slot.agent = this.registry.get(agentId);
       slot.registryVersion = this.registryVersion;
@@ -135,6 +139,7 @@ export class Engine {
     const slots = this.slotsByType[event.type];
     for (let i = 0; i < slots.length; i++) this.score(slots[i]!, event, agent, state, output);
     for (let i = 0; i < slots.length; i++) this.learn(slots[i]!, event, agent, state);
+    updateBaseline(state.baseline, event);
     if (event.type === 'token_issued') this.recordToken(event);
   }
 
@@ -157,6 +162,7 @@ export class Engine {
     ctx.agentId = agentId;
     ctx.agent = agent;
     ctx.now = state.clock;
+    ctx.baseline = state.baseline;
     return ctx;
   }
 
@@ -171,9 +177,13 @@ export class Engine {
     let result: Finding | readonly Finding[] | undefined;
     try {
       const before = this.options.strict ? JSON.stringify(ctx.state) : undefined;
+      const baselineBefore = this.options.strict ? JSON.stringify(ctx.baseline) : undefined;
       result = configured.definition.score(event, ctx);
       if (before !== undefined && JSON.stringify(ctx.state) !== before) {
         throw new DriftwatchError('DW_DETECTOR_FAILED', `${configured.definition.id}: score changed the state; only learn may`);
+      }
+      if (baselineBefore !== undefined && JSON.stringify(ctx.baseline) !== baselineBefore) {
+        throw new DriftwatchError('DW_DETECTOR_FAILED', `${configured.definition.id}: score changed the baseline; only the engine may`);
       }
     } catch (error) {
       this.fail(slot, event, 'score', error);
@@ -214,7 +224,11 @@ export class Engine {
     if (learn === undefined) return;
     const ctx = this.prepare(slot, event.agent.id, agent, state);
     try {
+      const baselineBefore = this.options.strict ? JSON.stringify(ctx.baseline) : undefined;
       learn(event, ctx);
+      if (baselineBefore !== undefined && JSON.stringify(ctx.baseline) !== baselineBefore) {
+        throw new DriftwatchError('DW_DETECTOR_FAILED', `${slot.configured.definition.id}: learn changed the baseline; only the engine may`);
+      }
     } catch (error) {
       this.fail(slot, event, 'learn', error);
     }

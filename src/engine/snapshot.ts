@@ -2,6 +2,7 @@ import { DriftwatchError } from '../errors.js';
 import type { TokenGrant } from '../sdk/detector.js';
 import type { AgentState, Engine } from './engine.js';
 import type { RecentAlerts } from './recent-alerts.js';
+import { restoreBaseline, type AgentBaseline } from './baseline.js';
 
 /** One agent's state as checkpointed: detector states by detector id, with the version that wrote them. */
 export interface AgentSnapshot {
@@ -10,6 +11,8 @@ export interface AgentSnapshot {
   clock: number;
   detectors: Record<string, { version: string; state: unknown }>;
   recent: RecentAlerts;
+  /** The agent's behavioural baseline; absent in snapshots written before baselines existed. */
+  baseline?: AgentBaseline;
 }
 
 export interface EngineSnapshot {
@@ -30,7 +33,7 @@ export function snapshotAgent(engine: Engine, agentId: string): AgentSnapshot | 
       detectors[configured.definition.id] = { version: configured.definition.version, state: detectorState };
     }
   });
-  return { v: 1, agent: agentId, clock: state.clock, detectors, recent: state.recent };
+  return { v: 1, agent: agentId, clock: state.clock, detectors, recent: state.recent, baseline: state.baseline };
 }
 
 /**
@@ -45,6 +48,8 @@ export function restoreAgent(engine: Engine, snapshot: AgentSnapshot): void {
     clock: snapshot.clock,
     detectors: [],
     recent: snapshot.recent ?? { ids: [], until: [], counts: [] },
+    // A missing, malformed or other-version baseline is learned again.
+    baseline: restoreBaseline(snapshot.baseline),
   };
   engine.detectors.forEach((configured, index) => {
     const saved = snapshot.detectors[configured.definition.id];

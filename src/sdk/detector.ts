@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { AgentBaseline } from '../engine/baseline.js';
 import type { AgentEvent, EventType } from '../events/contract.js';
+import { parseDuration } from '../registry/duration.js';
 import type { RegisteredAgent } from '../registry/agent.js';
 import type { Technique } from './techniques.js';
 
@@ -64,6 +66,12 @@ export interface DetectorContext<O, S> {
   readonly now: number;
   readonly registry: RegistryView;
   readonly tokens: TokenLedgerView;
+  /**
+   * This agent's behavioural baseline, kept by the engine and updated after every detector has
+   * scored and learned the event: it describes the agent as it was before the event. Read-only
+   * for detectors (read it with the `baseline…` readers).
+   */
+  readonly baseline: AgentBaseline;
 }
 
 export type EventOf<T extends EventType> = Extract<AgentEvent, { type: T }>;
@@ -94,6 +102,30 @@ export interface DetectorDefinition<T extends EventType = EventType, O = unknown
 // `any` event type: a detector for one event type must be storable beside the others; the engine
 // only ever passes a detector the event types it declares.
 export type AnyDetector = DetectorDefinition<any, any, any>;
+
+/**
+ * A duration option (`30m`, `3d`, `1w`) with its default, for learning periods and windows. Read
+ * its value in milliseconds with `durationMs`.
+ */
+export function durationOption(defaultValue: string, description: string) {
+  return z
+    .string()
+    .refine((text) => (parseDuration(text) ?? -1) > 0, 'must be a duration like 30m, 12h, 3d or 1w')
+    .default(defaultValue)
+    .describe(description);
+}
+
+const durations = new Map<string, number>();
+
+/** Milliseconds of a duration option (memoised: cheap on the hot path); 0 when malformed. */
+export function durationMs(text: string): number {
+  let ms = durations.get(text);
+  if (ms === undefined) {
+    ms = parseDuration(text) ?? 0;
+    if (durations.size < 1024) durations.set(text, ms);
+  }
+  return ms;
+}
 
 const ID_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const VERSION_PATTERN = /^\d+\.\d+\.\d+$/;

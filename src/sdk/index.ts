@@ -5,3 +5,31 @@ export * from './techniques.js';
 export type { AgentEvent, ToolUseEvent, TokenIssuedEvent, AccessDeniedEvent, EventType, Action } from '../events/contract.js';
 export type { RegisteredAgent } from '../registry/agent.js';
 export { formatDuration } from '../registry/duration.js';
+export type { AgentBaseline, WindowMetric, BaselineMetric, SpikeParams, Spike, TypicalWindow } from '../engine/baseline.js';
+export {
+  BASELINE_WINDOW_MS,
+  baselineAge,
+  baselineWindowStart,
+  baselineWindowTotal,
+  baselineObserved,
+  baselineHourPeakLevel,
+  baselinePeakLevel,
+  baselineWindows,
+  baselineTypical,
+  baselineSpikeGate,
+  baselineSpike,
+  baselineHasSeenSystem,
+  baselineHasSeenTool,
+  baselineSetFill,
+  baselineActivityNearHour,
+  baselineActiveHoursOfDay,
+  baselineActiveHourList,
+  hourOfDay,
+  levelOf,
+  levelValue,
+  formatKb,
+  formatCount,
+  formatClock,
+} from '../engine/baseline.js';
+/** Online statistics for detector-specific state (plain data, bounded). */
+export * from '../stats/index.js';

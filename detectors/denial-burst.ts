@@ -1,0 +1,150 @@
+import {
+  baselineAge,
+  baselineSpike,
+  baselineSpikeGate,
+  BASELINE_WINDOW_MS,
+  defineDetector,
+  durationMs,
+  durationOption,
+  formatClock,
+  formatCount,
+  TECHNIQUES,
+  z,
+  type AccessDeniedEvent,
+  type DetectorContext,
+  type Spike,
+  type SpikeParams,
+} from '../src/sdk/index.js';
+
+/**
+ * Authorization denials far above the agent's own rate: an agent probing for what it may do
+ * (systems, actions, tools it was never given), typically after a goal hijack or with a stolen
+ * identity.
+ */
+
+const MAX_SYSTEMS = 8;
+
+const options = z.strictObject({
+  learning_period: durationOption('3d', "event time from the agent's first event during which it only learns"),
+  factor: z.number().gt(1).default(3).describe('denials in the window must exceed this multiple of the most the agent had in a window around this hour of day'),
+  min_denials: z.number().int().min(1).default(5).describe('smallest number of denials in a 5-minute window worth an alert'),
+  min_z: z.number().nonnegative().default(4).describe('robust z of the window count against the typical window with denials it must reach'),
+  min_windows: z.number().int().min(1).default(4).describe('windows with denials needed before the robust z applies'),
+  hour_radius: z.number().int().min(0).max(12).default(1).describe('hours either side whose peaks count as "this time of day"'),
+  cooldown: durationOption('1h', 'after an alert, later windows of the same agent stay quiet for this long'),
+});
+type Options = z.output<typeof options>;
+
+interface State {
+  /** Window index (5 min) of the last alert; −1 before any. */
+  w: number;
+  /** Event time until which later windows stay quiet (ms). */
+  until: number;
+  /** Window index of `sys`. */
+  sw: number;
+  /** Distinct systems denied in window `sw` (at most 8). */
+  sys: string[];
+}
+
+const paramsCache = new WeakMap<Options, { spike: SpikeParams; learning: number; cooldown: number }>();
+function paramsOf(o: Options) {
+  let params = paramsCache.get(o);
+  if (params === undefined) {
+    params = {
+      spike: { factor: o.factor, minimum: o.min_denials, minZ: o.min_z, minWindows: o.min_windows, radius: o.hour_radius },
+      learning: durationMs(o.learning_period),
+      cooldown: durationMs(o.cooldown),
+    };
+    paramsCache.set(o, params);
+  }
+  return params;
+}
+
+function judge(event: AccessDeniedEvent, ctx: DetectorContext<Options, State>): Spike | undefined {
+  const state = ctx.state;
+  const time = event.timeMs;
+  if (Math.floor(time / BASELINE_WINDOW_MS) === state.w || time < state.until) return undefined;
+  const params = paramsOf(ctx.options);
+  const baseline = ctx.baseline;
+  if (!baselineSpikeGate(baseline, 'denials', time, 1, params.spike)) return undefined;
+  if (baselineAge(baseline, ctx.now) < params.learning) return undefined;
+  return baselineSpike(baseline, 'denials', time, 1, params.spike);
+}
+
+export default defineDetector({
+  id: 'denial-burst',
+  version: '1.0.0',
+  description:
+    'Authorization denials of an agent in a 5-minute event-time window far above its own baseline (probing): the count ' +
+    'must reach min_denials, exceed factor × the most denials the agent had in a window within hour_radius hours of ' +
+    'this hour of day (or of any hour), and reach a robust z of min_z against its typical window with denials. The ' +
+    'alert names the systems denied in the window. Quiet during the learning period and for cooldown after an alert; ' +
+    'one alert per agent per window (key denials).',
+  eventTypes: ['access_denied'],
+  maturity: 'incubating',
+  techniques: [TECHNIQUES.cloudServiceDiscovery, TECHNIQUES.permissionGroupsDiscovery, TECHNIQUES.identityPrivilegeAbuse, TECHNIQUES.rogueAgents],
+  severity: 'high',
+  options,
+  createState: (): State => ({ w: -1, until: 0, sw: -1, sys: [] }),
+  score(event, ctx) {
+    const spike = judge(event, ctx);
+    if (spike === undefined) return undefined;
+    const id = event.agent.id;
+    const state = ctx.state;
+    const start = spike.windowStart;
+    const end = start + BASELINE_WINDOW_MS;
+    const win = Math.floor(event.timeMs / BASELINE_WINDOW_MS);
+    const systems = state.sw === win ? [...state.sys] : [];
+    const system = event.system.slice(0, 64);
+    if (!systems.includes(system) && systems.length < MAX_SYSTEMS) systems.push(system);
+    const ratio = Number.isFinite(spike.ratio) ? spike.ratio : undefined;
+    const expectedText =
+      spike.peakScope === 'none'
+        ? 'it had no denial in its history'
+        : `at most ${formatCount(Math.round(spike.peak))} in a 5-min window ${spike.peakScope === 'hour' ? `around ${formatClock(start)} UTC` : 'at any hour'}`;
+    const agent = ctx.agent;
+    return {
+      key: 'denials',
+      title: `${id} was denied ${Math.round(spike.observed)} times in 5 minutes on ${systems.length} system${systems.length === 1 ? '' : 's'}`,
+      summary:
+        `${id} was denied ${Math.round(spike.observed)} times in 5 min (${formatClock(start)}–${formatClock(end)} UTC) on ${systems.join(', ')}` +
+        `${systems.length >= MAX_SYSTEMS ? ' and more' : ''}; latest: ${event.action ?? 'access'} on ${event.system}` +
+        `${event.tool === undefined ? '' : ` with ${event.tool}`}${event.policy === undefined ? '' : ` (policy ${event.policy})`}. ` +
+        `Its baseline: ${expectedText}${Number.isNaN(spike.z) ? '' : `, typically ${formatCount(spike.typical.median)} in a window with denials (robust z ${Math.round(spike.z)})`}.`,
+      severity: systems.length >= 3 || (ratio !== undefined && ratio >= 10) || ratio === undefined ? 'high' : 'medium',
+      score: Math.min(95, 55 + 8 * Math.log2((ratio === undefined ? 32 : ratio / ctx.options.factor) + systems.length)),
+      observed: {
+        window_denials: Math.round(spike.observed),
+        window_start: new Date(start).toISOString(),
+        systems,
+        latest: { system: event.system, action: event.action ?? null, tool: event.tool ?? null, policy: event.policy ?? null },
+      },
+      expected: {
+        peak_denials: Math.round(spike.peak),
+        peak_scope: spike.peakScope,
+        ...(Number.isNaN(spike.z) ? {} : { typical_denials: spike.typical.median, robust_z: Math.round(spike.z * 10) / 10 }),
+        factor: ctx.options.factor,
+      },
+      scope: agent === undefined ? undefined : { systems: agent.scope.systems, tools: agent.scope.tools, actions: agent.scope.actions },
+      recommendation:
+        `Treat ${id} as probing: review its recent inputs and ${event.agent.session === undefined ? 'sessions' : `session ${event.agent.session}`} for injected instructions, ` +
+        `revoke its current tokens and suspend it until ${agent?.owner === undefined ? 'its owner' : `owner ${agent.owner}`} confirms what it was trying to reach (${systems.join(', ')}).`,
+      window: { start, end },
+    };
+  },
+  learn(event, ctx) {
+    const state = ctx.state;
+    const win = Math.floor(event.timeMs / BASELINE_WINDOW_MS);
+    if (judge(event, ctx) !== undefined) {
+      state.w = win;
+      state.until = event.timeMs + paramsOf(ctx.options).cooldown;
+    }
+    if (state.sw !== win) {
+      if (win < state.sw) return;
+      state.sw = win;
+      state.sys.length = 0;
+    }
+    const system = event.system.slice(0, 64);
+    if (state.sys.length < MAX_SYSTEMS && !state.sys.includes(system)) state.sys.push(system);
+  },
+});

@@ -1,0 +1,523 @@
+/**
+ * The behavioural baseline of one agent: what it normally does, learned from its own stream in
+ * event time. One plain-data object per agent, kept by the engine, updated after every
+ * detector has scored and learned the event (so detectors judge an event against the baseline
+ * as it was before it), checkpointed with the rest of the agent's state, and read by detectors
+ * as `ctx.baseline`. Detectors keep only what is specific to them in their own state.
+ *
+ * What it holds, all bounded:
+ *
+ * - `t0`: the agent's first event time, from which detectors count their learning period.
+ * - `systems`, `tools`: bounded sets (exact top-8 + Bloom filter + HLL) of the systems and tools
+ *   used (tool_use only). A tracked value costs K string comparisons and no hashing.
+ * - Five window metrics over 5-minute event-time windows (aligned to the epoch, UTC): `events`
+ *   (every event type: cadence), `bytes` and `records` (tool_use volume), `denials`
+ *   (access_denied) and `tokens` (token_issued). Each keeps the total of the open window, a ring
+ *   of the totals of its last *active* windows (windows where the metric was > 0) for a robust
+ *   typical value (median, MAD), and 24 per-hour-of-day peaks: the largest window total seen in
+ *   that hour of the (UTC) day, log-quantised and decayed by one level (≈ 16%) per day. The peaks
+ *   carry the agent's own rhythm: a batch agent that moves 2 GB at 03:00 every night has a
+ *   03:00 peak of 2 GB, so its next night is normal, while the same volume at 15:00 is not.
+ * - `hours`: an hour-of-week histogram of active hours (when the agent is active at all).
+ * - `mix`: counts per tool (K = 12, halved above 4 096), the agent's long-run tool mix.
+ * - `daily`: KB per UTC day over 21 days, and `fresh`: systems first seen per UTC day over 14
+ *   days; the material for slow drift (a sustained rise in volume, a widening set of systems).
+ *
+ * Why 5-minute windows: a spike is reported within one window, which is the latency a SOC expects
+ * of an exfiltration alert; a window is long enough to hold tens of events of a busy agent, so
+ * that its total is not dominated by the noise of single calls; and it is the example unit of
+ * the alert contract ("read 48 MB from erp-prod in 5 min").
+ *
+ * Why active-window rings rather than rings of every window: an agent that works office hours
+ * has mostly empty windows; a median over all windows would be 0 every morning. The typical
+ * value of the windows in which the agent does something is what a spike is compared with.
+ *
+ * Units, to keep the JSON small: `bytes.cur` is in bytes, the ring and the peaks of `bytes` in
+ * KB (rounded up). Peaks are levels: level(x) = ⌈4·log2(1 + x)⌉, four levels per doubling, so a
+ * level reads back as an upper bound of the value within 19% (`levelValue`).
+ *
+ * Cost per event: O(1) arithmetic on the open window; a bounded-set update (K comparisons) and a
+ * tool-mix update for tool_use only; O(1) for the hour-of-week histogram. Closing a window
+ * (once per active window) is O(metrics); the daily decay of the peaks is O(24 × metrics) once a
+ * day. Robust statistics (median, MAD) are computed only by readers, which detectors call after
+ * a cheap gate has passed (rarely).
+ *
+ * Size, JSON: ≈ 0.9 KB for a new agent; ≈ 2.3–2.6 KB in steady state (short system and tool
+ * names, 4–6 digit counts); bounded by ≈ 3.3 KB whatever the number of distinct systems or tools
+ * (the sets and the mix are bounded; names are capped at 48 characters).
+ */
+
+import { createBoundedSet, updateBoundedSet, boundedSetHasSeen, boundedSetFillRatio, type BoundedSetState } from '../stats/bounded-set.js';
+import { createCategoryCounts, updateCategoryCounts, type CategoryCountsState } from '../stats/category-counts.js';
+import { createHourOfWeek, hourOfWeekCount, updateHourOfWeek, HOURS_PER_WEEK, type HourOfWeekState } from '../stats/hour-of-week.js';
+import { madOfSorted, medianOfSorted, scratchView, sortSmall } from '../stats/order-statistics.js';
+import { createDailyTotals, DAY_MS } from '../stats/trend.js';
+import { advanceWindowRing, createWindowRing, updateWindowRing, MAD_TO_SIGMA, type WindowRingState } from '../stats/window-ring.js';
+import type { AgentEvent } from '../events/contract.js';
+
+export const BASELINE_VERSION = 1;
+/** Width of a baseline window (ms): 5 minutes. */
+export const BASELINE_WINDOW_MS = 300_000;
+const HOUR_MS = 3_600_000;
+
+/** Levels per doubling of a quantised peak. */
+export const LEVELS_PER_DOUBLING = 4;
+const MAX_LEVEL = 255;
+/** Levels a peak loses per day without being renewed (4 levels per doubling: ×0.84 a day). */
+const PEAK_DECAY_PER_DAY = 1;
+
+const METRICS = ['events', 'bytes', 'records', 'denials', 'tokens'] as const;
+export type BaselineMetric = (typeof METRICS)[number];
+
+/** Length of each metric's ring of active-window totals. */
+const RING_LENGTH: Readonly<Record<BaselineMetric, number>> = { events: 16, bytes: 16, records: 16, denials: 8, tokens: 8 };
+
+/** One metric over 5-minute windows. */
+export interface WindowMetric {
+  /** Total of the open window (`bytes`: in bytes; other metrics: counts). */
+  cur: number;
+  /** Number of active windows closed so far; the last one is at `ring[(n − 1) % ring length]`. */
+  n: number;
+  /** Totals of the last active windows (`bytes`: KB, rounded up). */
+  ring: number[];
+  /** Per hour of the UTC day: decayed peak window total, as a level (0 = never active at that hour). */
+  hp: number[];
+}
+
+export interface AgentBaseline {
+  /** Layout version: a baseline of another version is discarded on restore. */
+  v: number;
+  /** Earliest event time seen for the agent (ms). */
+  t0: number;
+  /** Index of the open 5-minute window (⌊time / 5 min⌋); −1 before the first event. */
+  win: number;
+  /** UTC day index up to which the peaks were decayed. */
+  day: number;
+  events: WindowMetric;
+  bytes: WindowMetric;
+  records: WindowMetric;
+  denials: WindowMetric;
+  tokens: WindowMetric;
+  /** Systems used in tool calls. */
+  systems: BoundedSetState;
+  /** Tools called. */
+  tools: BoundedSetState;
+  /** Active hours by hour of week (UTC). */
+  hours: HourOfWeekState;
+  /** Long-run tool mix (counts per tool, decayed). */
+  mix: CategoryCountsState;
+  /** KB per UTC day (21 days). */
+  daily: WindowRingState;
+  /** Systems first seen per UTC day (14 days). */
+  fresh: WindowRingState;
+}
+
+function createMetric(): WindowMetric {
+  return { cur: 0, n: 0, ring: [], hp: new Array<number>(24).fill(0) };
+}
+
+export function createBaseline(): AgentBaseline {
+  return {
+    v: BASELINE_VERSION,
+    t0: 0,
+    win: -1,
+    day: 0,
+    events: createMetric(),
+    bytes: createMetric(),
+    records: createMetric(),
+    denials: createMetric(),
+    tokens: createMetric(),
+    systems: createBoundedSet({ k: 8, bloomBits: 256, bloomHashes: 3, hllRegisters: 16, timeUnitMs: 60_000 }),
+    tools: createBoundedSet({ k: 8, bloomBits: 256, bloomHashes: 3, hllRegisters: 16, timeUnitMs: 60_000 }),
+    hours: createHourOfWeek(),
+    mix: createCategoryCounts({ k: 12, cap: 4096 }),
+    daily: createDailyTotals({ days: 21 }),
+    fresh: createWindowRing({ windowMs: DAY_MS, windows: 14 }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Levels (log-quantised values)
+
+const LEVEL_VALUES = new Float64Array(MAX_LEVEL + 1);
+for (let q = 0; q <= MAX_LEVEL; q++) LEVEL_VALUES[q] = 2 ** (q / LEVELS_PER_DOUBLING) - 1;
+
+/** The level of a value: ⌈4·log2(1 + x)⌉, 0 for x ≤ 0, at most 255. */
+export function levelOf(x: number): number {
+  if (!(x > 0)) return 0;
+  const q = Math.ceil(LEVELS_PER_DOUBLING * Math.log2(1 + x));
+  return q > MAX_LEVEL ? MAX_LEVEL : q;
+}
+
+/** The largest value of a level (what a peak at that level stands for). */
+export function levelValue(level: number): number {
+  return LEVEL_VALUES[level < 0 ? 0 : level > MAX_LEVEL ? MAX_LEVEL : level] as number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Update
+
+function hourOfDayOfWindow(win: number): number {
+  return Math.floor(((win * BASELINE_WINDOW_MS) % DAY_MS) / HOUR_MS);
+}
+
+function closeMetric(metric: WindowMetric, value: number, hour: number, length: number): void {
+  const ring = metric.ring;
+  if (ring.length < length) ring.push(value);
+  else ring[metric.n % length] = value;
+  metric.n += 1;
+  const level = levelOf(value);
+  if (level > (metric.hp[hour] as number)) metric.hp[hour] = level;
+  metric.cur = 0;
+}
+
+function decayPeaks(metric: WindowMetric, levels: number): void {
+  const hp = metric.hp;
+  for (let h = 0; h < 24; h++) {
+    const q = hp[h] as number;
+    if (q > 1) hp[h] = q - levels > 1 ? q - levels : 1;
+  }
+}
+
+/** Closes the open window and opens window `win` (> the open one). */
+function rollTo(baseline: AgentBaseline, win: number): void {
+  const hour = hourOfDayOfWindow(baseline.win);
+  const { events, bytes, records, denials, tokens } = baseline;
+  let kb = 0;
+  if (events.cur > 0) closeMetric(events, events.cur, hour, RING_LENGTH.events);
+  if (bytes.cur > 0) {
+    kb = Math.ceil(bytes.cur / 1024);
+    closeMetric(bytes, kb, hour, RING_LENGTH.bytes);
+  }
+  if (records.cur > 0) closeMetric(records, Math.ceil(records.cur), hour, RING_LENGTH.records);
+  if (denials.cur > 0) closeMetric(denials, denials.cur, hour, RING_LENGTH.denials);
+  if (tokens.cur > 0) closeMetric(tokens, tokens.cur, hour, RING_LENGTH.tokens);
+  if (kb > 0) updateWindowRing(baseline.daily, baseline.win * BASELINE_WINDOW_MS, kb);
+
+  const startMs = win * BASELINE_WINDOW_MS;
+  const day = Math.floor(startMs / DAY_MS);
+  if (day > baseline.day) {
+    const levels = Math.min(MAX_LEVEL, (day - baseline.day) * PEAK_DECAY_PER_DAY);
+    decayPeaks(events, levels);
+    decayPeaks(bytes, levels);
+    decayPeaks(records, levels);
+    decayPeaks(denials, levels);
+    decayPeaks(tokens, levels);
+    baseline.day = day;
+    advanceWindowRing(baseline.daily, startMs);
+    advanceWindowRing(baseline.fresh, startMs);
+  }
+  baseline.win = win;
+}
+
+/**
+ * Learns one event (mutates `baseline`). Called by the engine after every detector has scored and
+ * learned the event. A late event (from a window already closed) still updates the sets, the mix
+ * and the hour-of-week histogram, but not the window totals.
+ */
+export function updateBaseline(baseline: AgentBaseline, event: AgentEvent): void {
+  const time = event.timeMs;
+  const win = Math.floor(time / BASELINE_WINDOW_MS);
+  if (baseline.win < 0) {
+    baseline.t0 = time;
+    baseline.win = win;
+    baseline.day = Math.floor(time / DAY_MS);
+  } else if (win > baseline.win) {
+    rollTo(baseline, win);
+  } else if (time < baseline.t0) {
+    baseline.t0 = time;
+  }
+  const current = win === baseline.win;
+  updateHourOfWeek(baseline.hours, time);
+  if (current) baseline.events.cur += 1;
+  switch (event.type) {
+    case 'tool_use': {
+      if (current) {
+        const bytes = event.bytes;
+        if (bytes !== undefined && bytes > 0) baseline.bytes.cur += bytes;
+        const records = event.records;
+        if (records !== undefined && records > 0) baseline.records.cur += records;
+      }
+      if (!updateBoundedSet(baseline.systems, event.system, time)) updateWindowRing(baseline.fresh, time, 1);
+      updateBoundedSet(baseline.tools, event.tool, time);
+      updateCategoryCounts(baseline.mix, event.tool);
+      break;
+    }
+    case 'access_denied':
+      if (current) baseline.denials.cur += 1;
+      break;
+    case 'token_issued':
+      if (current) baseline.tokens.cur += 1;
+      break;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Restore
+
+const isNumberArray = (value: unknown, length?: number): value is number[] =>
+  Array.isArray(value) && (length === undefined || value.length === length) && value.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+function isMetric(value: unknown): value is WindowMetric {
+  const m = value as Partial<WindowMetric> | null;
+  return typeof m === 'object' && m !== null && typeof m.cur === 'number' && typeof m.n === 'number' && isNumberArray(m.ring) && isNumberArray(m.hp, 24);
+}
+
+/**
+ * A checkpointed baseline, or a fresh one when the value is missing, of another layout version or
+ * malformed (the agent then learns its baseline again rather than failing on bad state).
+ */
+export function restoreBaseline(value: unknown): AgentBaseline {
+  const b = value as Partial<AgentBaseline> | null | undefined;
+  if (
+    typeof b !== 'object' || b === null || b.v !== BASELINE_VERSION ||
+    typeof b.t0 !== 'number' || typeof b.win !== 'number' || typeof b.day !== 'number' ||
+    !METRICS.every((metric) => isMetric(b[metric])) ||
+    typeof b.systems !== 'object' || typeof b.tools !== 'object' || typeof b.hours !== 'object' ||
+    typeof b.mix !== 'object' || typeof b.daily !== 'object' || typeof b.fresh !== 'object' ||
+    !isNumberArray(b.hours?.w, HOURS_PER_WEEK / 7) || !isNumberArray(b.daily?.ring) || !isNumberArray(b.fresh?.ring) ||
+    !isNumberArray(b.systems?.bloom) || !isNumberArray(b.tools?.bloom) || !Array.isArray(b.mix?.names)
+  ) {
+    return createBaseline();
+  }
+  return b as AgentBaseline;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readers (pure; allocation-free unless they return an object)
+
+/** How long the agent has been observed as of `now` (ms): 0 before its first event. */
+export function baselineAge(baseline: AgentBaseline, now: number): number {
+  return baseline.win < 0 ? 0 : now - baseline.t0;
+}
+
+/** Start (ms) of the 5-minute window holding `timeMs`. */
+export function baselineWindowStart(timeMs: number): number {
+  return Math.floor(timeMs / BASELINE_WINDOW_MS) * BASELINE_WINDOW_MS;
+}
+
+/**
+ * Total of `metric` in the 5-minute window holding `timeMs`, before the event at `timeMs` is
+ * counted (0 when that window is not the open one). `bytes` in bytes.
+ */
+export function baselineWindowTotal(baseline: AgentBaseline, metric: BaselineMetric, timeMs: number): number {
+  return Math.floor(timeMs / BASELINE_WINDOW_MS) === baseline.win ? baseline[metric].cur : 0;
+}
+
+/** Hour of the UTC day (0–23) of a time. */
+export function hourOfDay(timeMs: number): number {
+  return Math.floor((((timeMs % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS);
+}
+
+/** Largest peak level of `metric` within ±`radius` hours of the hour of day of `timeMs`; 0 when none. */
+export function baselineHourPeakLevel(baseline: AgentBaseline, metric: BaselineMetric, timeMs: number, radius = 1): number {
+  const hp = baseline[metric].hp;
+  const hour = hourOfDay(timeMs);
+  let peak = 0;
+  for (let d = -radius; d <= radius; d++) {
+    const q = hp[(hour + d + 24) % 24] as number;
+    if (q > peak) peak = q;
+  }
+  return peak;
+}
+
+/** Largest peak level of `metric` over every hour of the day; 0 when the metric was never active. */
+export function baselinePeakLevel(baseline: AgentBaseline, metric: BaselineMetric): number {
+  const hp = baseline[metric].hp;
+  let peak = 0;
+  for (let h = 0; h < 24; h++) if ((hp[h] as number) > peak) peak = hp[h] as number;
+  return peak;
+}
+
+/** Number of active windows held in the metric's ring. */
+export function baselineWindows(baseline: AgentBaseline, metric: BaselineMetric): number {
+  return baseline[metric].ring.length;
+}
+
+export interface TypicalWindow {
+  /** Active windows the figures come from. */
+  windows: number;
+  /** Median total of an active window (`bytes`: KB). */
+  median: number;
+  /** MAD × 1.4826: a robust standard deviation (`bytes`: KB). */
+  spread: number;
+}
+
+/** Median and robust spread of the metric's recent active windows; NaN figures when there are none. */
+export function baselineTypical(baseline: AgentBaseline, metric: BaselineMetric): TypicalWindow {
+  const ring = baseline[metric].ring;
+  const count = ring.length;
+  if (count === 0) return { windows: 0, median: Number.NaN, spread: Number.NaN };
+  const view = scratchView(count);
+  for (let i = 0; i < count; i++) view[i] = ring[i] as number;
+  const sorted = sortSmall(view);
+  const median = medianOfSorted(sorted);
+  const spread = madOfSorted(sorted, median) * MAD_TO_SIGMA;
+  return { windows: count, median, spread };
+}
+
+export interface SpikeParams {
+  /** Observed must exceed `factor` × the peak this agent reached around this hour of day. */
+  factor: number;
+  /** Observed must reach this (metric units; `bytes`: KB). */
+  minimum: number;
+  /** Robust z against the typical active window must reach this (applied with ≥ `minWindows` windows). */
+  minZ: number;
+  /** Active windows needed before the robust z applies. */
+  minWindows: number;
+  /** Hours either side of this hour of day whose peaks count as "for this time". */
+  radius: number;
+}
+
+export interface Spike {
+  metric: BaselineMetric;
+  /** Window total including the event (`bytes`: KB). */
+  observed: number;
+  /** The peak it is compared with (`bytes`: KB): this hour's, or any hour's when this hour has none. */
+  peak: number;
+  /** Whether `peak` is this hour's (±radius) or, the agent having no history at this hour, the peak of any hour. */
+  peakScope: 'hour' | 'day' | 'none';
+  /** observed / peak (Infinity with no peak). */
+  ratio: number;
+  /** Typical active window (median, robust spread), when the ring has enough windows. */
+  typical: TypicalWindow;
+  /** Robust z of observed against the typical window; NaN without enough windows. */
+  z: number;
+  /** Start of the 5-minute window (ms). */
+  windowStart: number;
+}
+
+/** Window total of `metric` including an event at `timeMs` adding `add` (`bytes`: KB). */
+export function baselineObserved(baseline: AgentBaseline, metric: BaselineMetric, timeMs: number, add: number): number {
+  const total = baselineWindowTotal(baseline, metric, timeMs) + add;
+  return metric === 'bytes' ? total / 1024 : total;
+}
+
+/**
+ * The cheap test of a spike, O(1) and allocation-free: whether the window total including the
+ * event reaches `minimum` and exceeds `factor` × the peak of this hour of day (or, with no history
+ * at this hour, of any hour). A detector calls `baselineSpike` only when this passes.
+ */
+export function baselineSpikeGate(baseline: AgentBaseline, metric: BaselineMetric, timeMs: number, add: number, params: SpikeParams): boolean {
+  const observed = baselineObserved(baseline, metric, timeMs, add);
+  if (!(observed >= params.minimum)) return false;
+  let level = baselineHourPeakLevel(baseline, metric, timeMs, params.radius);
+  if (level === 0) level = baselinePeakLevel(baseline, metric);
+  return observed > params.factor * levelValue(level);
+}
+
+/**
+ * The full judgement of a window total (allocates the result): undefined when it is not a spike
+ * by `params`, otherwise the figures for the alert.
+ */
+export function baselineSpike(baseline: AgentBaseline, metric: BaselineMetric, timeMs: number, add: number, params: SpikeParams): Spike | undefined {
+  if (!baselineSpikeGate(baseline, metric, timeMs, add, params)) return undefined;
+  const observed = baselineObserved(baseline, metric, timeMs, add);
+  let level = baselineHourPeakLevel(baseline, metric, timeMs, params.radius);
+  let peakScope: Spike['peakScope'] = 'hour';
+  if (level === 0) {
+    level = baselinePeakLevel(baseline, metric);
+    peakScope = level === 0 ? 'none' : 'day';
+  }
+  const peak = levelValue(level);
+  const typical = baselineTypical(baseline, metric);
+  let z = Number.NaN;
+  if (typical.windows >= params.minWindows) {
+    // A floor on the spread: a flat history (MAD 0) must not make any change infinitely unusual.
+    const scale = Math.max(typical.spread, 0.25 * typical.median, 1);
+    z = (observed - typical.median) / scale;
+    if (z < params.minZ) return undefined;
+  }
+  return {
+    metric,
+    observed,
+    peak,
+    peakScope,
+    ratio: peak > 0 ? observed / peak : Number.POSITIVE_INFINITY,
+    typical,
+    z,
+    windowStart: baselineWindowStart(timeMs),
+  };
+}
+
+/** Whether the agent ever used `system` in a tool call (exact for tracked systems; Bloom filter otherwise, no false "never"). */
+export function baselineHasSeenSystem(baseline: AgentBaseline, system: string): boolean {
+  return boundedSetHasSeen(baseline.systems, system);
+}
+
+/** Whether the agent ever called `tool` (see `baselineHasSeenSystem`). */
+export function baselineHasSeenTool(baseline: AgentBaseline, tool: string): boolean {
+  return boundedSetHasSeen(baseline.tools, tool);
+}
+
+/**
+ * Fill ratio of a set's Bloom filter. Near 1 (a cardinality attack) the filter answers "seen" for
+ * nearly anything, so first-seen judgements lose recall; they never raise a wrong "new".
+ */
+export function baselineSetFill(set: BoundedSetState): number {
+  return boundedSetFillRatio(set);
+}
+
+/**
+ * Active hours recorded at hour of day `hour` (UTC) ± `radius`, summed over the seven days of
+ * the week: 0 means the agent's history shows no activity around that time of day.
+ */
+export function baselineActivityNearHour(baseline: AgentBaseline, hour: number, radius = 1): number {
+  let count = 0;
+  for (let d = -radius; d <= radius; d++) {
+    const h = (((hour + d) % 24) + 24) % 24;
+    for (let day = 0; day < 7; day++) count += hourOfWeekCount(baseline.hours, day * 24 + h);
+  }
+  return count;
+}
+
+/** Number of hours of the day (0–24) in which the agent was ever active (any day of the week). */
+export function baselineActiveHoursOfDay(baseline: AgentBaseline): number {
+  let hours = 0;
+  for (let h = 0; h < 24; h++) {
+    for (let day = 0; day < 7; day++) {
+      if (hourOfWeekCount(baseline.hours, day * 24 + h) > 0) {
+        hours++;
+        break;
+      }
+    }
+  }
+  return hours;
+}
+
+/** Hours of the day (UTC) in which the agent was ever active, e.g. for an alert's `expected` (allocates). */
+export function baselineActiveHourList(baseline: AgentBaseline): number[] {
+  const hours: number[] = [];
+  for (let h = 0; h < 24; h++) {
+    for (let day = 0; day < 7; day++) {
+      if (hourOfWeekCount(baseline.hours, day * 24 + h) > 0) {
+        hours.push(h);
+        break;
+      }
+    }
+  }
+  return hours;
+}
+
+/** A size in KB for people: `850 KB`, `1.2 MB`, `48 MB`, `3.1 GB`. */
+export function formatKb(kb: number): string {
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = kb;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = value >= 100 || unit === 0 ? 0 : value >= 10 ? 0 : 1;
+  return `${value.toFixed(digits)} ${units[unit]}`;
+}
+
+/** A count for people, with at most one decimal: `12`, `2.5`. */
+export function formatCount(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+/** `HH:MM` (UTC) of a time. */
+export function formatClock(timeMs: number): string {
+  return new Date(timeMs).toISOString().slice(11, 16);
+}
