@@ -3,9 +3,11 @@ import { redactSecrets } from '../redaction.js';
 import type { CliIo, Command } from './command.js';
 import { demoCommand } from './commands/demo.js';
 import { detectorsListCommand, detectorsTestCommand } from './commands/detectors.js';
+import { evalCommand } from './commands/eval.js';
 import { registryCheckCommand } from './commands/registry-check.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
+import { simulateCommand } from './commands/simulate.js';
 import { EXIT } from './exit-codes.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -15,6 +17,8 @@ export const COMMANDS: readonly Command[] = [
   detectorsListCommand,
   detectorsTestCommand,
   demoCommand,
+  simulateCommand,
+  evalCommand,
 ];
 
 function usage(): string {
