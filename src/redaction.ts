@@ -5,14 +5,25 @@
  */
 const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
-const SECRET_KEY_VALUE =
-  /("(?:[A-Za-z0-9_-]*(?:secret|password|passwd|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key)[A-Za-z0-9_-]*)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
+const SECRET_NAME = '[A-Za-z0-9_-]*(?:secret|password|passwd|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key)[A-Za-z0-9_-]*';
+/** A secret-named JSON key and its value: quoted (possibly cut short), or bare in broken JSON. */
+const SECRET_KEY_VALUE = new RegExp(
+  `("${SECRET_NAME}"\\s*:\\s*)(?:"(?:[^"\\\\]|\\\\.)*(?:"|$)|(?!(?:-?\\d+(?:\\.\\d+)?|true|false|null)(?:[,}\\]\\s]|$))[^,}\\]\\s]+)`,
+  'gi',
+);
+const SECRET_NAME_ONLY = new RegExp(`^${SECRET_NAME}$`, 'i');
+
+/** True for a field name that holds a secret (password, api_key, authorization, …). */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME_ONLY.test(name);
+}
 
 export const REDACTED = '[REDACTED]';
 
 export function redactSecrets(text: string): string {
+  // Bearer values first: in broken JSON a bare `Bearer <token>` value would otherwise lose only its first word.
   return text
+    .replace(BEARER, `$1 ${REDACTED}`)
     .replace(SECRET_KEY_VALUE, `$1"${REDACTED}"`)
-    .replace(JWT, REDACTED)
-    .replace(BEARER, `$1 ${REDACTED}`);
+    .replace(JWT, REDACTED);
 }

@@ -8,7 +8,7 @@ import { loadDetectors } from '../plugins/load.js';
 import { selectDetectors } from '../plugins/select.js';
 import { loadRegistry } from '../registry/registry.js';
 import { watchRegistry } from '../registry/watch.js';
-import { createSinks } from '../sinks/create.js';
+import { createConfiguredSinks } from '../sinks/create.js';
 import { JsonLinesDeadLetterSink } from '../sinks/file.js';
 import { fileSource } from '../sources/file.js';
 import type { Logger } from '../telemetry/log.js';
@@ -59,7 +59,7 @@ export async function runJob(config: Config, io: JobIo): Promise<RunSummary> {
 }
 
 async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: Engine, io: JobIo): Promise<PipelineCounters> {
-  const job = new KafkaJob(source, engine, createSinks(config.sinks, io.stdout), { maxEventBytes: config.max_event_bytes, logger: io.logger });
+  const job = new KafkaJob(source, engine, createConfiguredSinks(config, io.stdout, io.logger), { maxEventBytes: config.max_event_bytes, logger: io.logger });
   const stopped = new Promise<void>((resolve) => {
     if (io.signal?.aborted) resolve();
     io.signal?.addEventListener('abort', () => resolve(), { once: true });
@@ -75,7 +75,7 @@ async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: E
 
 async function consumeLines(config: Config, engine: Engine, io: JobIo): Promise<PipelineCounters> {
   const pipeline = new Pipeline(engine, {
-    sinks: createSinks(config.sinks, io.stdout),
+    sinks: createConfiguredSinks(config, io.stdout, io.logger),
     deadLetters: new JsonLinesDeadLetterSink(config.dead_letter.path),
     maxEventBytes: config.max_event_bytes,
   });

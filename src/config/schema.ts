@@ -11,12 +11,16 @@ const duration = z
   .string()
   .refine((value) => parseDuration(value) !== undefined, 'must be a duration like 30s, 15m, 1h, 1d');
 
+const SIZE_PATTERN = /^(\d+)\s*(B|KiB|MiB|GiB)?$/;
+const UNIT_BYTES = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
+
+/** Bytes, as a number or a string like `512KiB`, `1MiB`, or a plain number (as `${ENV}` gives). */
 const size = z
-  .union([z.number().int().positive(), z.string().regex(/^\d+\s*(B|KiB|MiB|GiB)$/, 'must be a size like 512KiB or 1MiB')])
+  .union([z.number().int().positive(), z.string().regex(SIZE_PATTERN, 'must be a size like 512KiB or 1MiB')])
   .transform((value) => {
     if (typeof value === 'number') return value;
-    const [, amount, unit] = /^(\d+)\s*(B|KiB|MiB|GiB)$/.exec(value)!;
-    return Number(amount) * { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[unit as 'B' | 'KiB' | 'MiB' | 'GiB'];
+    const [, amount, unit] = SIZE_PATTERN.exec(value)!;
+    return Number(amount) * UNIT_BYTES[(unit ?? 'B') as keyof typeof UNIT_BYTES];
   });
 
 const globOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);

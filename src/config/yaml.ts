@@ -56,12 +56,21 @@ export function parseYaml<S extends z.ZodType>(
     message,
   });
   const transformed = transform(doc.toJS() ?? {}, locate);
-  if (transformed.errors.length > 0) return { ok: false, errors: transformed.errors };
   const parsed = schema.safeParse(transformed.data);
-  if (!parsed.success) {
-    return { ok: false, errors: parsed.error.issues.map((issue) => locate(issue.path, issue.message)) };
-  }
+  // A field whose ${ENV} reference failed is reported once, for the missing variable.
+  const failedFields = new Set(transformed.errors.map((error) => error.field));
+  const schemaErrors = parsed.success ? [] : parsed.error.issues.flatMap((issue) => issueLocations(issue, locate)).filter((error) => !failedFields.has(error.field));
+  const errors = [...transformed.errors, ...schemaErrors];
+  if (errors.length > 0 || !parsed.success) return { ok: false, errors };
   return { ok: true, data: parsed.data, locate };
+}
+
+/** An unknown key is reported at the key itself, one issue per key, not at the object holding it. */
+function issueLocations(issue: z.core.$ZodIssue, locate: Locate): YamlIssue[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => locate([...issue.path, key], `unknown key "${key}"`));
+  }
+  return [locate(issue.path, issue.message)];
 }
 
 export function formatYamlIssue(issue: YamlIssue): string {

@@ -41,7 +41,9 @@ export function decodeValue(value: unknown): DecodeResult {
   return { ok: false, code: 'DW_EVENT_INVALID', ...describeIssues(parsed.error.issues) };
 }
 
-export function decodeLine(line: string, maxBytes = DEFAULT_MAX_EVENT_BYTES): DecodeResult {
+export function decodeLine(text: string, maxBytes = DEFAULT_MAX_EVENT_BYTES): DecodeResult {
+  // A byte-order mark (first line of a file written by some Windows tools) is not part of the JSON.
+  const line = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   // String length is a lower bound of the UTF-8 size; the exact size is only computed near the limit.
   if (line.length > maxBytes || (line.length * 3 > maxBytes && Buffer.byteLength(line) > maxBytes)) {
     return {
@@ -54,7 +56,9 @@ export function decodeLine(line: string, maxBytes = DEFAULT_MAX_EVENT_BYTES): De
   try {
     value = JSON.parse(line);
   } catch (error) {
-    return { ok: false, code: 'DW_EVENT_INVALID', reason: `not JSON: ${(error as Error).message}` };
+    // V8 quotes a snippet of the input in its message; the snippet could hold a secret, so it goes.
+    const message = (error as Error).message.replace(/, .* is not valid JSON$/s, ' is not valid JSON');
+    return { ok: false, code: 'DW_EVENT_INVALID', reason: `not JSON: ${message}` };
   }
   return decodeValue(value);
 }

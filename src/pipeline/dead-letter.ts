@@ -21,13 +21,15 @@ export interface DeadLetter {
 export const DEAD_LETTER_TEXT_LIMIT = 4096;
 
 export function deadLetter(rejection: Rejection, source: SourcePosition, original: string, originalBytes: number): DeadLetter {
-  const truncated = original.length > DEAD_LETTER_TEXT_LIMIT;
+  // Redact before cutting: a cut inside a secret would hide it from the patterns.
+  const redacted = redactSecrets(original);
+  const truncated = redacted.length > DEAD_LETTER_TEXT_LIMIT;
   return {
     code: rejection.code,
-    reason: rejection.reason,
+    reason: redactSecrets(rejection.reason),
     field: rejection.field,
     source,
-    original: redactSecrets(truncated ? original.slice(0, DEAD_LETTER_TEXT_LIMIT) : original),
+    original: truncated ? redacted.slice(0, DEAD_LETTER_TEXT_LIMIT) : redacted,
     original_bytes: originalBytes,
     truncated: truncated || originalBytes > Buffer.byteLength(original),
   };

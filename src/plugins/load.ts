@@ -18,9 +18,14 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
   return (await import(url)) as Record<string, unknown>;
 }
 
-/** The definition a plugin module exports: its default export, or a single exported definition. */
-function definitionOf(module: Record<string, unknown>, path: string): AnyDetector {
-  const candidates = module.default !== undefined ? [module.default] : Object.values(module);
+/**
+ * The definition a plugin module exports: its default export, or a single exported definition.
+ * A .ts file outside an ESM package is compiled as CommonJS, whose default export arrives wrapped.
+ */
+function definitionOf(loaded: Record<string, unknown>, path: string): AnyDetector {
+  const wrapped = loaded.default as { __esModule?: boolean } | undefined;
+  const module = wrapped?.__esModule ? (wrapped as Record<string, unknown>) : loaded;
+  const candidates = module.default !== undefined ? [module.default] : Object.values(module).filter((value) => value !== true);
   const valid = candidates.filter((candidate) => checkDefinition(candidate).length === 0);
   if (valid.length === 1) return valid[0] as AnyDetector;
   const problems = candidates.length === 0 ? ['exports nothing'] : checkDefinition(candidates[0]);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { formatYamlIssue, parseYaml, type YamlIssue } from '../config/yaml.js';
+import { formatYamlIssue, parseYaml, type Locate, type YamlIssue } from '../config/yaml.js';
 import { DriftwatchError } from '../errors.js';
 import { resolveAgent, type RegisteredAgent } from './agent.js';
 import { registryFileSchema } from './schema.js';
@@ -37,20 +37,13 @@ export function parseRegistry(
   text: string,
   file: string,
 ): { ok: true; registry: Registry } | { ok: false; errors: RegistryIssue[] } {
-  const parsed = parseYaml(text, file, registryFileSchema);
+  const parsed = parseYaml(text, file, registryFileSchema, (data, locate) => ({ data, errors: duplicateIds(data, locate) }));
   if (!parsed.ok) return parsed;
   const { data, locate } = parsed;
-  const errors: RegistryIssue[] = [];
   const warnings: RegistryIssue[] = [];
-  const seen = new Map<string, number>();
+  const seen = new Set(data.agents.map((entry) => entry.id));
   const agents: RegisteredAgent[] = [];
   data.agents.forEach((entry, index) => {
-    const first = seen.get(entry.id);
-    if (first !== undefined) {
-      errors.push(locate(['agents', index, 'id'], `duplicate agent id "${entry.id}" (first defined at agents.${first})`));
-      return;
-    }
-    seen.set(entry.id, index);
     if (!entry.owner) warnings.push(locate(['agents', index], `agent "${entry.id}" has no owner`));
     if (!entry.custodian) warnings.push(locate(['agents', index], `agent "${entry.id}" has no custodian`));
     agents.push(resolveAgent(entry, data.defaults, locate(['agents', index], '').line));
@@ -62,8 +55,23 @@ export function parseRegistry(
       }
     });
   });
-  if (errors.length > 0) return { ok: false, errors };
   return { ok: true, registry: new Registry(agents, file, warnings) };
+}
+
+/** Agent ids defined twice, found on the raw YAML data so they are reported beside schema errors. */
+function duplicateIds(data: unknown, locate: Locate): RegistryIssue[] {
+  const agents = (data as { agents?: unknown } | null)?.agents;
+  if (!Array.isArray(agents)) return [];
+  const first = new Map<unknown, number>();
+  const errors: RegistryIssue[] = [];
+  agents.forEach((entry: unknown, index) => {
+    const id = (entry as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') return;
+    const earlier = first.get(id);
+    if (earlier === undefined) first.set(id, index);
+    else errors.push(locate(['agents', index, 'id'], `duplicate agent id "${id}" (first defined at agents.${earlier})`));
+  });
+  return errors;
 }
 
 

@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { formatYamlIssue } from '../config/yaml.js';
@@ -12,7 +12,8 @@ import type { Logger } from '../telemetry/log.js';
  */
 export function watchRegistry(path: string, apply: (registry: Registry) => void, logger: Logger, debounceMs = 150): () => void {
   let timer: NodeJS.Timeout | undefined;
-  let lastText: string | undefined;
+  // Read now, synchronously, so a change written right after this call is not taken for the baseline.
+  let lastText: string | undefined = readTextOrUndefined(path);
   const reload = async (): Promise<void> => {
     let text: string;
     try {
@@ -31,7 +32,6 @@ export function watchRegistry(path: string, apply: (registry: Registry) => void,
     apply(result.registry);
     logger.log('info', 'registry reloaded', { path, agents: result.registry.size });
   };
-  void readFile(path, 'utf8').then((text) => (lastText = text), () => undefined);
   const watcher: FSWatcher = watch(dirname(path), (_event, file) => {
     if (file !== null && file !== basename(path)) return;
     clearTimeout(timer);
@@ -41,4 +41,12 @@ export function watchRegistry(path: string, apply: (registry: Registry) => void,
     clearTimeout(timer);
     watcher.close();
   };
+}
+
+function readTextOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }

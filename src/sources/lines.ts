@@ -31,8 +31,7 @@ export async function* readLineBatches(stream: Readable, options: LineBatchOptio
     const totalBytes = pendingBytes + tail.length;
     let line: Buffer;
     if (totalBytes > maxLineBytes) {
-      if (keptBytes < OVERSIZED_PREFIX_BYTES) pending.push(tail.subarray(0, OVERSIZED_PREFIX_BYTES - keptBytes));
-      line = Buffer.concat(pending);
+      line = Buffer.concat([...pending, tail.subarray(0, OVERSIZED_PREFIX_BYTES)]).subarray(0, OVERSIZED_PREFIX_BYTES);
       batch.push({ value: line.toString('utf8'), position: { file: name, line: lineNumber }, oversizedBytes: totalBytes });
     } else {
       line = pending.length === 0 ? tail : Buffer.concat([...pending, tail]);
@@ -51,11 +50,17 @@ export async function* readLineBatches(stream: Readable, options: LineBatchOptio
     if (pendingBytes <= maxLineBytes) {
       pending.push(Buffer.from(part));
       keptBytes += part.length;
-    } else if (keptBytes < OVERSIZED_PREFIX_BYTES) {
-      const room = OVERSIZED_PREFIX_BYTES - keptBytes;
-      pending.push(Buffer.from(part.subarray(0, room)));
-      keptBytes += Math.min(room, part.length);
-      if (keptBytes >= OVERSIZED_PREFIX_BYTES) pending = [Buffer.concat(pending).subarray(0, OVERSIZED_PREFIX_BYTES)];
+      return;
+    }
+    // Oversized: from now on only the prefix for the dead letter is kept.
+    if (keptBytes > OVERSIZED_PREFIX_BYTES) {
+      pending = [Buffer.concat(pending).subarray(0, OVERSIZED_PREFIX_BYTES)];
+      keptBytes = OVERSIZED_PREFIX_BYTES;
+    }
+    if (keptBytes < OVERSIZED_PREFIX_BYTES) {
+      const piece = Buffer.from(part.subarray(0, OVERSIZED_PREFIX_BYTES - keptBytes));
+      pending.push(piece);
+      keptBytes += piece.length;
     }
   };
 

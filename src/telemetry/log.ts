@@ -1,4 +1,4 @@
-import { redactSecrets } from '../redaction.js';
+import { isSecretName, REDACTED, redactSecrets } from '../redaction.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -15,7 +15,7 @@ export function stderrLogger(minimum: LogLevel = 'info', write: (line: string) =
       if (LEVEL_RANK[level] < LEVEL_RANK[minimum]) return;
       const extra = fields
         ? Object.entries(fields)
-            .map(([key, value]) => `${key}=${typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value ?? null)}`)
+            .map(([key, value]) => `${key}=${isSecretName(key) ? JSON.stringify(REDACTED) : JSON.stringify(value ?? null)}`)
             .join(' ')
         : '';
       write(redactSecrets(`driftwatch ${level} ${message}${extra ? ' ' + extra : ''}`) + '\n');

@@ -127,7 +127,7 @@ describe('replay', () => {
     const ours = alerts.filter((a) => a.detector === 'e2e-scope-drift');
     expect(ours.map((a) => (a.event as { id: string }).id)).toEqual(['good-1', 'good-2']);
 
-    const summary = JSON.parse(result.stderr.split('\n')[0]!) as { records: number; events: number; invalid: number; invalidByCode: Record<string, number> };
+    const summary = JSON.parse(result.stderr.split('\n').find((line) => line.startsWith('{'))!) as { records: number; events: number; invalid: number; invalidByCode: Record<string, number> };
     expect(summary).toMatchObject({ records: 9, events: 2, invalid: 7, invalidByCode: { DW_EVENT_INVALID: 6, DW_EVENT_TOO_LARGE: 1 } });
     expect(result.stderr).toContain(`dead letters written to ${join(dir, 'bad.dead.jsonl')}`);
   });
@@ -137,7 +137,7 @@ describe('replay', () => {
     await writeFile(input, '');
     const result = await runCli(['replay', input, '--registry', DEMO_REGISTRY, '--alerts', join(dir, 'empty.alerts.jsonl'), '--dead-letters', join(dir, 'empty.dead.jsonl'), '--json-summary']);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stderr.split('\n')[0]!)).toMatchObject({ records: 0, events: 0, invalid: 0, alerts: 0 });
+    expect(JSON.parse(result.stderr.split('\n').find((line) => line.startsWith('{'))!)).toMatchObject({ records: 0, events: 0, invalid: 0, alerts: 0 });
     expect(await jsonLines(join(dir, 'empty.alerts.jsonl'))).toEqual([]);
     expect(await jsonLines(join(dir, 'empty.dead.jsonl'))).toEqual([]);
   });

@@ -31,7 +31,7 @@ detector and prints the alerts as they fire, then the summary. Needs no server.`
       dead_letter: { path: deadLetters },
       sinks: [{ type: 'console' }],
     });
-    const summary = await runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger() });
+    const summary = await runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger('info', (line) => io.stderr.write(line)) });
     io.stdout.write('\n' + formatSummary(summary, useColor('auto', io.stdout)));
     if (summary.invalid > 0) io.stdout.write(`  dead letters written to ${deadLetters}\n`);
     return EXIT.OK;

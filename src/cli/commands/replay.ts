@@ -1,4 +1,5 @@
 import { configSchema, type Config } from '../../config/schema.js';
+import { DriftwatchError } from '../../errors.js';
 import { stderrLogger } from '../../telemetry/log.js';
 import { parseCommandArgs, requireOption } from '../args.js';
 import type { Command } from '../command.js';
@@ -44,18 +45,27 @@ Exit codes: 0 done, 1 runtime failure, 2 usage, 3 invalid registry or detector.`
       io.stderr.write(`driftwatch replay: give one FILE or - for standard input\n\n${this.help}\n`);
       return EXIT.USAGE;
     }
-    const config: Config = configSchema.parse({
+    const maxEventBytes = values['max-event-bytes'];
+    if (maxEventBytes !== undefined && !/^[1-9]\d*$/.test(maxEventBytes)) {
+      throw new DriftwatchError('DW_USAGE', `--max-event-bytes: "${maxEventBytes}" is not a positive whole number of bytes`);
+    }
+    const parsed = configSchema.safeParse({
       registry: requireOption(values.registry, '--registry'),
       source: input === '-' ? { type: 'stdin' } : { type: 'file', path: input },
       dead_letter: { path: values['dead-letters'] ?? 'dead-letters.jsonl' },
-      max_event_bytes: values['max-event-bytes'] === undefined ? undefined : Number(values['max-event-bytes']),
+      max_event_bytes: maxEventBytes === undefined ? undefined : Number(maxEventBytes),
       detectors: {
         directories: values.detectors ?? [],
         maturity: values.maturity?.split(',').map((item) => item.trim()) ?? ['stable'],
       },
       sinks: values.alerts ? [{ type: 'file', name: 'alerts', path: values.alerts }] : [{ type: 'console' }],
     });
-    const summary = await runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger() });
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+      throw new DriftwatchError('DW_USAGE', `invalid options: ${problems.join('; ')}`);
+    }
+    const config: Config = parsed.data;
+    const summary = await runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger('info', (line) => io.stderr.write(line)) });
     io.stderr.write(values['json-summary'] ? JSON.stringify(summary) + '\n' : formatSummary(summary, useColor('auto', io.stderr)));
     if (summary.invalid > 0) io.stderr.write(`  dead letters written to ${config.dead_letter.path}\n`);
     return EXIT.OK;

@@ -37,7 +37,7 @@ Exit codes: 0 done, 1 runtime failure, 2 usage, 3 invalid config, registry or de
     process.once('SIGINT', onSignal);
     let summary;
     try {
-      summary = await runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger(), watch: true, signal: shutdown.signal });
+      summary = await runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger('info', (line) => io.stderr.write(line)), watch: true, signal: shutdown.signal });
     } finally {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
