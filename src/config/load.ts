@@ -64,7 +64,12 @@ function resolvePaths(config: Config, base: string): Config {
   return {
     ...config,
     registry: at(config.registry),
-    source: config.source.type === 'file' ? { ...config.source, path: at(config.source.path) } : config.source,
+    source:
+      config.source.type === 'file'
+        ? { ...config.source, path: at(config.source.path) }
+        : config.source.type === 'kafka'
+          ? { ...config.source, tls: resolveTlsPaths(config.source.tls, at) }
+          : config.source,
     dead_letter: { path: at(config.dead_letter.path) },
     detectors: { ...config.detectors, directories: config.detectors.directories.map(at) },
     sinks: config.sinks.map((sink) => resolveSinkPaths(sink, at)),
@@ -75,13 +80,7 @@ function resolvePaths(config: Config, base: string): Config {
 function resolveSinkPaths(sink: Config['sinks'][number], at: (path: string) => string): Config['sinks'][number] {
   if (sink.type === 'console') return sink;
   const delivery = { ...sink.delivery, rejected_path: at(sink.delivery.rejected_path) };
-  const tls = <T extends { ca?: string; cert?: string; key?: string }>(settings: T | undefined): T | undefined =>
-    settings && {
-      ...settings,
-      ...(settings.ca !== undefined ? { ca: at(settings.ca) } : {}),
-      ...(settings.cert !== undefined ? { cert: at(settings.cert) } : {}),
-      ...(settings.key !== undefined ? { key: at(settings.key) } : {}),
-    };
+  const tls = <T extends { ca?: string; cert?: string; key?: string }>(settings: T | undefined) => resolveTlsPaths(settings, at);
   switch (sink.type) {
     case 'file':
       return { ...sink, path: at(sink.path), delivery };
@@ -89,5 +88,18 @@ function resolveSinkPaths(sink: Config['sinks'][number], at: (path: string) => s
     case 'splunk-hec':
     case 'webhook':
       return { ...sink, tls: tls(sink.tls), delivery };
+    case 'kafka':
+      return { ...sink, tls: tls(sink.tls), delivery };
   }
+}
+
+function resolveTlsPaths<T extends { ca?: string; cert?: string; key?: string }>(settings: T | undefined, at: (path: string) => string): T | undefined {
+  return (
+    settings && {
+      ...settings,
+      ...(settings.ca !== undefined ? { ca: at(settings.ca) } : {}),
+      ...(settings.cert !== undefined ? { cert: at(settings.cert) } : {}),
+      ...(settings.key !== undefined ? { key: at(settings.key) } : {}),
+    }
+  );
 }

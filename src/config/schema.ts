@@ -3,7 +3,7 @@ import { SEVERITIES, MATURITIES } from '../sdk/detector.js';
 import { FACILITIES, FORMAT_NAMES, type FacilityName } from '../sinks/formats/index.js';
 import { EXCEPTION_FIELDS } from '../engine/exceptions.js';
 import { parseDuration } from '../registry/duration.js';
-import { kafkaSourceSchema } from './kafka.js';
+import { kafkaConnectionSchema, kafkaSourceSchema } from './kafka.js';
 
 /** The `driftwatch run` configuration file (YAML). docs/config.md is generated from this schema. */
 
@@ -154,6 +154,14 @@ const webhookSink = z.strictObject({
   delivery: deliverySchema,
 });
 
+const kafkaSink = kafkaConnectionSchema.extend({
+  type: z.literal('kafka'),
+  name: z.string().min(1).default('kafka'),
+  topic: z.string().min(1).default('driftwatch-alerts').describe('alerts topic; messages keyed by agent id, header dw-alert-id'),
+  format: sinkFormat.default('json'),
+  delivery: deliverySchema,
+});
+
 const routeSchema = z.strictObject({
   match: z
     .strictObject({
@@ -181,7 +189,7 @@ export const configSchema = z.strictObject({
     })
     .default({ directories: [], maturity: ['stable'], settings: {} }),
   sinks: z
-    .array(z.discriminatedUnion('type', [consoleSink, fileSink, syslogSink, hecSink, webhookSink]))
+    .array(z.discriminatedUnion('type', [consoleSink, fileSink, syslogSink, hecSink, webhookSink, kafkaSink]))
     .default([{ type: 'console', name: 'console', color: 'auto' }])
     .superRefine((sinks, context) => {
       const seen = new Set<string>();

@@ -17,6 +17,7 @@ import { SyslogUdpTransport } from './syslog-udp.js';
 import type { TlsSettings } from './tls-files.js';
 import type { Transport } from './transport.js';
 import { WebhookTransport } from './webhook.js';
+import { KafkaAlertsTransport } from '../kafka/alerts-transport.js';
 
 type SinkConfig = Config['sinks'][number];
 type DeliveryConfig = Extract<SinkConfig, { delivery: unknown }>['delivery'];
@@ -37,6 +38,7 @@ export function sinkSecrets(configs: readonly SinkConfig[]): string[] {
   const secrets: string[] = [];
   for (const config of configs) {
     if (config.type === 'splunk-hec') secrets.push(config.token);
+    if (config.type === 'kafka' && config.sasl) secrets.push(config.sasl.password);
     if (config.type === 'webhook') {
       if (config.secret !== undefined) secrets.push(config.secret);
       secrets.push(...Object.values(config.headers));
@@ -87,6 +89,8 @@ function transportOf(config: Exclude<SinkConfig, { type: 'console' }>, logger: L
         timeoutMs: ms(config.timeout),
         logger,
       });
+    case 'kafka':
+      return new KafkaAlertsTransport({ connection: config, topic: config.topic, format: config.format, logger });
     case 'webhook':
       return new WebhookTransport({
         url: config.url,

@@ -1,0 +1,64 @@
+import type { Producer } from 'kafkajs';
+import type { Alert } from '../alerts/alert.js';
+import type { KafkaConnection } from '../config/kafka.js';
+import { renderLine, type FormatName } from '../sinks/formats/index.js';
+import { asSinkFailure, type Transport } from '../sinks/transport.js';
+import type { Logger } from '../telemetry/log.js';
+import { kafkaClient } from './client.js';
+
+export interface KafkaAlertsOptions {
+  connection: KafkaConnection;
+  topic: string;
+  format: FormatName;
+  logger: Logger;
+}
+
+/**
+ * Alerts to a Kafka topic, keyed by agent id (so one agent's alerts stay in order), with the
+ * alert id in a header for consumers that de-duplicate. A batch is acknowledged when every
+ * in-sync replica has it (acks = all, idempotent producer).
+ */
+export class KafkaAlertsTransport implements Transport {
+  readonly destination: string;
+  private producer?: Promise<Producer>;
+
+  constructor(private readonly options: KafkaAlertsOptions) {
+    this.destination = `kafka topic ${options.topic}`;
+  }
+
+  private connected(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const producer = kafkaClient(this.options.connection, this.options.logger).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      return producer;
+    })().catch((error: unknown) => {
+      this.producer = undefined;
+      throw error;
+    });
+    return this.producer;
+  }
+
+  async send(alerts: readonly Alert[]): Promise<void> {
+    try {
+      const producer = await this.connected();
+      await producer.send({
+        topic: this.options.topic,
+        acks: -1,
+        messages: alerts.map((alert) => ({
+          key: alert.agent.id,
+          value: renderLine(this.options.format, alert),
+          headers: { 'dw-alert-id': alert.id, 'dw-severity': alert.severity, 'dw-detector': alert.detector },
+        })),
+      });
+    } catch (error) {
+      // kafkajs has already retried what it considers retriable; the ReliableSink backs off and tries again.
+      throw asSinkFailure(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    const producer = await this.producer?.catch(() => undefined);
+    this.producer = undefined;
+    await producer?.disconnect();
+  }
+}
