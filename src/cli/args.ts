@@ -2,11 +2,14 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DriftwatchError } from '../errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+type WithHelp<O extends Options> = O & { help: { type: 'boolean'; short: 'h' } };
+type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: WithHelp<O>; allowPositionals: true; strict: true }>>;
 
 /** Strict argument parsing: an unknown flag or a missing value is a usage error naming it. */
-export function parseCommandArgs<O extends Options>(args: readonly string[], options: O) {
+export function parseCommandArgs<O extends Options>(args: readonly string[], options: O): Parsed<O> {
   try {
-    return parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const withHelp = { ...options, help: { type: 'boolean', short: 'h' } } as WithHelp<O>;
+    return parseArgs({ args: [...args], options: withHelp, allowPositionals: true, strict: true });
   } catch (error) {
     throw new DriftwatchError('DW_USAGE', (error as Error).message);
   }
