@@ -13,7 +13,7 @@ export interface ToolSpec {
   readonly action: Action;
   /** Median bytes moved by one call. */
   readonly bytes: number;
-  /** Log-space spread of the bytes per call. */
+  /** Log-space spread of the bytes per call (cut at ±3σ: APIs page their results). */
   readonly sigma: number;
   /** Median records per call (0: the tool does not report records). */
   readonly records: number;
@@ -98,7 +98,7 @@ export const TOOLS: readonly ToolSpec[] = [
   tool('mail.read_inbox', 'mail-internal', 'read', 30 * KB, 1.0, 20),
   tool('mail.search', 'mail-internal', 'read', 20 * KB, 1.0, 15),
   tool('mail.send_external', 'mail-external', 'send', 12 * KB, 1.1, 1, { sensitive: true }),
-  tool('dwh.query', 'warehouse', 'read', 400 * KB, 1.5, 2000),
+  tool('dwh.query', 'warehouse', 'read', 400 * KB, 1.3, 2000),
   tool('dwh.load', 'warehouse', 'write', 3 * MB, 1.0, 10_000, { bulk: true }),
   tool('dwh.export', 'warehouse', 'read', 5 * MB, 1.1, 20_000, { bulk: true }),
   tool('git.read_repo', 'git-forge', 'read', 60 * KB, 1.2, 0),
@@ -118,8 +118,8 @@ export const TOOLS: readonly ToolSpec[] = [
   tool('docs.share_external', 'docs', 'send', 1 * KB, 0.3, 1, { sensitive: true }),
   tool('cal.read', 'calendar', 'read', 3 * KB, 0.6, 10),
   tool('cal.create_event', 'calendar', 'write', 1 * KB, 0.3, 1),
-  tool('storage.get', 'object-store', 'read', 500 * KB, 1.6, 0),
-  tool('storage.put', 'object-store', 'write', 500 * KB, 1.6, 0),
+  tool('storage.get', 'object-store', 'read', 500 * KB, 1.4, 0),
+  tool('storage.put', 'object-store', 'write', 500 * KB, 1.4, 0),
   tool('storage.list', 'object-store', 'read', 8 * KB, 0.8, 200),
   tool('storage.delete', 'object-store', 'delete', 1 * KB, 0.3, 0, { sensitive: true }),
   tool('k8s.get', 'k8s-prod', 'read', 20 * KB, 0.9, 0),

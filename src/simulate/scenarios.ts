@@ -124,6 +124,17 @@ function meanBytesPerCall(p: AgentProfile): number {
   return (bytes / Math.max(weight, 1e-9)) * p.bytesScale;
 }
 
+/** Bytes of a typical call (the medians, without the heavy tails that dominate the mean). */
+function typicalBytesPerCall(p: AgentProfile): number {
+  let weight = 0;
+  let bytes = 0;
+  for (const tool of p.tools) {
+    weight += tool.weight;
+    bytes += tool.weight * tool.spec.bytes;
+  }
+  return (bytes / Math.max(weight, 1e-9)) * p.bytesScale;
+}
+
 /** Peak hourly call rate of the agent on a weekday. */
 function peakHourly(p: AgentProfile): number {
   return office(p) ? p.dailyCalls / OFFICE_DAY_WEIGHT : p.kind === 'event-driven' ? p.dailyCalls / 12 : p.dailyCalls / 24;
@@ -206,7 +217,13 @@ const exfiltrationSpike: Builder = (ctx, id, rng) => {
   const count = Math.round(rng.int(40, 160) + peakHourly(p) * (duration / HOUR) * rng.uniform(2, 5));
   const actor = actorFor(p, rng);
   const weights = reads.map((tool) => (tool.spec.bulk ? 3 : 1) * (0.2 + tool.weight));
-  const intents = spread(rng, t0, duration, count).map((time) => call(time, rng.weighted(reads, weights), actor, id, { bytesFactor: rng.uniform(6, 30) }));
+  // The dump moves 3 to 20 times what the agent moves in a whole day, in well under an hour.
+  const dailyBytes = p.dailyCalls * meanBytesPerCall(p);
+  const totalWeight = weights.reduce((sum, weight) => sum + weight, 0);
+  const meanReadMedian = reads.reduce((sum, tool, i) => sum + (weights[i]! / totalWeight) * tool.spec.bytes * p.bytesScale, 0);
+  const multiple = rng.uniform(3, 20);
+  const factor = Math.max(3, (multiple * dailyBytes) / (count * meanReadMedian));
+  const intents = spread(rng, t0, duration, count).map((time) => call(time, rng.weighted(reads, weights), actor, id, { bytesFactor: factor * rng.uniform(0.7, 1.3) }));
   const rate = count / (duration / HOUR);
   const expected = ['volume-spike'];
   if (rate >= 4 * Math.max(1, hourlyCalls(p, t0))) expected.push('rate-spike');
@@ -216,7 +233,7 @@ const exfiltrationSpike: Builder = (ctx, id, rng) => {
     agent: p.id,
     related: [],
     expected,
-    description: `${p.id} reads ${count} times in ${Math.round(duration / MINUTE)} min with ${reads.map((tool) => tool.spec.name).join(', ')}, each call moving 6–30× its usual bytes`,
+    description: `${p.id} reads ${count} times in ${Math.round(duration / MINUTE)} min with ${reads.map((tool) => tool.spec.name).join(', ')}, about ${multiple.toFixed(1)}× what it moves in a day`,
     scripted: [{ stream: p.index, intents }],
   };
 };
@@ -225,23 +242,24 @@ const slowDrip: Builder = (ctx, id, rng) => {
   const p = claim(ctx, rng, (a) => a.dailyCalls >= 25 && plainTools(a).some((tool) => tool.spec.action === 'read'));
   if (!p) return undefined;
   const reads = plainTools(p).filter((tool) => tool.spec.action === 'read');
-  const tool = rng.weighted(reads, reads.map((t) => (t.spec.bulk || t.spec.sensitive ? 2 : 1)));
+  const perCall = typicalBytesPerCall(p);
+  // A read tool whose calls are of the size of the agent's usual ones: each extra call looks ordinary.
+  const fitting = reads.filter((t) => t.spec.bytes * p.bytesScale <= 3 * perCall);
+  const tool = fitting.length > 0 ? rng.pick(fitting) : [...reads].sort((a, b) => a.spec.bytes - b.spec.bytes)[0]!;
   const latestStart = Math.max(ctx.from, ctx.options.end - 3.5 * DAY);
   const t0 = ctx.from + rng.next() * (latestStart - ctx.from);
   const t1 = Math.min(ctx.options.end - HOUR, t0 + rng.uniform(3, 5) * DAY);
-  const perCall = meanBytesPerCall(p);
   const toolMedian = tool.spec.bytes * p.bytesScale;
   const actorRun = actorFor(p, rng);
   const intents: Intent[] = [];
   for (let hour = Math.floor(t0 / HOUR) * HOUR; hour < t1; hour += HOUR) {
     const rate = hourlyCalls(p, hour + HOUR / 2);
     if (rate < 0.5) continue;
-    const extra = rng.poisson(rate * 0.3);
-    if (extra === 0) continue;
+    const extra = Math.max(1, rng.poisson(rate * 0.3));
     // The drip grows from half to one and a half times the hour's usual volume.
     const progress = (hour - t0) / Math.max(t1 - t0, 1);
     const target = (0.5 + progress) * rate * perCall;
-    const factor = Math.min(50, Math.max(0.5, target / extra / toolMedian));
+    const factor = Math.min(50, Math.max(0.1, target / extra / toolMedian));
     for (let i = 0; i < extra; i++) {
       const time = Math.round(Math.max(t0, hour) + rng.next() * HOUR);
       if (time > t1) continue;
@@ -565,26 +583,39 @@ const toolMixTakeover: Builder = (ctx, id, rng) => {
   const p = claim(ctx, rng, (a) => plainTools(a).length >= 4 && a.dailyCalls >= 40 && a.jobs.length === 0);
   if (!p) return undefined;
   const own = plainTools(p);
+  // The agent is put to another use: one or two of its rarely used tools take most of its calls.
   const ranked = [...own].sort((a, b) => a.weight - b.weight || a.spec.name.localeCompare(b.spec.name));
-  const tools: AgentTool[] = ranked.map((tool, rank) => ({ ...tool, weight: 1 / Math.pow(rank + 1, 0.8) }));
+  const focus = ranked.slice(0, Math.max(1, Math.floor(ranked.length / 2)));
+  const chosen = rng.sample(focus, rng.int(1, Math.min(2, focus.length)));
+  const focusShare = rng.uniform(0.6, 0.8);
+  const restWeight = own.filter((tool) => !chosen.includes(tool)).reduce((sum, tool) => sum + tool.weight, 0);
+  const tools: AgentTool[] = own.map((tool) =>
+    chosen.includes(tool)
+      ? { ...tool, weight: focusShare / chosen.length }
+      : { ...tool, weight: ((1 - focusShare) * tool.weight) / Math.max(restWeight, 1e-9) },
+  );
   const expected = ['tool-mix-drift'];
   const toolAllowed = compileGlobs(p.scope.tools);
   const unused = p.scope.systems
     .flatMap((system) => toolsOf(system))
     .filter((spec) => toolAllowed(spec.name) && p.scope.actions.includes(spec.action) && !spec.sensitive && !p.tools.some((tool) => tool.spec.name === spec.name) && !p.highConsequence.includes(spec.action));
   if (unused.length > 0 && rng.chance(0.4)) {
-    tools.unshift({ spec: rng.pick(unused), weight: 1.2, hc: false });
+    tools.push({ spec: rng.pick(unused), weight: 0.25, hc: false });
     expected.push('first-seen-tool');
   }
-  const t0 = activeTime(p, rng, ctx.from, ctx.to - 8 * HOUR);
-  const t1 = Math.min(ctx.options.end - 30 * MINUTE, t0 + rng.uniform(4, 24) * HOUR);
+  // It lasts for a working day or so of the agent's own activity: at least 80 calls expected.
+  const t0 = activeTime(p, rng, ctx.from, ctx.to - 12 * HOUR);
+  const wanted = Math.max(80, rng.uniform(0.5, 1.2) * p.dailyCalls);
+  let t1 = t0;
+  for (let expectedCalls = 0; expectedCalls < wanted && t1 < t0 + 2 * DAY; t1 += 10 * MINUTE) expectedCalls += hourlyCalls(p, t1) / 6;
+  t1 = Math.min(ctx.options.end - 30 * MINUTE, t1);
   return {
     id,
     scenario: 'tool-mix-takeover',
     agent: p.id,
     related: [],
     expected,
-    description: `${p.id} turns to its rarely used tools (${tools.slice(0, 3).map((tool) => tool.spec.name).join(', ')} most) for ${((t1 - t0) / HOUR).toFixed(1)} h`,
+    description: `${p.id} is put to another use for ${((t1 - t0) / HOUR).toFixed(1)} h: ${chosen.map((tool) => tool.spec.name).join(' and ')}, rarely used before, take ${Math.round(focusShare * 100)}% of its calls`,
     scripted: [],
     override: { stream: p.index, value: { from: t0, to: t1, tools, tag: id } },
   };

@@ -375,7 +375,7 @@ export class AgentStream {
     const failed = intent.outcome === 'error' || (intent.outcome === undefined && !intent.exact && rng.chance(profile.errorRate));
     const factor = intent.bytesFactor ?? 1;
     const median = spec.bytes * profile.bytesScale;
-    const bytes = failed ? Math.round(rng.uniform(100, 600)) : Math.max(64, Math.round(median * factor * Math.exp(rng.normal(0, spec.sigma))));
+    const bytes = failed ? Math.round(rng.uniform(100, 600)) : Math.max(64, Math.round(median * factor * Math.exp(spec.sigma * Math.max(-3, Math.min(3, rng.normal())))));
     const records = spec.records > 0 && !failed ? Math.max(1, Math.round((spec.records * bytes) / median)) : undefined;
     const system = systemSpec(spec.system);
     const resource = system.resource(Math.floor(rng.pareto(1, 0.7)) + profile.index * 7919);
