@@ -12,6 +12,7 @@ import { createConfiguredSinks } from '../sinks/create.js';
 import { JsonLinesDeadLetterSink } from '../sinks/file.js';
 import { fileSource } from '../sources/file.js';
 import type { Logger } from '../telemetry/log.js';
+import { observePipeline } from '../telemetry/pipeline-metrics.js';
 import { summarize, type RunSummary } from './summary.js';
 
 export interface JobIo {
@@ -64,11 +65,13 @@ async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: E
     if (io.signal?.aborted) resolve();
     io.signal?.addEventListener('abort', () => resolve(), { once: true });
   });
+  const stopMetrics = observePipeline(job.pipeline.counters, engine.stats);
   try {
     await job.start();
     await stopped;
   } finally {
     await job.stop();
+    stopMetrics();
   }
   return job.pipeline.counters;
 }
@@ -79,6 +82,7 @@ async function consumeLines(config: Config, engine: Engine, io: JobIo): Promise<
     deadLetters: new JsonLinesDeadLetterSink(config.dead_letter.path),
     maxEventBytes: config.max_event_bytes,
   });
+  const stopMetrics = observePipeline(pipeline.counters, engine.stats);
   try {
     const path = config.source.type === 'file' ? config.source.path : '-';
     for await (const batch of fileSource(path, config.max_event_bytes, io.stdin)) {
@@ -87,6 +91,7 @@ async function consumeLines(config: Config, engine: Engine, io: JobIo): Promise<
     }
   } finally {
     await pipeline.close();
+    stopMetrics();
   }
   return pipeline.counters;
 }
