@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { eventSchema, type AgentEvent } from './contract.js';
-import { acceptEvent, parseEventTime } from './validate.js';
+import { parseEventTime } from './time.js';
+import { acceptEvent } from './validate.js';
 
 /** Decoder for the native JSON event contract v1 (one object per line or message). */
 

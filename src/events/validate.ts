@@ -6,9 +6,9 @@ import {
   MAX_SCOPES,
   OUTCOMES,
   RAW_JWT_PATTERN,
-  RFC3339_PATTERN,
   type AgentEvent,
 } from './contract.js';
+import { parseEventTime } from './time.js';
 
 /**
  * Hot-path acceptance check for the event contract, written out by hand because a generic
@@ -45,15 +45,6 @@ function isFingerprint(value: unknown): boolean {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Epoch ms of a contract `time` value, or NaN when it is not one. */
-export function parseEventTime(value: unknown): number {
-  if (typeof value === 'number') {
-    return Number.isSafeInteger(value) && value >= 0 ? value : Number.NaN;
-  }
-  if (typeof value === 'string' && RFC3339_PATTERN.test(value)) return Date.parse(value);
-  return Number.NaN;
 }
 
 function hasValidCommonFields(event: Record<string, unknown>): boolean {

@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS, MAX_CHAIN_LENGTH, MAX_FIELD_LENGTH, MAX_SCOPES, OUTCOMES, eventSchema } from '../../../src/events/contract.js';
-import { acceptEvent, parseEventTime } from '../../../src/events/validate.js';
+import { acceptEvent } from '../../../src/events/validate.js';
+import { parseEventTime } from '../../../src/events/time.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
