@@ -83,7 +83,7 @@ export async function runEvaluationPipeline(options: EvalRunOptions): Promise<Ev
   const engine = await buildEngine(config, options.logger);
   const sink = new CollectingSink(options.alertsPath === undefined ? undefined : createWriteStream(options.alertsPath, { encoding: 'utf8' }));
   const deadLetters = new CountingDeadLetters();
-  const pipeline = new Pipeline(engine, { sinks: [sink], deadLetters, maxEventBytes: config.max_event_bytes, clock: () => new Date(0) });
+  const pipeline = new Pipeline(engine, { sinks: [sink], deadLetters, maxEventBytes: config.max_event_bytes });
   const started = performance.now();
   try {
     for await (const batch of fileSource(options.events, config.max_event_bytes)) await pipeline.processBatch(batch);

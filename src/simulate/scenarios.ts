@@ -214,15 +214,19 @@ const exfiltrationSpike: Builder = (ctx, id, rng) => {
   const reads = plainTools(p).filter((tool) => tool.spec.action === 'read');
   const t0 = activeTime(p, rng, ctx.from, ctx.to - 2 * HOUR);
   const duration = rng.uniform(10, 45) * MINUTE;
-  const count = Math.round(rng.int(40, 160) + peakHourly(p) * (duration / HOUR) * rng.uniform(2, 5));
   const actor = actorFor(p, rng);
   const weights = reads.map((tool) => (tool.spec.bulk ? 3 : 1) * (0.2 + tool.weight));
-  // The dump moves 3 to 20 times what the agent moves in a whole day, in well under an hour.
+  // The dump moves 3 to 20 times what the agent moves in a whole day, and a dataset worth
+  // stealing (20–200 MB) however little the agent usually moves, in well under an hour.
   const dailyBytes = p.dailyCalls * meanBytesPerCall(p);
   const totalWeight = weights.reduce((sum, weight) => sum + weight, 0);
   const meanReadMedian = reads.reduce((sum, tool, i) => sum + (weights[i]! / totalWeight) * tool.spec.bytes * p.bytesScale, 0);
   const multiple = rng.uniform(3, 20);
-  const factor = Math.max(3, (multiple * dailyBytes) / (count * meanReadMedian));
+  const total = Math.max(multiple * dailyBytes, rng.uniform(20, 200) * 1024 * 1024);
+  // Calls ask for up to 50 times their usual page; beyond that the attacker makes more calls.
+  let count = Math.round(rng.int(40, 160) + peakHourly(p) * (duration / HOUR) * rng.uniform(2, 5));
+  count = Math.min(2000, Math.max(count, Math.ceil(total / (50 * meanReadMedian))));
+  const factor = Math.min(50, Math.max(3, total / (count * meanReadMedian)));
   const intents = spread(rng, t0, duration, count).map((time) => call(time, rng.weighted(reads, weights), actor, id, { bytesFactor: factor * rng.uniform(0.7, 1.3) }));
   const rate = count / (duration / HOUR);
   const expected = ['volume-spike'];
@@ -233,7 +237,7 @@ const exfiltrationSpike: Builder = (ctx, id, rng) => {
     agent: p.id,
     related: [],
     expected,
-    description: `${p.id} reads ${count} times in ${Math.round(duration / MINUTE)} min with ${reads.map((tool) => tool.spec.name).join(', ')}, about ${multiple.toFixed(1)}× what it moves in a day`,
+    description: `${p.id} reads about ${Math.round((count * factor * meanReadMedian) / 1024 / 1024)} MB in ${count} calls over ${Math.round(duration / MINUTE)} min with ${reads.map((tool) => tool.spec.name).join(', ')}`,
     scripted: [{ stream: p.index, intents }],
   };
 };
