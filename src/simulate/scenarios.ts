@@ -323,6 +323,7 @@ const stolenToken: Builder = (ctx, id, rng) => {
   const expected = ['token-misuse'];
   if (!systemAllowed(system) || tools.some((tool) => !toolAllowed(tool.spec.name) || !thief.scope.actions.includes(tool.spec.action))) expected.push('scope-violation');
   if (!thief.tools.some((tool) => tool.spec.system === system)) expected.push('first-seen-system');
+  if (tools.some((tool) => !thief.tools.some((own) => own.spec.name === tool.spec.name))) expected.push('first-seen-tool');
   return {
     id,
     scenario: 'stolen-token',
