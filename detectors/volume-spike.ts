@@ -1,83 +1,82 @@
 import {
   baselineAge,
-  baselineSpike,
-  baselineSpikeGate,
+  baselineCallShift,
+  baselineCallZ,
+  baselineHourPeakLevel,
+  baselinePeakLevel,
+  baselineTypical,
   BASELINE_WINDOW_MS,
+  baselineWindowTotal,
   defineDetector,
   durationMs,
   durationOption,
   formatClock,
-  formatCount,
   formatKb,
+  levelValue,
   TECHNIQUES,
   z,
-  type Spike,
-  type SpikeParams,
-  type ToolUseEvent,
   type DetectorContext,
+  type ToolUseEvent,
 } from '../src/sdk/index.js';
 
 /**
- * Bytes or records moved in a 5-minute window far above what this agent moves at this time of
- * day: bulk reading or exfiltration through a legitimate tool. Judged against the agent's own
- * baseline (per-hour-of-day peaks and its typical active window), so a nightly batch that always
- * moves gigabytes at 03:00 is normal at 03:00.
+ * Far more data moved than this agent moves: bulk reading or exfiltration through legitimate
+ * tools, usually in many calls that each move several times what the same tool usually moves.
+ *
+ * Why calls and not only window totals: agents' single calls are heavy-tailed (one export of
+ * 50 MB among reads of 20 KB, a nightly batch of large pages), so a 5-minute total far above the
+ * usual happens to healthy agents several times a week. What does not happen to them is call
+ * after call above its tool's usual size. The detector runs Page's CUSUM over the calls: each call
+ * adds its size z-score against its tool's usual size (log scale, in units of the agent's own
+ * variation, clipped), minus a slack; the alert is raised when the sum passes the threshold,
+ * which a sustained shift of 1.5σ does within about ten calls (minutes, within one window for an
+ * exfiltration at a few calls a minute), and a healthy agent essentially never does. The alert
+ * states the window's volume against the agent's peaks for this hour of day and its typical window.
  */
 
 const options = z.strictObject({
   learning_period: durationOption('3d', "event time from the agent's first event during which it only learns"),
-  factor: z.number().gt(1).default(4).describe('the window total must exceed this multiple of the largest window the agent had around this hour of day'),
-  min_kb: z.number().nonnegative().default(1024).describe('smallest window total worth an alert, in KB'),
-  min_records: z.number().nonnegative().default(1000).describe('smallest window record count worth an alert'),
-  min_z: z.number().nonnegative().default(6).describe('robust z of the window total against the typical active window (median, MAD) it must reach'),
-  min_windows: z.number().int().min(1).default(6).describe('active windows needed before the robust z applies'),
-  hour_radius: z.number().int().min(0).max(12).default(1).describe('hours either side whose peaks count as "this time of day"'),
-  cooldown: durationOption('1h', 'after an alert, later windows of the same agent stay quiet for this long'),
+  slack: z.number().nonnegative().default(0.75).describe('CUSUM slack k: the call size z-score a call must exceed to add to the sum'),
+  threshold: z.number().gt(0).default(10).describe('CUSUM threshold h: the accumulated excess (in z units) that raises the alert'),
+  clip: z.number().gt(0).default(4).describe('largest contribution of a single call (z units): one huge call cannot raise the alert alone'),
+  min_kb: z.number().nonnegative().default(512).describe('smallest window total (KB, the call included) worth an alert'),
+  hour_radius: z.number().int().min(0).max(12).default(1).describe('hours either side whose peaks count as "this time of day" in the alert'),
+  cooldown: durationOption('1h', 'after an alert, the agent stays quiet for this long'),
 });
 type Options = z.output<typeof options>;
 
 interface State {
-  /** Window index (5 min) of the last alert; −1 before any. */
-  w: number;
-  /** Event time until which later windows stay quiet (ms). */
+  /** CUSUM of call size z-scores (≥ 0). */
+  s: number;
+  /** Event time until which the agent stays quiet after an alert (ms). */
   until: number;
 }
 
-const paramsCache = new WeakMap<Options, { bytes: SpikeParams; records: SpikeParams; learning: number; cooldown: number }>();
+const cache = new WeakMap<Options, { learning: number; cooldown: number }>();
 function paramsOf(o: Options) {
-  let params = paramsCache.get(o);
-  if (params === undefined) {
-    const common = { factor: o.factor, minZ: o.min_z, minWindows: o.min_windows, radius: o.hour_radius };
-    params = {
-      bytes: { ...common, minimum: o.min_kb },
-      records: { ...common, minimum: o.min_records },
-      learning: durationMs(o.learning_period),
-      cooldown: durationMs(o.cooldown),
-    };
-    paramsCache.set(o, params);
-  }
+  let params = cache.get(o);
+  if (params === undefined) cache.set(o, (params = { learning: durationMs(o.learning_period), cooldown: durationMs(o.cooldown) }));
   return params;
 }
 
-/** The spike this event completes, if any: bytes first, then records. Allocation-free when there is none. */
-function judge(event: ToolUseEvent, ctx: DetectorContext<Options, State>): Spike | undefined {
-  const bytes = event.bytes ?? 0;
-  const records = event.records ?? 0;
-  if (!(bytes > 0) && !(records > 0)) return undefined;
-  const state = ctx.state;
-  const time = event.timeMs;
-  if (Math.floor(time / BASELINE_WINDOW_MS) === state.w || time < state.until) return undefined;
-  const baseline = ctx.baseline;
-  const params = paramsOf(ctx.options);
-  if (baselineAge(baseline, ctx.now) < params.learning) return undefined;
-  if (bytes > 0 && baselineSpikeGate(baseline, 'bytes', time, bytes, params.bytes)) {
-    const spike = baselineSpike(baseline, 'bytes', time, bytes, params.bytes);
-    if (spike !== undefined) return spike;
-  }
-  if (records > 0 && baselineSpikeGate(baseline, 'records', time, records, params.records)) {
-    return baselineSpike(baseline, 'records', time, records, params.records);
-  }
-  return undefined;
+/** The CUSUM after this call (the state's, when the call cannot be judged). Allocation-free. */
+function next(event: ToolUseEvent, ctx: DetectorContext<Options, State>): number {
+  const s = ctx.state.s;
+  const bytes = event.bytes;
+  if (bytes === undefined || !(bytes > 0)) return s;
+  const callZ = baselineCallZ(ctx.baseline, event.tool, bytes);
+  if (Number.isNaN(callZ)) return s;
+  const o = ctx.options;
+  const sum = s + (callZ < o.clip ? callZ : o.clip) - o.slack;
+  return sum > 0 ? sum : 0;
+}
+
+/** Whether this call raises the alert, given the CUSUM after it. */
+function raises(event: ToolUseEvent, ctx: DetectorContext<Options, State>, sum: number): boolean {
+  const o = ctx.options;
+  if (!(sum > o.threshold) || event.timeMs < ctx.state.until) return false;
+  if (baselineAge(ctx.baseline, ctx.now) < paramsOf(o).learning) return false;
+  return (baselineWindowTotal(ctx.baseline, 'bytes', event.timeMs) + (event.bytes ?? 0)) / 1024 >= o.min_kb;
 }
 
 const VERBS: Record<string, string> = { read: 'read', write: 'wrote', delete: 'deleted', send: 'sent', execute: 'moved', transfer: 'transferred', admin: 'moved' };
@@ -86,75 +85,85 @@ export default defineDetector({
   id: 'volume-spike',
   version: '1.0.0',
   description:
-    'Bytes (or records) moved by an agent in a 5-minute event-time window far above its own baseline for that time of day: ' +
-    'the window total must reach min_kb (min_records), exceed factor × the largest window the agent had within ' +
-    'hour_radius hours of this hour of day (or of any hour, when it has no history at this hour), and reach a robust ' +
-    'z of min_z against its typical active window. Quiet during the learning period and for cooldown after an alert. ' +
-    'Raised as soon as the window crosses the threshold; one alert per agent per window (key volume).',
+    "Bytes moved by an agent far above its own baseline: Page's CUSUM over its calls of the size z-score of each call " +
+    "against its tool's usual bytes per call (log scale, in units of the agent's own variation, clipped at clip), minus " +
+    'slack; raised when the sum passes threshold and the 5-minute window holds at least min_kb, i.e. when call after ' +
+    'call moves several times the usual (bulk read, exfiltration in chunks), not on one large call. The alert states ' +
+    "the window's volume against the agent's peak for this hour of day and its typical window. Quiet during the " +
+    'learning period and for cooldown after an alert; key volume, window the 5-minute window.',
   eventTypes: ['tool_use'],
   maturity: 'incubating',
   techniques: [TECHNIQUES.dataTransferSizeLimits, TECHNIQUES.automatedExfiltration, TECHNIQUES.exfiltrationOverWebService, TECHNIQUES.dataFromInformationRepositories, TECHNIQUES.toolMisuse],
   severity: 'high',
   options,
-  createState: (): State => ({ w: -1, until: 0 }),
+  createState: (): State => ({ s: 0, until: 0 }),
   score(event, ctx) {
-    const spike = judge(event, ctx);
-    if (spike === undefined) return undefined;
+    const sum = next(event, ctx);
+    if (!raises(event, ctx, sum)) return undefined;
     const id = event.agent.id;
-    const bytes = spike.metric === 'bytes';
-    const show = (x: number): string => (bytes ? formatKb(x) : `${formatCount(Math.round(x))} records`);
-    const start = spike.windowStart;
+    const baseline = ctx.baseline;
+    const o = ctx.options;
+    const time = event.timeMs;
+    const bytes = event.bytes ?? 0;
+    const start = Math.floor(time / BASELINE_WINDOW_MS) * BASELINE_WINDOW_MS;
     const end = start + BASELINE_WINDOW_MS;
+    const windowKb = (baselineWindowTotal(baseline, 'bytes', time) + bytes) / 1024;
+    let peakLevel = baselineHourPeakLevel(baseline, 'bytes', time, o.hour_radius);
+    const peakScope = peakLevel > 0 ? 'hour' : 'day';
+    if (peakLevel === 0) peakLevel = baselinePeakLevel(baseline, 'bytes');
+    const peakKb = levelValue(peakLevel);
+    const typical = baselineTypical(baseline, 'bytes');
+    const shift = baselineCallShift(baseline, event.tool, bytes, time);
     const verb = VERBS[event.action] ?? 'moved';
-    const ratio = Number.isFinite(spike.ratio) ? spike.ratio : undefined;
-    const expectedText =
-      spike.peakScope === 'none'
-        ? `it never moved ${bytes ? 'data' : 'records'} before`
-        : `its largest 5-min window ${spike.peakScope === 'hour' ? `around ${formatClock(start)} UTC` : 'at any hour (it has no history at this hour)'} is ${show(spike.peak)}`;
-    const typicalText = Number.isNaN(spike.z)
-      ? ''
-      : `, its typical active window ${show(spike.typical.median)} ± ${show(spike.typical.spread)} (robust z ${Math.round(spike.z)})`;
-    const severity = ratio === undefined || ratio >= 10 ? 'high' : 'medium';
-    const score = Math.min(99, 55 + 10 * Math.log2(ratio === undefined ? 64 : ratio / ctx.options.factor + 1));
-    const unit = bytes ? 'kb' : 'records';
+    const ratio = peakKb > 0 ? windowKb / peakKb : undefined;
     const token = event.token;
     const agent = ctx.agent;
+    const peakText =
+      peakKb > 0
+        ? `its largest 5-min window ${peakScope === 'hour' ? `around ${formatClock(start)} UTC` : 'at any hour'} was ${formatKb(peakKb)} (not counting its largest call)`
+        : 'it had not moved data before';
+    const typicalText = typical.windows > 0 ? ` and its typical active window ${formatKb(typical.median)} ± ${formatKb(typical.spread)}` : '';
     return {
       key: 'volume',
-      title: `${id} ${verb} ${show(spike.observed)} in 5 minutes, ${ratio === undefined ? 'far' : `${ratio.toFixed(ratio >= 10 ? 0 : 1)}×`} above its baseline`,
+      title: `${id} ${verb} ${formatKb(windowKb)} in 5 minutes, each call ${shift.factor.toFixed(0)}× its usual size`,
       summary:
-        `${id} ${verb} ${show(spike.observed)} in 5 min (${formatClock(start)}–${formatClock(end)} UTC; this call: ${event.tool} ` +
-        `on ${event.system}${event.resource === undefined ? '' : `, ${event.resource}`}); ${expectedText}${typicalText}.`,
-      severity,
-      score,
+        `${id} ${verb} ${formatKb(windowKb)} in 5 min (${formatClock(start)}–${formatClock(end)} UTC) in ${shift.calls} calls, on average ` +
+        `${shift.factor.toFixed(1)}× the usual bytes per call of their tools (latest: ${event.tool} on ${event.system}` +
+        `${event.resource === undefined ? '' : `, ${event.resource}`}, ${formatKb(bytes / 1024)}); ${peakText}${typicalText}. ` +
+        `The run of oversized calls scores ${sum.toFixed(1)} against a threshold of ${o.threshold} (CUSUM of call size z-scores).`,
+      severity: shift.factor >= 8 || (ratio !== undefined && ratio >= 10) ? 'high' : 'medium',
+      score: Math.min(98, 60 + 8 * Math.log2(1 + shift.factor) + (ratio === undefined ? 10 : Math.min(15, 3 * Math.log2(1 + ratio)))),
       observed: {
-        [`window_${unit}`]: Math.round(spike.observed),
+        window_kb: Math.round(windowKb),
         window_start: new Date(start).toISOString(),
+        calls: shift.calls,
+        call_size_factor: Math.round(shift.factor * 10) / 10,
+        cusum: Math.round(sum * 10) / 10,
         system: event.system,
         tool: event.tool,
         action: event.action,
         ...(token === undefined ? {} : { token }),
       },
       expected: {
-        [`peak_${unit}`]: Math.round(spike.peak),
-        peak_scope: spike.peakScope,
-        ...(Number.isNaN(spike.z)
-          ? {}
-          : { [`typical_${unit}`]: Math.round(spike.typical.median), [`spread_${unit}`]: Math.round(spike.typical.spread), robust_z: Math.round(spike.z * 10) / 10 }),
-        factor: ctx.options.factor,
+        peak_kb: Math.round(peakKb),
+        peak_scope: peakScope,
+        ...(typical.windows > 0 ? { typical_kb: Math.round(typical.median), spread_kb: Math.round(typical.spread) } : {}),
+        call_size_factor: 1,
+        cusum_threshold: o.threshold,
       },
       scope: agent === undefined ? undefined : { systems: agent.scope.systems, tools: agent.scope.tools },
       recommendation:
         `Ask ${agent?.custodian === undefined ? "the agent's operators" : `custodian ${agent.custodian}`} whether ${id} was given a bulk job; if not, ` +
         `${token === undefined ? "revoke the agent's credentials" : `revoke token fingerprint ${token}`}, suspend ${id} and review what it ${verb} ` +
-        `from ${event.system} between ${formatClock(start)} and ${formatClock(end)} UTC and where it went next.`,
+        `from ${event.system} since ${formatClock(start)} UTC and where it went next.`,
       window: { start, end },
     };
   },
   learn(event, ctx) {
-    if (judge(event, ctx) === undefined) return;
     const state = ctx.state;
-    state.w = Math.floor(event.timeMs / BASELINE_WINDOW_MS);
-    state.until = event.timeMs + paramsOf(ctx.options).cooldown;
+    const sum = next(event, ctx);
+    if (raises(event, ctx, sum)) state.until = event.timeMs + paramsOf(ctx.options).cooldown;
+    // Past the threshold the sum restarts (an alarm, reported or not: learning, cooldown, small window).
+    state.s = sum > ctx.options.threshold ? 0 : Math.round(sum * 1000) / 1000;
   },
 });

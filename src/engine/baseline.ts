@@ -54,6 +54,7 @@ import { madOfSorted, medianOfSorted, scratchView, sortSmall } from '../stats/or
 import { createDailyTotals, DAY_MS } from '../stats/trend.js';
 import { advanceWindowRing, createWindowRing, updateWindowRing, MAD_TO_SIGMA, type WindowRingState } from '../stats/window-ring.js';
 import type { AgentEvent } from '../events/contract.js';
+import { boundedKey } from '../stats/hash.js';
 
 export const BASELINE_VERSION = 1;
 /** Width of a baseline window (ms): 5 minutes. */
@@ -66,6 +67,11 @@ const MAX_LEVEL = 255;
 /** Levels a peak loses per day without being renewed (4 levels per doubling: ×0.84 a day). */
 const PEAK_DECAY_PER_DAY = 1;
 
+/** Fixed-point scale of call levels. */
+const CALL_SCALE = 64;
+/** Calls after which a tool's usual size moves by 1/64 of each new call's difference. */
+const CALL_MEMORY = 64;
+
 const METRICS = ['events', 'bytes', 'records', 'denials', 'tokens'] as const;
 export type BaselineMetric = (typeof METRICS)[number];
 
@@ -76,12 +82,33 @@ const RING_LENGTH: Readonly<Record<BaselineMetric, number>> = { events: 16, byte
 export interface WindowMetric {
   /** Total of the open window (`bytes`: in bytes; other metrics: counts). */
   cur: number;
+  /** Largest single event's contribution to the open window (`bytes` and `records`; 0 for counts). */
+  top: number;
   /** Number of active windows closed so far; the last one is at `ring[(n − 1) % ring length]`. */
   n: number;
   /** Totals of the last active windows (`bytes`: KB, rounded up). */
   ring: number[];
   /** Per hour of the UTC day: decayed peak window total, as a level (0 = never active at that hour). */
   hp: number[];
+}
+
+/**
+ * Sizes of single calls, per tool: what "a usual call" of each of the agent's most used tools
+ * moves. Entry i belongs to the tool at `tools.v[i]` (the exact top-K of the tools set) and is
+ * reset when another tool takes that slot; calls of tools outside the top-K are not judged.
+ * Levels are fixed-point integers in 1/64 of a level (`CALL_SCALE`), so the JSON holds integers.
+ */
+export interface CallSizes {
+  /** Per tracked tool: mean level of the bytes of a call (α = max(1/count, 1/64)), × 64. */
+  lv: number[];
+  /** Per tracked tool: calls with bytes seen, capped at 64 (the warm-up of `lv`); 0 = none yet. */
+  c: number[];
+  /** EWMA (α = 1/16) of |call level − its tool's level|, × 64: how much this agent's call sizes vary. */
+  dev: number;
+  /** Calls with bytes in the open window (tool_use). */
+  n: number;
+  /** Sum over those calls of (call level − its tool's level before the call), × 64. */
+  x: number;
 }
 
 export interface AgentBaseline {
@@ -98,6 +125,8 @@ export interface AgentBaseline {
   records: WindowMetric;
   denials: WindowMetric;
   tokens: WindowMetric;
+  /** Bytes per call, per tool, and how far the open window's calls are above them. */
+  calls: CallSizes;
   /** Systems used in tool calls. */
   systems: BoundedSetState;
   /** Tools called. */
@@ -113,7 +142,7 @@ export interface AgentBaseline {
 }
 
 function createMetric(): WindowMetric {
-  return { cur: 0, n: 0, ring: [], hp: new Array<number>(24).fill(0) };
+  return { cur: 0, top: 0, n: 0, ring: [], hp: new Array<number>(24).fill(0) };
 }
 
 export function createBaseline(): AgentBaseline {
@@ -127,6 +156,7 @@ export function createBaseline(): AgentBaseline {
     records: createMetric(),
     denials: createMetric(),
     tokens: createMetric(),
+    calls: { lv: [], c: [], dev: 0, n: 0, x: 0 },
     systems: createBoundedSet({ k: 8, bloomBits: 256, bloomHashes: 3, hllRegisters: 16, timeUnitMs: 60_000 }),
     tools: createBoundedSet({ k: 8, bloomBits: 256, bloomHashes: 3, hllRegisters: 16, timeUnitMs: 60_000 }),
     hours: createHourOfWeek(),
@@ -162,13 +192,15 @@ function hourOfDayOfWindow(win: number): number {
 }
 
 function closeMetric(metric: WindowMetric, value: number, hour: number, length: number): void {
+  metric.cur = 0;
+  metric.top = 0;
+  if (!(value > 0)) return;
   const ring = metric.ring;
   if (ring.length < length) ring.push(value);
   else ring[metric.n % length] = value;
   metric.n += 1;
   const level = levelOf(value);
   if (level > (metric.hp[hour] as number)) metric.hp[hour] = level;
-  metric.cur = 0;
 }
 
 function decayPeaks(metric: WindowMetric, levels: number): void {
@@ -183,15 +215,15 @@ function decayPeaks(metric: WindowMetric, levels: number): void {
 function rollTo(baseline: AgentBaseline, win: number): void {
   const hour = hourOfDayOfWindow(baseline.win);
   const { events, bytes, records, denials, tokens } = baseline;
-  let kb = 0;
+  const kb = Math.ceil(bytes.cur / 1024);
   if (events.cur > 0) closeMetric(events, events.cur, hour, RING_LENGTH.events);
-  if (bytes.cur > 0) {
-    kb = Math.ceil(bytes.cur / 1024);
-    closeMetric(bytes, kb, hour, RING_LENGTH.bytes);
-  }
-  if (records.cur > 0) closeMetric(records, Math.ceil(records.cur), hour, RING_LENGTH.records);
+  // Volume windows are learned trimmed, without their largest call (see `trimmed`).
+  if (bytes.cur > 0) closeMetric(bytes, Math.ceil((bytes.cur - bytes.top) / 1024), hour, RING_LENGTH.bytes);
+  if (records.cur > 0) closeMetric(records, Math.ceil(records.cur - records.top), hour, RING_LENGTH.records);
   if (denials.cur > 0) closeMetric(denials, denials.cur, hour, RING_LENGTH.denials);
   if (tokens.cur > 0) closeMetric(tokens, tokens.cur, hour, RING_LENGTH.tokens);
+  baseline.calls.n = 0;
+  baseline.calls.x = 0;
   if (kb > 0) updateWindowRing(baseline.daily, baseline.win * BASELINE_WINDOW_MS, kb);
 
   const startMs = win * BASELINE_WINDOW_MS;
@@ -208,6 +240,43 @@ function rollTo(baseline: AgentBaseline, win: number): void {
     advanceWindowRing(baseline.fresh, startMs);
   }
   baseline.win = win;
+}
+
+/** Index of `tool` in the tools set's exact top-K (the index of its call sizes), or −1. */
+function trackedTool(baseline: AgentBaseline, tool: string): number {
+  const tools = baseline.tools;
+  return tools.v.indexOf(tool.length <= tools.len ? tool : boundedKey(tool, tools.len));
+}
+
+/** The excess (× 64 levels) of a call of `bytes` over its tool's usual size; 0 when the tool has no history. */
+function callExcess(calls: CallSizes, index: number, bytes: number): number {
+  return index < 0 || !((calls.c[index] ?? 0) > 0) ? 0 : levelOf(bytes) * CALL_SCALE - (calls.lv[index] as number);
+}
+
+/**
+ * Learns the size of a call of the tool at top-K index `index` (−1: not tracked, nothing learned).
+ * `fresh`: the tool has just taken that slot, so the slot's history is someone else's.
+ */
+function learnCallSize(calls: CallSizes, index: number, fresh: boolean, bytes: number, current: boolean): void {
+  if (index < 0) return;
+  while (calls.lv.length <= index) {
+    calls.lv.push(0);
+    calls.c.push(0);
+  }
+  if (current) calls.n += 1;
+  const level = levelOf(bytes) * CALL_SCALE;
+  const count = fresh ? 0 : (calls.c[index] as number);
+  if (count === 0) {
+    calls.lv[index] = level;
+    calls.c[index] = 1;
+    return;
+  }
+  const excess = level - (calls.lv[index] as number);
+  const seen = count < CALL_MEMORY ? count + 1 : CALL_MEMORY;
+  calls.c[index] = seen;
+  calls.lv[index] = (calls.lv[index] as number) + Math.round(excess / seen);
+  calls.dev += Math.round((Math.abs(excess) - calls.dev) / 16);
+  if (current) calls.x += excess;
 }
 
 /**
@@ -234,12 +303,28 @@ export function updateBaseline(baseline: AgentBaseline, event: AgentEvent): void
     case 'tool_use': {
       if (current) {
         const bytes = event.bytes;
-        if (bytes !== undefined && bytes > 0) baseline.bytes.cur += bytes;
+        if (bytes !== undefined && bytes > 0) {
+          const metric = baseline.bytes;
+          metric.cur += bytes;
+          if (bytes > metric.top) metric.top = bytes;
+        }
         const records = event.records;
-        if (records !== undefined && records > 0) baseline.records.cur += records;
+        if (records !== undefined && records > 0) {
+          const metric = baseline.records;
+          metric.cur += records;
+          if (records > metric.top) metric.top = records;
+        }
       }
       if (!updateBoundedSet(baseline.systems, event.system, time)) updateWindowRing(baseline.fresh, time, 1);
-      updateBoundedSet(baseline.tools, event.tool, time);
+      const bytes = event.bytes;
+      if (bytes !== undefined && bytes > 0) {
+        const before = trackedTool(baseline, event.tool);
+        updateBoundedSet(baseline.tools, event.tool, time);
+        const index = before >= 0 ? before : trackedTool(baseline, event.tool);
+        learnCallSize(baseline.calls, index, before < 0, bytes, current);
+      } else {
+        updateBoundedSet(baseline.tools, event.tool, time);
+      }
       updateCategoryCounts(baseline.mix, event.tool);
       break;
     }
@@ -260,7 +345,7 @@ const isNumberArray = (value: unknown, length?: number): value is number[] =>
 
 function isMetric(value: unknown): value is WindowMetric {
   const m = value as Partial<WindowMetric> | null;
-  return typeof m === 'object' && m !== null && typeof m.cur === 'number' && typeof m.n === 'number' && isNumberArray(m.ring) && isNumberArray(m.hp, 24);
+  return typeof m === 'object' && m !== null && typeof m.cur === 'number' && typeof m.top === 'number' && typeof m.n === 'number' && isNumberArray(m.ring) && isNumberArray(m.hp, 24);
 }
 
 /**
@@ -273,6 +358,8 @@ export function restoreBaseline(value: unknown): AgentBaseline {
     typeof b !== 'object' || b === null || b.v !== BASELINE_VERSION ||
     typeof b.t0 !== 'number' || typeof b.win !== 'number' || typeof b.day !== 'number' ||
     !METRICS.every((metric) => isMetric(b[metric])) ||
+    typeof b.calls !== 'object' || b.calls === null || !isNumberArray(b.calls.lv) || !isNumberArray(b.calls.c, b.calls.lv.length) ||
+    typeof b.calls.dev !== 'number' || typeof b.calls.n !== 'number' || typeof b.calls.x !== 'number' ||
     typeof b.systems !== 'object' || typeof b.tools !== 'object' || typeof b.hours !== 'object' ||
     typeof b.mix !== 'object' || typeof b.daily !== 'object' || typeof b.fresh !== 'object' ||
     !isNumberArray(b.hours?.w, HOURS_PER_WEEK / 7) || !isNumberArray(b.daily?.ring) || !isNumberArray(b.fresh?.ring) ||
@@ -379,6 +466,8 @@ export interface Spike {
   peakScope: 'hour' | 'day' | 'none';
   /** observed / peak (Infinity with no peak). */
   ratio: number;
+  /** The largest window at any hour of the day (`bytes`: KB); 0 when the metric was never active. */
+  peakAny: number;
   /** Typical active window (median, robust spread), when the ring has enough windows. */
   typical: TypicalWindow;
   /** Robust z of observed against the typical window; NaN without enough windows. */
@@ -387,9 +476,21 @@ export interface Spike {
   windowStart: number;
 }
 
-/** Window total of `metric` including an event at `timeMs` adding `add` (`bytes`: KB). */
+/**
+ * Window total of `metric` including an event at `timeMs` adding `add` (`bytes`: KB). For `bytes`
+ * and `records` the total is trimmed: without the largest single call of the window. Agents'
+ * single calls are heavy-tailed (one export of 50 MB among calls of 20 KB), and a window made of one
+ * large call says little; what a window of many calls moves beyond its largest one is what a bulk
+ * read or an exfiltration in chunks looks like. The peaks and rings are learned the same way.
+ */
 export function baselineObserved(baseline: AgentBaseline, metric: BaselineMetric, timeMs: number, add: number): number {
-  const total = baselineWindowTotal(baseline, metric, timeMs) + add;
+  const open = Math.floor(timeMs / BASELINE_WINDOW_MS) === baseline.win;
+  const m = baseline[metric];
+  let total = (open ? m.cur : 0) + add;
+  if (metric === 'bytes' || metric === 'records') {
+    const top = open && m.top > add ? m.top : add;
+    total -= top;
+  }
   return metric === 'bytes' ? total / 1024 : total;
 }
 
@@ -434,10 +535,60 @@ export function baselineSpike(baseline: AgentBaseline, metric: BaselineMetric, t
     peak,
     peakScope,
     ratio: peak > 0 ? observed / peak : Number.POSITIVE_INFINITY,
+    peakAny: levelValue(baselinePeakLevel(baseline, metric)),
     typical,
     z,
     windowStart: baselineWindowStart(timeMs),
   };
+}
+
+/** The agent's typical deviation of a call's level from its tool's usual level (levels, ≥ 2). */
+function callSigma(calls: CallSizes): number {
+  // Mean absolute deviation × 1.25 estimates the standard deviation of normal data.
+  const sigma = (calls.dev / CALL_SCALE) * 1.25;
+  return sigma > 2 ? sigma : 2;
+}
+
+/**
+ * How far a call of `tool` moving `bytes` is above that tool's usual size for this agent, in units
+ * of the agent's own variation of call sizes (a z-score on a log scale); NaN when the tool has no
+ * history yet. O(1), allocation-free.
+ */
+export function baselineCallZ(baseline: AgentBaseline, tool: string, bytes: number): number {
+  const calls = baseline.calls;
+  const index = trackedTool(baseline, tool);
+  if (index < 0 || !((calls.c[index] ?? 0) > 0) || !(bytes > 0)) return Number.NaN;
+  return callExcess(calls, index, bytes) / CALL_SCALE / callSigma(calls);
+}
+
+export interface CallShift {
+  /** Calls with bytes in the window, the event included. */
+  calls: number;
+  /** Mean excess of those calls over their tools' usual sizes, as a factor (geometric: 3 = three times larger). */
+  factor: number;
+  /** The same in levels (4 per doubling). */
+  levels: number;
+  /** The agent's typical deviation of a call from its tool's usual size, in levels (≥ 2). */
+  deviation: number;
+  /** Mean excess / (deviation / √calls): how unusual a window of such calls is. */
+  z: number;
+}
+
+/**
+ * How far the calls of the 5-minute window holding `timeMs`, including a call of `tool` moving
+ * `bytes`, are above their tools' usual sizes (allocates: call it after a cheap gate). A bulk read
+ * or an exfiltration makes every call larger; a busy but normal window has calls of the usual
+ * size, with a few large ones.
+ */
+export function baselineCallShift(baseline: AgentBaseline, tool: string, bytes: number, timeMs: number): CallShift {
+  const calls = baseline.calls;
+  const open = Math.floor(timeMs / BASELINE_WINDOW_MS) === baseline.win;
+  const excess = bytes > 0 ? callExcess(calls, trackedTool(baseline, tool), bytes) : 0;
+  const n = (open ? calls.n : 0) + (bytes > 0 ? 1 : 0);
+  const sum = (open ? calls.x : 0) + excess;
+  const levels = n === 0 ? 0 : sum / n / CALL_SCALE;
+  const deviation = callSigma(calls);
+  return { calls: n, factor: 2 ** (levels / LEVELS_PER_DOUBLING), levels, deviation, z: n === 0 ? 0 : levels / (deviation / Math.sqrt(n)) };
 }
 
 /** Whether the agent ever used `system` in a tool call (exact for tracked systems; Bloom filter otherwise, no false "never"). */
