@@ -1,5 +1,6 @@
 import {
   baselineAge,
+  baselineCallUsual,
   boundedSetDistinct,
   boundedSetTop,
   DAY_MS,
@@ -9,7 +10,6 @@ import {
   formatKb,
   TECHNIQUES,
   windowRingCurrent,
-  windowRingValues,
   z,
   type AgentBaseline,
   type AgentEvent,
@@ -17,75 +17,174 @@ import {
 } from '../src/sdk/index.js';
 
 /**
- * Drift that no single window shows, judged on UTC days from the baseline's daily series:
+ * Drift that no single window shows, judged on UTC days:
  *
- * - volume: a sustained rise in the data an agent moves per day (slow exfiltration, a drip below
- *   any spike threshold): each of the last recent_days active days at least ratio × the median of
- *   the active days before them, with at least min_excess_kb a day more in total. Judged once a
- *   day, when the day has closed.
+ * - volume: a sustained rise in what the agent reads with one of its tools (slow exfiltration: a
+ *   drip of extra calls below any spike threshold). Per tool, the bytes of each UTC day (each call
+ *   capped at 4× the tool's usual call, so that one large export does not make a day) are compared
+ *   with that tool's usual day of the same kind (weekday or weekend: agents have weekly rhythms);
+ *   the alert needs `days` consecutive active days at `ratio` × the usual or more, each adding at
+ *   least `min_share` of the agent's usual daily total. Days that rise are not learned, so a drip
+ *   does not become the reference while it is being judged. Judged when a day closes (at the
+ *   agent's first event of the next day).
  * - systems: a gradual widening of the set of systems touched: at least min_new_systems systems
- *   first used within widening_days (after the learning period), each perhaps unremarkable alone.
- *   Judged when a new system is recorded; once a day at most. Also what a cardinality attack
- *   (thousands of distinct systems) looks like once the first-seen alerts are rate-limited.
+ *   first used within widening_days after the learning period, each perhaps unremarkable alone.
+ *   Also what a cardinality attack looks like once first-seen alerts are rate-limited.
+ *
+ * Per-tool state: the 8 tools with the largest usual days (a tool new to the table takes the slot
+ * of the smallest), each with today's bytes, its usual weekday and weekend (EWMA, α = 0.25 after
+ * the first days) and its run of rising days.
  */
 
+const TOOLS = 8;
+const ALPHA = 0.25;
+
 const options = z.strictObject({
-  learning_period: durationOption('7d', "event time from the agent's first event before which its daily figures are not judged"),
-  recent_days: z.number().int().min(1).max(7).default(3).describe('the last completed days whose volume is compared with the days before them'),
-  ratio: z.number().gt(1).default(1.5).describe('every recent active day must move at least this multiple of the median active day before'),
-  min_excess_kb: z.number().nonnegative().default(10_240).describe('KB a day above the reference, summed over the recent days, worth an alert'),
-  min_reference_days: z.number().int().min(2).default(4).describe('active days the reference needs'),
+  learning_period: durationOption('7d', "event time from the agent's first event before which no day is judged"),
+  ratio: z.number().gt(1).default(3).describe("a rising day moves at least this multiple of the tool's usual day of the same kind"),
+  min_share: z.number().nonnegative().default(0.2).describe("…and at least this share of the agent's usual daily total more than the tool's usual day"),
+  min_kb: z.number().nonnegative().default(50).describe('…and at least this many KB more'),
+  days: z.number().int().min(1).max(7).default(2).describe('consecutive rising active days that make a drift'),
+  min_reference_days: z.number().int().min(1).default(3).describe('active days of the same kind the usual day of a tool needs'),
+  call_cap: z.number().gt(1).default(4).describe("a call counts for at most this multiple of its tool's usual bytes per call"),
   min_new_systems: z.number().int().min(1).default(3).describe('systems first used within widening_days that make a widening'),
   widening_days: z.number().int().min(1).max(14).default(7).describe('days over which new systems are counted'),
 });
 type Options = z.output<typeof options>;
 
 interface State {
-  /** Day index (UTC) of the last judgement of the volume; 0 before any. */
-  d: number;
-  /** Day index of the last widening alert; 0 before any. */
+  /** UTC day index of the open day; −1 before the first event. */
+  day: number;
+  /** KB of the open day, all tools (capped calls). */
+  tot: number;
+  /** Usual daily total (KB) per kind: [weekday, weekend]. */
+  rt: number[];
+  /** Active days counted per kind. */
+  rn: number[];
+  /** Tools tracked (≤ 8). */
+  t: string[];
+  /** Per tool: KB of the open day. */
+  kb: number[];
+  /** Per tool and kind (index 2·i + kind): usual day (KB). */
+  ref: number[];
+  /** Per tool and kind: active days counted. */
+  n: number[];
+  /** Per tool: consecutive rising active days. */
+  st: number[];
+  /** Day index of the last widening alert; −1 before any. */
   wd: number;
-  /** Day index of the last volume alert; 0 before any. */
-  vd: number;
 }
 
-const cache = new WeakMap<Options, number>();
+const learningCache = new WeakMap<Options, number>();
 function learningOf(o: Options): number {
-  let ms = cache.get(o);
-  if (ms === undefined) cache.set(o, (ms = durationMs(o.learning_period)));
+  let ms = learningCache.get(o);
+  if (ms === undefined) learningCache.set(o, (ms = durationMs(o.learning_period)));
   return ms;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
+/** 0 on weekdays, 1 on Saturday and Sunday (UTC). Epoch day 0 was a Thursday. */
+const kindOf = (day: number): number => ((day + 3) % 7 >= 5 ? 1 : 0);
 
-interface VolumeDrift {
-  recent: number[];
-  reference: number;
-  referenceDays: number;
-  excess: number;
+interface Rise {
+  tool: string;
+  kb: number;
+  usual: number;
+  total: number;
+  usualTotal: number;
+  streak: number;
   day: number;
 }
 
-/** The volume judgement of the days completed before the baseline's current day (allocates: once a day). */
-function volumeDrift(baseline: AgentBaseline, o: Options): VolumeDrift | undefined {
-  const days = windowRingValues(baseline.daily);
-  if (days.length < o.recent_days + o.min_reference_days) return undefined;
-  const recent = days.slice(days.length - o.recent_days).filter((kb) => kb > 0);
-  if (recent.length < Math.min(2, o.recent_days)) return undefined;
-  const before = days.slice(0, days.length - o.recent_days).filter((kb) => kb > 0);
-  if (before.length < o.min_reference_days) return undefined;
-  const reference = median(before);
-  let excess = 0;
-  for (const kb of recent) {
-    if (kb < o.ratio * reference) return undefined;
-    excess += kb - reference;
+/** Whether tool i's open day rises above its usual day of that kind. */
+function rising(state: State, i: number, kind: number, o: Options): boolean {
+  const kb = state.kb[i] as number;
+  if (!(kb > 0) || (state.n[2 * i + kind] as number) < o.min_reference_days || (state.rn[kind] as number) < 1) return false;
+  const usual = state.ref[2 * i + kind] as number;
+  return kb >= o.ratio * usual && kb - usual >= Math.max(o.min_kb, o.min_share * (state.rt[kind] as number));
+}
+
+/**
+ * The judgement of the open day when the event starts a later day: the first tool whose run of
+ * rising days reaches `days`, or undefined. Allocation-free unless there is one.
+ */
+function closingRise(event: AgentEvent, ctx: DetectorContext<Options, State>): Rise | undefined {
+  const state = ctx.state;
+  const day = state.day;
+  if (day < 0 || Math.floor(event.timeMs / DAY_MS) <= day || !(state.tot > 0)) return undefined;
+  const o = ctx.options;
+  if ((day + 1) * DAY_MS < ctx.baseline.t0 + learningOf(o)) return undefined;
+  const kind = kindOf(day);
+  for (let i = 0; i < state.t.length; i++) {
+    if ((state.st[i] as number) + 1 !== o.days || !rising(state, i, kind, o)) continue;
+    return {
+      tool: state.t[i] as string,
+      kb: state.kb[i] as number,
+      usual: state.ref[2 * i + kind] as number,
+      total: state.tot,
+      usualTotal: state.rt[kind] as number,
+      streak: (state.st[i] as number) + 1,
+      day,
+    };
   }
-  if (excess < o.min_excess_kb) return undefined;
-  return { recent, reference, referenceDays: before.length, excess, day: baseline.daily.win - 1 };
+  return undefined;
+}
+
+/** Closes the open day: runs of rising days, then the usual days learn from the days that did not rise. */
+function closeDay(state: State, judged: boolean, o: Options): void {
+  if (!(state.tot > 0)) return;
+  const kind = kindOf(state.day);
+  let anyRise = false;
+  for (let i = 0; i < state.t.length; i++) {
+    const rises = judged && rising(state, i, kind, o);
+    state.st[i] = rises ? (state.st[i] as number) + 1 : 0;
+    if (rises) {
+      anyRise = true;
+      continue;
+    }
+    const slot = 2 * i + kind;
+    const n = (state.n[slot] as number) + 1;
+    state.n[slot] = n;
+    const alpha = Math.max(1 / n, ALPHA);
+    state.ref[slot] = round((state.ref[slot] as number) + alpha * ((state.kb[i] as number) - (state.ref[slot] as number)));
+  }
+  if (!anyRise) {
+    const n = (state.rn[kind] as number) + 1;
+    state.rn[kind] = n;
+    state.rt[kind] = round((state.rt[kind] as number) + Math.max(1 / n, ALPHA) * (state.tot - (state.rt[kind] as number)));
+  }
+  state.tot = 0;
+  for (let i = 0; i < state.kb.length; i++) state.kb[i] = 0;
+}
+
+const round = (x: number): number => Math.round(x * 100) / 100;
+
+/** The slot of `tool` in the table, adding it (in place of the tool with the smallest usual days when full). */
+function slotOf(state: State, tool: string): number {
+  const key = tool.length <= 64 ? tool : tool.slice(0, 64);
+  let i = state.t.indexOf(key);
+  if (i >= 0) return i;
+  if (state.t.length < TOOLS) {
+    i = state.t.length;
+    state.t.push(key);
+    state.kb.push(0);
+    state.ref.push(0, 0);
+    state.n.push(0, 0);
+    state.st.push(0);
+  } else {
+    i = 0;
+    for (let j = 1; j < TOOLS; j++) {
+      if ((state.ref[2 * j] as number) + (state.ref[2 * j + 1] as number) < (state.ref[2 * i] as number) + (state.ref[2 * i + 1] as number)) i = j;
+    }
+    state.t[i] = key;
+    state.kb[i] = 0;
+    state.st[i] = 0;
+  }
+  // A tool new to the table moved nothing on the agent's earlier active days.
+  state.ref[2 * i] = 0;
+  state.ref[2 * i + 1] = 0;
+  state.n[2 * i] = state.rn[0] as number;
+  state.n[2 * i + 1] = state.rn[1] as number;
+  return i;
 }
 
 /** New systems recorded within widening_days up to the event's day, counting only days after the learning period. */
@@ -94,38 +193,25 @@ function newSystems(baseline: AgentBaseline, timeMs: number, o: Options, learnin
   const today = Math.floor(timeMs / DAY_MS);
   if (fresh.win !== today) return 0;
   const firstDay = Math.floor((baseline.t0 + learning) / DAY_MS) + 1;
+  if (today < firstDay) return 0;
   let count = windowRingCurrent(fresh);
-  const n = fresh.n;
-  for (let back = 1; back < o.widening_days; back++) {
+  for (let back = 1; back < o.widening_days && back <= fresh.n; back++) {
     const day = today - back;
     if (day < firstDay || day < fresh.first) break;
-    if (back > n) break;
-    count += fresh.ring[day % n] as number;
+    count += fresh.ring[day % fresh.n] as number;
   }
-  return today < firstDay ? 0 : count;
+  return count;
 }
 
-type Judgement = { kind: 'volume'; drift: VolumeDrift } | { kind: 'systems'; count: number } | undefined;
-
-function judge(event: AgentEvent, ctx: DetectorContext<Options, State>): Judgement {
+/** A widening worth an alert with this event (count of new systems), or 0. */
+function widening(event: AgentEvent, ctx: DetectorContext<Options, State>): number {
   const baseline = ctx.baseline;
-  const state = ctx.state;
-  const o = ctx.options;
-  const learning = learningOf(o);
-  // Widening: only when a system first seen today is on record and no widening alert today.
   const today = Math.floor(event.timeMs / DAY_MS);
-  if (state.wd !== today && baseline.fresh.win === today && baseline.fresh.cur > 0) {
-    if (baselineAge(baseline, ctx.now) >= learning) {
-      const count = newSystems(baseline, event.timeMs, o, learning);
-      if (count >= o.min_new_systems) return { kind: 'systems', count };
-    }
-  }
-  // Volume: once per closed day.
-  if (baseline.day > state.d && baseline.daily.win === baseline.day && baselineAge(baseline, ctx.now) >= learning && state.vd !== baseline.day) {
-    const drift = volumeDrift(baseline, o);
-    if (drift !== undefined) return { kind: 'volume', drift };
-  }
-  return undefined;
+  if (ctx.state.wd === today || baseline.fresh.win !== today || !(baseline.fresh.cur > 0)) return 0;
+  const learning = learningOf(ctx.options);
+  if (baselineAge(baseline, ctx.now) < learning) return 0;
+  const count = newSystems(baseline, event.timeMs, ctx.options, learning);
+  return count >= ctx.options.min_new_systems ? count : 0;
 }
 
 const dayText = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
@@ -134,76 +220,90 @@ export default defineDetector({
   id: 'slow-drift',
   version: '1.0.0',
   description:
-    'Drift that no single window shows, from the baseline\'s daily series: (1) volume, each of the last recent_days ' +
-    'active UTC days moved at least ratio × the median active day before them, min_excess_kb more in total (slow ' +
-    'exfiltration), judged once a day (key volume, window the last day); (2) systems, at least min_new_systems systems ' +
-    'first used within widening_days after the learning period (a widening footprint, or a cardinality attack), judged ' +
-    'when a new system is recorded (key systems, window the day).',
+    "Drift that no single window shows, on UTC days: (1) volume, one of the agent's tools moves at least ratio × its usual " +
+    'day of the same kind (weekday or weekend; calls capped at call_cap × the usual call) on `days` consecutive active ' +
+    "days, each at least min_share of the agent's usual daily total (and min_kb) more: a slow exfiltration, judged when " +
+    'a day closes (key volume:<tool>, window the day); (2) systems, at least min_new_systems systems first used within ' +
+    'widening_days after the learning period (key systems, window the day).',
   eventTypes: ['tool_use', 'token_issued', 'access_denied'],
   maturity: 'incubating',
   techniques: [TECHNIQUES.automatedExfiltration, TECHNIQUES.dataTransferSizeLimits, TECHNIQUES.cloudServiceDiscovery, TECHNIQUES.rogueAgents],
   severity: 'medium',
   options,
-  createState: (): State => ({ d: 0, wd: 0, vd: 0 }),
+  createState: (): State => ({ day: -1, tot: 0, rt: [0, 0], rn: [0, 0], t: [], kb: [], ref: [], n: [], st: [], wd: -1 }),
   score(event, ctx) {
-    const judgement = judge(event, ctx);
-    if (judgement === undefined) return undefined;
     const id = event.agent.id;
     const agent = ctx.agent;
     const baseline = ctx.baseline;
     const o = ctx.options;
-    if (judgement.kind === 'systems') {
-      const distinct = boundedSetDistinct(baseline.systems);
-      const day = Math.floor(event.timeMs / DAY_MS);
-      const known = boundedSetTop(baseline.systems).map((entry) => entry.value);
+    const rise = closingRise(event, ctx);
+    if (rise !== undefined) {
+      const factor = rise.usual > 0 ? rise.kb / rise.usual : Number.POSITIVE_INFINITY;
+      const kindText = kindOf(rise.day) === 1 ? 'weekend day' : 'weekday';
       return {
-        key: 'systems',
-        title: `${id} has touched ${judgement.count} new systems in ${o.widening_days} days`,
+        key: `volume:${rise.tool}`,
+        title: `${id} has moved ${Number.isFinite(factor) ? `${factor.toFixed(1)}×` : 'far more than'} its usual daily volume with ${rise.tool} for ${rise.streak} days`,
         summary:
-          `${id} used ${judgement.count} systems for the first time within ${o.widening_days} days (after its learning period), ` +
-          `now about ${distinct} distinct systems in all (most used: ${known.slice(0, 5).join(', ')}); latest activity ` +
-          `${event.type === 'tool_use' ? `${event.tool} on ${event.system}` : event.type.replace('_', ' ')}. A steady agent's footprint does not widen like this.`,
-        severity: judgement.count >= 3 * o.min_new_systems ? 'high' : 'medium',
-        score: Math.min(95, 50 + 8 * (judgement.count - o.min_new_systems + 1)),
-        observed: { new_systems: judgement.count, days: o.widening_days, distinct_systems_estimate: distinct },
-        expected: { new_systems_below: o.min_new_systems, known_systems: known },
-        scope: agent === undefined ? undefined : { systems: agent.scope.systems },
+          `${id} moved ${formatKb(rise.kb)} with ${rise.tool} on ${dayText(rise.day)}, its ${rise.streak}th rising day in a row; ` +
+          `its usual ${kindText} with that tool is ${formatKb(rise.usual)}, and its usual ${kindText} in all ${formatKb(rise.usualTotal)} ` +
+          `(${formatKb(rise.total)} that day). No single 5-minute window stood out: a sustained rise like this is how slow exfiltration looks.`,
+        severity: Number.isFinite(factor) && factor < 2 * o.ratio ? 'medium' : 'high',
+        score: Math.min(95, 55 + 10 * Math.log2(Number.isFinite(factor) ? factor : 16)),
+        observed: { tool: rise.tool, day: dayText(rise.day), day_kb: Math.round(rise.kb), rising_days: rise.streak, agent_day_kb: Math.round(rise.total) },
+        expected: { usual_day_kb: Math.round(rise.usual), usual_agent_day_kb: Math.round(rise.usualTotal), ratio: o.ratio },
+        scope: agent === undefined ? undefined : { systems: agent.scope.systems, tools: agent.scope.tools },
         recommendation:
-          `Review with ${agent?.custodian === undefined ? "the agent's operators" : `custodian ${agent.custodian}`} why ${id}'s footprint keeps widening; ` +
-          'if the new systems are not part of its job, narrow its registered scope and policies to the systems it needs and revoke its tokens.',
-        window: { start: day * DAY_MS, end: (day + 1) * DAY_MS },
+          `Find out with ${agent?.custodian === undefined ? "the agent's operators" : `custodian ${agent.custodian}`} whether ${id}'s use of ${rise.tool} grew on purpose; ` +
+          `if not, review what it read with ${rise.tool} over the last ${rise.streak} days and where it went, revoke its tokens and reduce its read scope.`,
+        window: { start: rise.day * DAY_MS, end: (rise.day + 1) * DAY_MS },
       };
     }
-    const { drift } = judgement;
-    const rise = drift.recent.reduce((a, b) => a + b, 0) / drift.recent.length / drift.reference;
+    const count = widening(event, ctx);
+    if (count === 0) return undefined;
+    const distinct = boundedSetDistinct(baseline.systems);
+    const day = Math.floor(event.timeMs / DAY_MS);
+    const known = boundedSetTop(baseline.systems).map((entry) => entry.value);
     return {
-      key: 'volume',
-      title: `${id} has moved ${rise.toFixed(1)}× its usual daily volume for ${drift.recent.length} days`,
+      key: 'systems',
+      title: `${id} has touched ${count} new systems in ${o.widening_days} days`,
       summary:
-        `${id} moved ${drift.recent.map(formatKb).join(', ')} on its last ${drift.recent.length} active days up to ${dayText(drift.day)}, ` +
-        `against a median of ${formatKb(drift.reference)} a day over the ${drift.referenceDays} active days before: ` +
-        `${formatKb(drift.excess)} more in total, with no single 5-minute window standing out. A sustained rise like this is how slow exfiltration looks.`,
-      severity: rise >= 3 ? 'high' : 'medium',
-      score: Math.min(95, 50 + 15 * Math.log2(rise)),
-      observed: { daily_kb: drift.recent.map(Math.round), excess_kb: Math.round(drift.excess), last_day: dayText(drift.day) },
-      expected: { daily_kb_median: Math.round(drift.reference), reference_days: drift.referenceDays, ratio: o.ratio },
+        `${id} used ${count} systems for the first time within ${o.widening_days} days (after its learning period), ` +
+        `now about ${distinct} distinct systems in all (most used: ${known.slice(0, 5).join(', ')}); latest activity ` +
+        `${event.type === 'tool_use' ? `${event.tool} on ${event.system}` : event.type.replace('_', ' ')}. A steady agent's footprint does not widen like this.`,
+      severity: count >= 3 * o.min_new_systems ? 'high' : 'medium',
+      score: Math.min(95, 50 + 8 * (count - o.min_new_systems + 1)),
+      observed: { new_systems: count, days: o.widening_days, distinct_systems_estimate: distinct },
+      expected: { new_systems_below: o.min_new_systems, known_systems: known },
       scope: agent === undefined ? undefined : { systems: agent.scope.systems },
       recommendation:
-        `Find out with ${agent?.custodian === undefined ? "the agent's operators" : `custodian ${agent.custodian}`} whether ${id}'s workload grew; ` +
-        'if not, review where its reads of the last days went (destinations, resources), revoke its tokens and reduce its read scope.',
-      window: { start: drift.day * DAY_MS, end: (drift.day + 1) * DAY_MS },
+        `Review with ${agent?.custodian === undefined ? "the agent's operators" : `custodian ${agent.custodian}`} why ${id}'s footprint keeps widening; ` +
+        'if the new systems are not part of its job, narrow its registered scope and policies to the systems it needs and revoke its tokens.',
+      window: { start: day * DAY_MS, end: (day + 1) * DAY_MS },
     };
   },
   learn(event, ctx) {
     const state = ctx.state;
-    const baseline = ctx.baseline;
-    const judgement = judge(event, ctx);
-    if (judgement?.kind === 'systems') {
-      // The volume of the day, if not judged yet, is judged at the next event.
-      state.wd = Math.floor(event.timeMs / DAY_MS);
-      return;
+    const o = ctx.options;
+    const day = Math.floor(event.timeMs / DAY_MS);
+    // Score reports a closing rise first, a widening otherwise (at the next event if both).
+    if (closingRise(event, ctx) === undefined && widening(event, ctx) > 0) state.wd = day;
+    if (day > state.day) {
+      if (state.day >= 0) {
+        const judged = (state.day + 1) * DAY_MS >= ctx.baseline.t0 + learningOf(o);
+        closeDay(state, judged, o);
+      }
+      state.day = day;
+    } else if (day < state.day) {
+      return; // a late event: its day is closed
     }
-    if (judgement?.kind === 'volume') state.vd = baseline.day;
-    if (baseline.day > state.d) state.d = baseline.day;
+    if (event.type !== 'tool_use') return;
+    const bytes = event.bytes;
+    if (bytes === undefined || !(bytes > 0)) return;
+    const usual = baselineCallUsual(ctx.baseline, event.tool);
+    const capped = Number.isNaN(usual) ? bytes : Math.min(bytes, o.call_cap * Math.max(usual, 1));
+    const kb = capped / 1024;
+    state.tot = round(state.tot + kb);
+    const i = slotOf(state, event.tool);
+    state.kb[i] = round((state.kb[i] as number) + kb);
   },
 });

@@ -89,8 +89,9 @@ export default defineDetector({
     "Activity at an hour of the day (UTC) when the agent's own history (hour-of-week histogram of active hours) shows " +
     'no activity within radius hours, on any day of the week, once its learning period is over and its history holds at ' +
     'least min_active_hours active hours. Agents active in more than max_active_hours distinct hours of the day work ' +
-    'around the clock and are never alerted. Judged at the first event of each calendar hour; key hour:<HH>, window the hour.',
-  eventTypes: ['tool_use', 'token_issued', 'access_denied'],
+    'around the clock and are never alerted. Judged on tool calls and denials (token issuance happens at any hour for ' +
+    'refreshes), at the first of them in each calendar hour; key hour:<HH>, window the hour.',
+  eventTypes: ['tool_use', 'access_denied'],
   maturity: 'incubating',
   techniques: [TECHNIQUES.validAccounts, TECHNIQUES.rogueAgents, TECHNIQUES.scheduledTransfer, TECHNIQUES.goalHijack],
   severity: 'medium',

@@ -18,7 +18,8 @@
  *   that hour of the (UTC) day, log-quantised and decayed by one level (≈ 16%) per day. The peaks
  *   carry the agent's own rhythm: a batch agent that moves 2 GB at 03:00 every night has a
  *   03:00 peak of 2 GB, so its next night is normal, while the same volume at 15:00 is not.
- * - `hours`: an hour-of-week histogram of active hours (when the agent is active at all).
+ * - `hours`: an hour-of-week histogram of active hours (tool calls and denials; token issuance,
+ *   which identity providers do at any hour for refreshes, does not count).
  * - `mix`: counts per tool (K = 12, halved above 4 096), the agent's long-run tool mix.
  * - `daily`: KB per UTC day over 21 days, and `fresh`: systems first seen per UTC day over 14
  *   days; the material for slow drift (a sustained rise in volume, a widening set of systems).
@@ -131,7 +132,7 @@ export interface AgentBaseline {
   systems: BoundedSetState;
   /** Tools called. */
   tools: BoundedSetState;
-  /** Active hours by hour of week (UTC). */
+  /** Active hours by hour of week (UTC), from tool calls and denials. */
   hours: HourOfWeekState;
   /** Long-run tool mix (counts per tool, decayed). */
   mix: CategoryCountsState;
@@ -297,7 +298,9 @@ export function updateBaseline(baseline: AgentBaseline, event: AgentEvent): void
     baseline.t0 = time;
   }
   const current = win === baseline.win;
-  updateHourOfWeek(baseline.hours, time);
+  // Token issuance is the identity provider's doing (refreshes run at any hour); what the agent
+  // does is tool calls and the attempts that were denied.
+  if (event.type !== 'token_issued') updateHourOfWeek(baseline.hours, time);
   if (current) baseline.events.cur += 1;
   switch (event.type) {
     case 'tool_use': {
@@ -559,6 +562,17 @@ export function baselineCallZ(baseline: AgentBaseline, tool: string, bytes: numb
   const index = trackedTool(baseline, tool);
   if (index < 0 || !((calls.c[index] ?? 0) > 0) || !(bytes > 0)) return Number.NaN;
   return callExcess(calls, index, bytes) / CALL_SCALE / callSigma(calls);
+}
+
+/**
+ * The usual bytes of one call of `tool` for this agent (the upper bound of its level), or NaN when
+ * the tool is not among its tracked tools or has no call with bytes yet. O(K), allocation-free.
+ */
+export function baselineCallUsual(baseline: AgentBaseline, tool: string): number {
+  const calls = baseline.calls;
+  const index = trackedTool(baseline, tool);
+  if (index < 0 || !((calls.c[index] ?? 0) > 0)) return Number.NaN;
+  return 2 ** ((calls.lv[index] as number) / CALL_SCALE / LEVELS_PER_DOUBLING) - 1;
 }
 
 export interface CallShift {

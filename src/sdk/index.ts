@@ -20,6 +20,7 @@ export {
   baselineSpike,
   baselineCallShift,
   baselineCallZ,
+  baselineCallUsual,
   baselineHasSeenSystem,
   baselineHasSeenTool,
   baselineSetFill,
