@@ -28,6 +28,7 @@ const options = z.strictObject({
   min_z: z.number().nonnegative().default(4).describe('robust z of the window count against the typical window with tokens it must reach'),
   min_windows: z.number().int().min(1).default(4).describe('windows with tokens needed before the robust z applies'),
   hour_radius: z.number().int().min(0).max(12).default(1).describe('hours either side whose peaks count as "this time of day"'),
+  factor_any_hour: z.number().min(0).default(1.5).describe('…and this multiple of the largest window the agent had at any hour (0: not required)'),
   cooldown: durationOption('1h', 'after an alert, later windows of the same agent stay quiet for this long'),
 });
 type Options = z.output<typeof options>;
@@ -44,7 +45,7 @@ function paramsOf(o: Options) {
   let params = paramsCache.get(o);
   if (params === undefined) {
     params = {
-      spike: { factor: o.factor, minimum: o.min_tokens, minZ: o.min_z, minWindows: o.min_windows, radius: o.hour_radius },
+      spike: { factor: o.factor, minimum: o.min_tokens, minZ: o.min_z, minWindows: o.min_windows, radius: o.hour_radius, factorAny: o.factor_any_hour > 0 ? o.factor_any_hour : undefined },
       learning: durationMs(o.learning_period),
       cooldown: durationMs(o.cooldown),
     };

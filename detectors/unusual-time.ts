@@ -29,8 +29,8 @@ import {
 const HOUR_MS = 3_600_000;
 
 const options = z.strictObject({
-  learning_period: durationOption('7d', "event time from the agent's first event during which its hours are learned, not reported"),
-  radius: z.number().int().min(0).max(6).default(1).describe('hours either side of the hour of day that count as "near" a known active hour'),
+  learning_period: durationOption('6d', "event time from the agent's first event during which its hours are learned, not reported"),
+  radius: z.number().int().min(0).max(6).default(2).describe('hours either side of the hour of day that count as "near" a known active hour'),
   min_active_hours: z.number().int().min(1).default(20).describe('active hours the history must hold before any hour can be called unusual'),
   max_active_hours: z.number().int().min(1).max(24).default(18).describe('an agent active in more distinct hours of the day than this works around the clock: never alerted'),
 });

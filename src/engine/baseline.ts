@@ -457,6 +457,8 @@ export interface SpikeParams {
   minWindows: number;
   /** Hours either side of this hour of day whose peaks count as "for this time". */
   radius: number;
+  /** Observed must also exceed this multiple of the peak of any hour (0: not required). */
+  factorAny?: number;
 }
 
 export interface Spike {
@@ -506,8 +508,10 @@ export function baselineSpikeGate(baseline: AgentBaseline, metric: BaselineMetri
   const observed = baselineObserved(baseline, metric, timeMs, add);
   if (!(observed >= params.minimum)) return false;
   let level = baselineHourPeakLevel(baseline, metric, timeMs, params.radius);
-  if (level === 0) level = baselinePeakLevel(baseline, metric);
-  return observed > params.factor * levelValue(level);
+  const any = level === 0 || params.factorAny !== undefined ? baselinePeakLevel(baseline, metric) : 0;
+  if (level === 0) level = any;
+  if (!(observed > params.factor * levelValue(level))) return false;
+  return params.factorAny === undefined || observed > params.factorAny * levelValue(any);
 }
 
 /**
