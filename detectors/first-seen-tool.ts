@@ -1,6 +1,8 @@
 import {
   baselineAge,
+  baselineHasSeenSystem,
   baselineHasSeenTool,
+  boundedSetEntry,
   baselineSetFill,
   boundedSetDistinct,
   boundedSetTop,
@@ -10,6 +12,7 @@ import {
   formatDuration,
   TECHNIQUES,
   z,
+  type AgentBaseline,
   type DetectorContext,
   type Severity,
   type ToolUseEvent,
@@ -33,6 +36,7 @@ const options = z.strictObject({
   in_scope_severity: severityChoice.default('low').describe('a new tool allowed only by a glob of scope.tools'),
   out_of_scope_severity: severityChoice.default('high').describe('a new tool outside scope.tools'),
   unregistered_severity: severityChoice.default('medium').describe('a new tool called by an agent without a registry entry'),
+  new_system_grace: durationOption('7d', 'a new tool on a system named in scope.systems that the agent started to use within this time counts as listed (a registered widening)'),
   max_per_hour: z.number().int().min(1).default(5).describe('alerts per agent per hour; past it one summary alert (key many) and silence until the next hour'),
 });
 type Options = z.output<typeof options>;
@@ -53,11 +57,29 @@ function learningOf(o: Options): number {
   return ms;
 }
 
+const graceCache = new WeakMap<Options, number>();
+function graceOf(o: Options): number {
+  let ms = graceCache.get(o);
+  if (ms === undefined) graceCache.set(o, (ms = durationMs(o.new_system_grace)));
+  return ms;
+}
+
 function placementOf(event: ToolUseEvent, ctx: DetectorContext<Options, State>): Placement {
   const agent = ctx.agent;
   if (agent === undefined) return 'unregistered';
   if (agent.scope.tools.includes(event.tool)) return 'listed';
-  return agent.allows.tool(event.tool) ? 'in-scope' : 'out-of-scope';
+  if (!agent.allows.tool(event.tool)) return 'out-of-scope';
+  // A tool on a system named explicitly in the scope that the agent has only just started to use:
+  // part of a registered widening (the system was added for it), like a listed tool.
+  if (agent.scope.systems.includes(event.system) && systemIsRecent(ctx.baseline, event.system, event.timeMs, ctx.options)) return 'listed';
+  return 'in-scope';
+}
+
+/** Whether the agent never used `system`, or first used it within `new_system_grace`. */
+function systemIsRecent(baseline: AgentBaseline, system: string, timeMs: number, o: Options): boolean {
+  if (!baselineHasSeenSystem(baseline, system)) return true;
+  const entry = boundedSetEntry(baseline.systems, system);
+  return entry !== undefined && entry.error === 0 && timeMs - entry.firstSeenMs < graceOf(o);
 }
 
 function severityOf(placement: Placement, o: Options): Severity | 'off' {
@@ -140,7 +162,7 @@ export default defineDetector({
         : placement === 'in-scope'
           ? 'inside its registered scope by a pattern, but never named there'
           : placement === 'listed'
-            ? 'named in its registered scope'
+            ? 'named in its registered scope (or on a system named there that it only just started to use)'
             : 'and it has no registry entry';
     return {
       key: `tool:${event.tool}`,

@@ -24,7 +24,7 @@ import {
 const options = z.strictObject({
   learning_period: durationOption('3d', "event time from the agent's first event during which it only learns"),
   factor: z.number().gt(1).default(4).describe('events in the window must exceed this multiple of the busiest window the agent had around this hour of day'),
-  min_events: z.number().int().min(1).default(60).describe('smallest number of events in a 5-minute window worth an alert'),
+  min_events: z.number().int().min(1).default(100).describe('smallest number of events in a 5-minute window worth an alert'),
   min_z: z.number().nonnegative().default(6).describe('robust z of the window count against the typical active window it must reach'),
   min_windows: z.number().int().min(1).default(6).describe('active windows needed before the robust z applies'),
   hour_radius: z.number().int().min(0).max(12).default(1).describe('hours either side whose peaks count as "this time of day"'),

@@ -42,7 +42,7 @@ const ALPHA = 0.25;
 const options = z.strictObject({
   learning_period: durationOption('7d', "event time from the agent's first event before which no day is judged"),
   ratio: z.number().gt(1).default(3).describe("a rising day moves at least this multiple of the tool's usual day of the same kind"),
-  min_share: z.number().nonnegative().default(0.2).describe("…and at least this share of the agent's usual daily total more than the tool's usual day"),
+  min_share: z.number().nonnegative().default(0.3).describe("…and at least this share of the agent's usual daily total more than the tool's usual day"),
   min_kb: z.number().nonnegative().default(50).describe('…and at least this many KB more'),
   days: z.number().int().min(1).max(7).default(2).describe('consecutive rising active days that make a drift'),
   min_reference_days: z.number().int().min(1).default(3).describe('active days of the same kind the usual day of a tool needs'),
@@ -100,6 +100,8 @@ function rising(state: State, i: number, kind: number, o: Options): boolean {
   const kb = state.kb[i] as number;
   if (!(kb > 0) || (state.n[2 * i + kind] as number) < o.min_reference_days || (state.rn[kind] as number) < 1) return false;
   const usual = state.ref[2 * i + kind] as number;
+  // A tool the agent did not use on its usual days is new behaviour (first-seen-tool, tool-mix-drift), not a drift.
+  if (!(usual > 0)) return false;
   return kb >= o.ratio * usual && kb - usual >= Math.max(o.min_kb, o.min_share * (state.rt[kind] as number));
 }
 
@@ -244,7 +246,7 @@ export default defineDetector({
         key: `volume:${rise.tool}`,
         title: `${id} has moved ${Number.isFinite(factor) ? `${factor.toFixed(1)}×` : 'far more than'} its usual daily volume with ${rise.tool} for ${rise.streak} days`,
         summary:
-          `${id} moved ${formatKb(rise.kb)} with ${rise.tool} on ${dayText(rise.day)}, its ${rise.streak}th rising day in a row; ` +
+          `${id} moved ${formatKb(rise.kb)} with ${rise.tool} on ${dayText(rise.day)}, day ${rise.streak} of a run of active days above its usual; ` +
           `its usual ${kindText} with that tool is ${formatKb(rise.usual)}, and its usual ${kindText} in all ${formatKb(rise.usualTotal)} ` +
           `(${formatKb(rise.total)} that day). No single 5-minute window stood out: a sustained rise like this is how slow exfiltration looks.`,
         severity: Number.isFinite(factor) && factor < 2 * o.ratio ? 'medium' : 'high',
