@@ -1,13 +1,71 @@
-import type { Kafka, Producer } from 'kafkajs';
+import kafkajs, { type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import type { AgentSnapshot } from '../engine/snapshot.js';
 import { DriftwatchError } from '../errors.js';
+import type { TokenGrant } from '../sdk/detector.js';
 import type { Logger } from '../telemetry/log.js';
+import { TOKEN_KEY_PREFIX } from './token-checkpoint.js';
+
+const { CompressionTypes } = kafkajs;
+
+/**
+ * Most bytes of snapshots per produce request. A checkpoint can hold thousands of agents; one
+ * request per partition is one record batch, which the broker refuses above its
+ * `max.message.bytes` (1 MiB by default), so a checkpoint goes out in chunks (gzip-compressed).
+ */
+const CHUNK_BYTES = 512 * 1024;
+
+/** Header of every changelog record: the last event offset, per event topic, the state includes. */
+export const APPLIED_HEADER = 'dw-applied';
+
+/**
+ * For one partition number: the offset of the last event, per event topic, whose effect is in the
+ * checkpointed state. An event at or below it was processed (its alerts acknowledged) before the
+ * checkpoint was written, so a replay after a crash between checkpoint and commit skips it.
+ */
+export type AppliedOffsets = Map<string, bigint>;
+
+export interface RestoredState {
+  agents: Map<string, AgentSnapshot>;
+  /** The partition each restored agent's latest snapshot was read from. */
+  partitionOf: Map<string, number>;
+  /** Per restored partition number: the applied offsets found in its changelog. */
+  applied: Map<number, AppliedOffsets>;
+  /** Per restored partition number: the token grants recorded there, by fingerprint, in write order. */
+  tokens: Map<number, Map<string, TokenGrant>>;
+  /** Records that could not be read (not JSON): skipped, the agent starts afresh. */
+  unreadable: number;
+}
+
+function encodeApplied(applied: AppliedOffsets): string {
+  return JSON.stringify(Object.fromEntries([...applied].map(([topic, offset]) => [topic, offset.toString()])));
+}
+
+function mergeApplied(into: AppliedOffsets, header: Buffer | string | (Buffer | string)[] | undefined): void {
+  const raw = Array.isArray(header) ? header[header.length - 1] : header;
+  if (raw === undefined) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString());
+  } catch {
+    return;
+  }
+  if (!parsed || typeof parsed !== 'object') return;
+  for (const [topic, offset] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof offset !== 'string' || !/^\d+$/.test(offset)) continue;
+    const value = BigInt(offset);
+    const known = into.get(topic);
+    if (known === undefined || value > known) into.set(topic, value);
+  }
+}
 
 /**
  * Per-agent state in a compacted topic keyed by agent id (the Kafka Streams changelog pattern).
  * The changelog is co-partitioned with the events: an agent's state is written to the partition
  * number its events come from, so taking over event partition p means reading state partition p.
+ * Every record carries the applied offsets of its partition (header `dw-applied`); compaction keeps
+ * the latest record of every agent, and the latest record of the partition is the latest of its
+ * agent, so the maximum over what survives is the newest checkpoint's.
  */
 export class StateChangelog {
   constructor(
@@ -17,20 +75,49 @@ export class StateChangelog {
     private readonly logger: Logger,
   ) {}
 
-  /** Writes snapshots and resolves once the brokers acknowledged them (acks = all). */
-  async write(partition: number, snapshots: readonly AgentSnapshot[]): Promise<void> {
-    if (snapshots.length === 0) return;
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: snapshots.map((snapshot) => ({ key: snapshot.agent, value: JSON.stringify(snapshot), partition })),
-    });
+  /**
+   * Writes agent snapshots, token grants and tombstones of retired grants, and resolves once the
+   * brokers acknowledged them (acks = all).
+   */
+  async write(partition: number, checkpoint: { snapshots: readonly AgentSnapshot[]; grants?: readonly TokenGrant[]; retired?: readonly string[] }, applied: AppliedOffsets): Promise<void> {
+    const { snapshots, grants = [], retired = [] } = checkpoint;
+    if (snapshots.length === 0 && grants.length === 0 && retired.length === 0) return;
+    const headers: IHeaders = { [APPLIED_HEADER]: encodeApplied(applied) };
+    const messages: Message[] = [
+      ...retired.map((fingerprint) => ({ key: TOKEN_KEY_PREFIX + fingerprint, value: null, partition, headers })),
+      ...grants.map((grant) => ({ key: TOKEN_KEY_PREFIX + grant.fingerprint, value: JSON.stringify(grant), partition, headers })),
+      ...snapshots.map((snapshot) => ({ key: snapshot.agent, value: JSON.stringify(snapshot), partition, headers })),
+    ];
+    // In order, chunk after chunk: the applied offsets ride on every record, and a checkpoint
+    // counts only once its last chunk is acknowledged (the commit waits for it).
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const size = (messages[i]!.value as string | null)?.length ?? 0;
+      if (i > start && bytes + size > CHUNK_BYTES) {
+        await this.send(messages.slice(start, i));
+        start = i;
+        bytes = 0;
+      }
+      bytes += size;
+    }
+    await this.send(messages.slice(start));
+  }
+
+  private async send(messages: Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.producer.send({ topic: this.topic, acks: -1, compression: CompressionTypes.GZIP, messages });
   }
 
   /** Reads the latest snapshot of every agent in the given partitions, up to their current end. */
-  async restore(partitions: readonly number[], timeoutMs = 60_000): Promise<Map<string, AgentSnapshot>> {
-    const restored = new Map<string, AgentSnapshot>();
+  async restore(partitions: readonly number[], timeoutMs = 60_000): Promise<RestoredState> {
+    const restored: RestoredState = { agents: new Map(), partitionOf: new Map(), applied: new Map(), tokens: new Map(), unreadable: 0 };
     if (partitions.length === 0) return restored;
+    for (const partition of partitions) {
+      restored.applied.set(partition, new Map());
+      restored.tokens.set(partition, new Map());
+    }
+    const started = performance.now();
     const admin = this.kafka.admin();
     await admin.connect();
     try {
@@ -42,36 +129,69 @@ export class StateChangelog {
       if (wanted.size === 0) return restored;
       // kafkajs has no manual assignment: a private, throw-away group reads the topic from the start.
       const groupId = `driftwatch-restore-${randomUUID()}`;
-      const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
+      const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
       await consumer.connect();
       try {
         await consumer.subscribe({ topic: this.topic, fromBeginning: true });
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new DriftwatchError('DW_SOURCE_FAILED', `state restore from ${this.topic} timed out`, { retriable: true })), timeoutMs);
-          void consumer.run({
-            eachBatch: async ({ batch }) => {
-              const end = wanted.get(batch.partition);
-              if (end === undefined) return;
-              for (const message of batch.messages) {
-                if (BigInt(message.offset) >= end) break;
-                const agent = message.key?.toString('utf8');
-                if (agent === undefined) continue;
-                if (message.value === null) restored.delete(agent);
-                else restored.set(agent, JSON.parse(message.value.toString('utf8')) as AgentSnapshot);
-              }
-              if (BigInt(batch.lastOffset()) + 1n >= end) wanted.delete(batch.partition);
-              if (wanted.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          }).catch(reject);
+          void consumer
+            .run({
+              eachBatch: async ({ batch }) => {
+                const end = wanted.get(batch.partition);
+                if (end === undefined) return;
+                const applied = restored.applied.get(batch.partition)!;
+                for (const message of batch.messages) {
+                  if (BigInt(message.offset) >= end) break;
+                  const agent = message.key?.toString('utf8');
+                  if (agent === undefined) continue;
+                  mergeApplied(applied, message.headers?.[APPLIED_HEADER]);
+                  if (agent.startsWith(TOKEN_KEY_PREFIX)) {
+                    const tokens = restored.tokens.get(batch.partition)!;
+                    const fingerprint = agent.slice(TOKEN_KEY_PREFIX.length);
+                    tokens.delete(fingerprint);
+                    if (message.value === null) continue;
+                    try {
+                      tokens.set(fingerprint, JSON.parse(message.value.toString('utf8')) as TokenGrant);
+                    } catch {
+                      restored.unreadable++;
+                    }
+                    continue;
+                  }
+                  restored.agents.delete(agent);
+                  restored.partitionOf.delete(agent);
+                  if (message.value === null) continue;
+                  try {
+                    restored.agents.set(agent, JSON.parse(message.value.toString('utf8')) as AgentSnapshot);
+                    restored.partitionOf.set(agent, batch.partition);
+                  } catch {
+                    restored.unreadable++;
+                  }
+                }
+                if (BigInt(batch.lastOffset()) + 1n >= end) wanted.delete(batch.partition);
+                if (wanted.size === 0) {
+                  clearTimeout(timer);
+                  resolve();
+                }
+              },
+            })
+            .catch((error: unknown) => {
+              clearTimeout(timer);
+              reject(error as Error);
+            });
         });
       } finally {
         await consumer.disconnect();
         await admin.deleteGroups([groupId]).catch(() => undefined);
       }
-      this.logger.log('info', 'state restored from changelog', { topic: this.topic, partitions, agents: restored.size });
+      this.logger.log('info', 'state restored from changelog', {
+        topic: this.topic,
+        partitions,
+        agents: restored.agents.size,
+        tokens: [...restored.tokens.values()].reduce((sum, tokens) => sum + tokens.size, 0),
+        unreadable: restored.unreadable,
+        ms: Math.round(performance.now() - started),
+      });
       return restored;
     } finally {
       await admin.disconnect();

@@ -14,11 +14,23 @@ const LEVELS: Record<number, LogLevel> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** kafkajs log lines go through driftwatch's logger (which redacts); SASL settings are never passed on. */
-function kafkaLogCreator(logger: Logger): logCreator {
+/** Removes every occurrence of the given secret values from a text. */
+function scrubber(secrets: readonly string[]): (text: string | undefined) => string | undefined {
+  const values = secrets.filter((secret) => secret.length > 0);
+  if (values.length === 0) return (text) => text;
+  return (text) => (text === undefined ? text : values.reduce((out, secret) => out.split(secret).join('[REDACTED]'), text));
+}
+
+/**
+ * kafkajs log lines go through driftwatch's logger (which redacts secret-looking values); only
+ * the message, broker and error are passed on, never the SASL settings, and the configured
+ * password is scrubbed from them in case a library message ever echoes it.
+ */
+function kafkaLogCreator(logger: Logger, secrets: readonly string[]): logCreator {
+  const scrub = scrubber(secrets);
   return () => ({ namespace, level, log }) => {
-    const { message, broker, error } = log as { message: string; broker?: string; error?: string };
-    logger.log(LEVELS[level] ?? 'info', `kafka ${namespace}: ${message}`, { broker, error });
+    const { message, broker, error } = log as { message: string; broker?: string; error?: unknown };
+    logger.log(LEVELS[level] ?? 'info', scrub(`kafka ${namespace}: ${message}`)!, { broker, error: error === undefined ? undefined : scrub(String(error)) });
   };
 }
 
@@ -47,7 +59,7 @@ export function kafkaClient(connection: KafkaConnection, logger: Logger): Instan
         : undefined,
     sasl: saslOf(connection),
     logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(logger),
+    logCreator: kafkaLogCreator(logger, connection.sasl ? [connection.sasl.password] : []),
     retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 10_000 },
   };
   return new Kafka(config);

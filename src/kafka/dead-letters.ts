@@ -1,9 +1,19 @@
-import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
+import type { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { DeadLetter, DeadLetterSink } from '../pipeline/dead-letter.js';
 import { redactSecrets } from '../redaction.js';
 
 /** Where the current batch's messages are, so a dead letter can carry the original bytes. */
 export type MessageLookup = (partition: number, offset: string) => KafkaMessage | undefined;
+
+/**
+ * Most bytes of an original message a dead letter carries. The broker refuses record batches
+ * above its `message.max.bytes` (1 MiB by default), and an oversized event may be larger than that
+ * (its source topic may allow more): past this bound the value is cut and `dw-truncated` is set.
+ */
+export const DEAD_LETTER_VALUE_LIMIT = 900 * 1024;
+
+/** Most value bytes per produce request, so that many large dead letters do not make one batch too large. */
+const SEND_BYTES = 900 * 1024;
 
 /**
  * Rejected messages to the dead-letter topic: the original bytes (credentials redacted) and
@@ -17,30 +27,49 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   ) {}
 
   async write(records: readonly DeadLetter[]): Promise<void> {
-    const messages = records.map((record) => {
-      const source = record.source;
-      const origin = 'topic' in source ? this.lookup(source.partition, source.offset) : undefined;
-      const headers: IHeaders = {
-        'dw-code': record.code,
-        'dw-reason': record.reason,
-        ...(record.field ? { 'dw-field': record.field } : {}),
-        ...('topic' in source
-          ? { 'dw-source-topic': source.topic, 'dw-source-partition': String(source.partition), 'dw-source-offset': source.offset }
-          : { 'dw-source-file': source.file, 'dw-source-line': String(source.line) }),
-      };
-      let value: Buffer | null = origin?.value ?? Buffer.from(record.original);
-      if (value !== null) {
-        // latin1 maps bytes one to one, so redaction keeps every other byte of the original as it was.
-        const text = value.toString('latin1');
-        const redacted = redactSecrets(text);
-        if (redacted !== text) {
-          value = Buffer.from(redacted, 'latin1');
-          headers['dw-redacted'] = 'true';
-        }
+    const messages = records.map((record) => this.message(record));
+    // Sent in order, in chunks of bounded size; resolves once every chunk is acknowledged.
+    let chunk: Message[] = [];
+    let bytes = 0;
+    for (const message of messages) {
+      const size = (message.value as Buffer).byteLength;
+      if (chunk.length > 0 && bytes + size > SEND_BYTES) {
+        await this.producer.send({ topic: this.topic, acks: -1, messages: chunk });
+        chunk = [];
+        bytes = 0;
       }
-      return { key: origin?.key ?? null, value, headers };
-    });
-    await this.producer.send({ topic: this.topic, acks: -1, messages });
+      chunk.push(message);
+      bytes += size;
+    }
+    if (chunk.length > 0) await this.producer.send({ topic: this.topic, acks: -1, messages: chunk });
+  }
+
+  private message(record: DeadLetter): Message {
+    const source = record.source;
+    const origin = 'topic' in source ? this.lookup(source.partition, source.offset) : undefined;
+    const headers: IHeaders = {
+      'dw-code': record.code,
+      'dw-reason': record.reason,
+      ...(record.field ? { 'dw-field': record.field } : {}),
+      ...('topic' in source
+        ? { 'dw-source-topic': source.topic, 'dw-source-partition': String(source.partition), 'dw-source-offset': source.offset }
+        : { 'dw-source-file': source.file, 'dw-source-line': String(source.line) }),
+    };
+    // A null value (a tombstone on the event topic) becomes an empty one: a dead letter is never a tombstone.
+    let value: Buffer = origin ? (origin.value ?? Buffer.alloc(0)) : Buffer.from(record.original);
+    if (value.byteLength > DEAD_LETTER_VALUE_LIMIT) {
+      headers['dw-truncated'] = 'true';
+      headers['dw-original-bytes'] = String(value.byteLength);
+      value = value.subarray(0, DEAD_LETTER_VALUE_LIMIT);
+    }
+    // latin1 maps bytes one to one, so redaction keeps every other byte of the original as it was.
+    const text = value.toString('latin1');
+    const redacted = redactSecrets(text);
+    if (redacted !== text) {
+      value = Buffer.from(redacted, 'latin1');
+      headers['dw-redacted'] = 'true';
+    }
+    return { key: origin?.key ?? null, value, headers };
   }
 
   async close(): Promise<void> {}

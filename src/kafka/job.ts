@@ -2,29 +2,79 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from '
 import type { KafkaSourceConfig } from '../config/kafka.js';
 import type { Engine } from '../engine/engine.js';
 import { restoreAgent, snapshotAgent, type AgentSnapshot } from '../engine/snapshot.js';
+import { DriftwatchError } from '../errors.js';
 import { Pipeline, type SourceRecord } from '../pipeline/pipeline.js';
+import type { TokenGrant } from '../sdk/detector.js';
 import type { AlertSink } from '../sinks/sink.js';
 import type { Logger } from '../telemetry/log.js';
-import { StateChangelog } from './changelog.js';
+import { StateChangelog, type AppliedOffsets } from './changelog.js';
 import { kafkaClient } from './client.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
+import { TokenCheckpoint } from './token-checkpoint.js';
 import { ensureTopics, eventPartitionCount } from './topics.js';
 
 const EMPTY = new Uint8Array(0);
 const HEARTBEAT_EVERY_MS = 3_000;
 
+/** How often, at most, the state of changed agents is checkpointed and the offsets committed. */
+export const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
+
+export interface CommitInfo {
+  topic: string;
+  partition: number;
+  /** The committed offset: the next event to read. */
+  offset: string;
+  /** Agent snapshots written with this checkpoint. */
+  agents: number;
+}
+
 export interface KafkaJobOptions {
   maxEventBytes: number;
   logger: Logger;
-  /** Called after each batch is committed (tests and telemetry). */
-  onCommitted?: (info: { topic: string; partition: number; offset: string; records: number; alerts: number }) => void;
+  /**
+   * Checkpoint and commit a partition at most this often (default 1 s). Alerts are delivered
+   * batch by batch regardless; a longer interval writes fewer snapshots (an agent changed by many
+   * batches is written once) and a crash replays more (the same alerts again, with the same ids).
+   */
+  commitIntervalMs?: number;
+  /** Called after each commit (tests and telemetry). */
+  onCommitted?: (info: CommitInfo) => void;
+}
+
+/** What this instance holds for one partition number it owns (every event topic shares the number). */
+interface OwnedPartition {
+  /** Per event topic: the last offset whose effect is in the engine. */
+  applied: AppliedOffsets;
+  /** Per event topic: the offset a rollback goes back to (the last commit, or where reading started). */
+  committed: Map<string, bigint>;
+  /** Per event topic: the offset to commit at the next checkpoint. */
+  uncommitted: Map<string, bigint>;
+  /** Agents changed since the last checkpoint. */
+  dirty: Set<string>;
+  /** Token grants recorded since the last checkpoint. */
+  grants: TokenGrant[];
+  /** Latest event time of the partition's agents (retires old token grants). */
+  clock: number;
+  /** Wall-clock time of the last checkpoint. */
+  checkpointedAt: number;
 }
 
 /**
- * The Kafka consumer-group job. Per partition batch: decode and detect, wait until every sink
- * acknowledged the alerts and the dead letters are written, write the state of the agents the
- * batch touched to the changelog, and only then commit the batch's offsets. A crash at any point
- * replays from the last commit, and the replay gives the same alert ids.
+ * The Kafka consumer-group job. Per partition batch: decode and detect, and wait until every sink
+ * acknowledged the alerts and the dead letters are written. At most every commit interval (and at
+ * shutdown), per partition: write the state of the agents changed since the last checkpoint to the
+ * changelog, and only then commit the offsets of the batches processed. Offsets are never
+ * committed before the alerts of their events were acknowledged and the state that includes them
+ * was checkpointed.
+ *
+ * A crash at any point replays from the last commit with the state of the last checkpoint:
+ * - a crash before the checkpoint: state and offsets are those of the previous checkpoint; the
+ *   replay raises the same alerts with the same ids (delivered again: at-least-once);
+ * - a crash between checkpoint and commit: the checkpoint records the offsets it includes
+ *   (`dw-applied`), and the replay skips those events instead of learning them twice.
+ * A batch or checkpoint that fails (a sink that gives up, the changelog, the commit) rolls the
+ * partition back: its agents are dropped and restored from the changelog, and reading goes back to
+ * the last commit.
  */
 export class KafkaJob {
   readonly pipeline: Pipeline;
@@ -32,13 +82,22 @@ export class KafkaJob {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly changelog: StateChangelog;
+  private readonly tokens: TokenCheckpoint;
+  private readonly commitIntervalMs: number;
   /** Messages of the batch in flight, for dead letters that carry the original bytes. */
   private inFlight = new Map<string, KafkaMessage>();
-  /** Event partitions whose agents' state this instance holds (restored or built here). */
-  private readonly owned = new Set<number>();
-  /** The event partition each agent's events arrive on: where its state is checkpointed. */
+  /** Partition numbers of the current assignment. */
+  private assigned = new Set<number>();
+  private readonly owned = new Map<number, OwnedPartition>();
+  /** The partition number each agent's events arrive on: where its state is checkpointed. */
   private readonly agentPartition = new Map<string, number>();
+  /** Batches and checkpoints run one at a time (the engine and `touched` are shared). */
+  private exclusive: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private fatal: ((error: Error) => void) | undefined;
+  /** Rejects when the consumer crashed for good (kafkajs does not restart it): the job must end. */
+  readonly failed: Promise<never>;
 
   constructor(
     private readonly config: KafkaSourceConfig,
@@ -50,7 +109,9 @@ export class KafkaJob {
     this.consumer = this.kafka.consumer({
       groupId: config.group,
       sessionTimeout: config.session_timeout_ms,
+      heartbeatInterval: Math.min(3_000, Math.floor(config.session_timeout_ms / 3)),
       maxBytesPerPartition: config.max_bytes_per_partition,
+      maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
       retry: { retries: 10 },
     });
@@ -61,11 +122,32 @@ export class KafkaJob {
       deadLetters: new KafkaDeadLetterSink(this.producer, config.dead_letter_topic, (partition, offset) => this.inFlight.get(`${partition}:${offset}`)),
       maxEventBytes: options.maxEventBytes,
     });
+    this.commitIntervalMs = options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
     engine.touched = new Set();
+    this.tokens = new TokenCheckpoint(engine);
+    this.failed = new Promise<never>((_, reject) => (this.fatal = reject));
+    this.failed.catch(() => undefined);
   }
 
   /** Connects, prepares the topics, joins the group and starts consuming. */
   async start(): Promise<void> {
+    try {
+      await this.connect();
+    } catch (error) {
+      if (error instanceof DriftwatchError) throw error;
+      // A coded error (the CLI prints code and message, no stack); kafkajs says whether it may pass.
+      const kafkaError = error as Error & { retriable?: boolean };
+      throw new DriftwatchError('DW_SOURCE_FAILED', `kafka ${this.config.brokers.join(',')}: ${kafkaError.message}`, {
+        cause: error,
+        retriable: kafkaError.retriable === true,
+      });
+    }
+    // Partitions that received no batch for a while still get their last batches checkpointed and committed.
+    this.timer = setInterval(() => void this.checkpointDue(), Math.max(50, Math.floor(this.commitIntervalMs / 2)));
+    this.options.logger.log('info', 'kafka source started', { topics: this.config.topics, group: this.config.group });
+  }
+
+  private async connect(): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
@@ -82,80 +164,222 @@ export class KafkaJob {
     await this.producer.connect();
     await this.consumer.connect();
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment));
-    for (const topic of this.config.topics) await this.consumer.subscribe({ topic, fromBeginning: this.config.from_beginning });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.options.logger.log(payload.restart ? 'warn' : 'error', payload.restart ? 'kafka consumer restarts after an error' : 'kafka consumer crashed', {
+        code: 'DW_SOURCE_FAILED',
+        error: payload.error.message,
+      });
+      if (!payload.restart && !this.stopping) {
+        this.fatal?.(new DriftwatchError('DW_SOURCE_FAILED', `kafka consumer crashed: ${payload.error.message}`, { cause: payload.error }));
+      }
+    });
+    await this.consumer.subscribe({ topics: this.config.topics, fromBeginning: this.config.from_beginning });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.processBatch(payload),
+      eachBatch: (payload) => this.runBatch(payload),
     });
-    this.options.logger.log('info', 'kafka source started', { topics: this.config.topics, group: this.config.group });
   }
 
-  /** Finishes the batch in flight (flushed, checkpointed, committed), then leaves the group. */
+  /**
+   * Lets the batch in flight finish, checkpoints and commits everything processed, then leaves
+   * the group. (kafkajs skips commits once disconnect() has begun: all of it happens before.)
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    clearInterval(this.timer);
+    await this.serially(async () => {
+      for (const partition of [...this.owned.keys()]) {
+        await this.checkpoint(partition).catch((error: unknown) => this.rollback(partition, error));
+      }
+    }).catch(() => undefined);
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.pipeline.close();
     this.options.logger.log('info', 'kafka source stopped', { group: this.config.group });
   }
 
-  /** Partitions taken away by a rebalance: their agents' state now belongs to another instance. */
+  /** Runs `task` after every batch and checkpoint before it. */
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(task, task);
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * A new assignment: partitions taken away now belong to another instance; their agents' state
+   * is released (what was not checkpointed yet is replayed by the new owner, same alert ids).
+   */
   private onAssignment(assignment: Record<string, number[]>): void {
-    const assigned = new Set(Object.values(assignment).flat());
-    for (const partition of [...this.owned]) {
-      if (assigned.has(partition)) continue;
-      this.owned.delete(partition);
-      for (const [agent, agentPartition] of this.agentPartition) {
-        if (agentPartition === partition) {
-          this.engine.dropAgent(agent);
-          this.agentPartition.delete(agent);
-        }
-      }
+    this.assigned = new Set(Object.values(assignment).flat());
+    for (const partition of [...this.owned.keys()]) {
+      if (this.assigned.has(partition)) continue;
+      this.release(partition);
       this.options.logger.log('info', 'partition revoked; its agents\' state released', { partition });
     }
   }
 
-  private async takeOwnership(partition: number): Promise<void> {
-    if (this.owned.has(partition)) return;
-    const restored: Map<string, AgentSnapshot> = await this.changelog.restore([partition]);
-    for (const snapshot of restored.values()) {
-      restoreAgent(this.engine, snapshot);
-      this.agentPartition.set(snapshot.agent, partition);
+  /** Forgets the state of a partition's agents (the changelog has it as of the last checkpoint). */
+  private release(partition: number, alsoAgents: Iterable<string> = []): void {
+    this.owned.delete(partition);
+    this.tokens.release(partition);
+    for (const agent of alsoAgents) {
+      this.engine.dropAgent(agent);
+      this.agentPartition.delete(agent);
     }
-    this.owned.add(partition);
+    for (const [agent, agentPartition] of this.agentPartition) {
+      if (agentPartition === partition) {
+        this.engine.dropAgent(agent);
+        this.agentPartition.delete(agent);
+      }
+    }
+  }
+
+  /** Goes back to the last checkpoint: state restored from the changelog, reading from the last commit. */
+  private rollback(partition: number, error: unknown, alsoAgents: Iterable<string> = []): void {
+    const owned = this.owned.get(partition);
+    this.tokens.discard();
+    this.release(partition, alsoAgents);
+    for (const [topic, offset] of owned?.committed ?? []) {
+      try {
+        this.consumer.seek({ topic, partition, offset: offset.toString() });
+      } catch {
+        // not running any more: the next owner starts from the committed offset anyway
+      }
+    }
+    this.options.logger.log('warn', 'processing failed; the partition goes back to its last checkpoint and is processed again', {
+      code: (error as DriftwatchError).code ?? 'DW_SOURCE_FAILED',
+      partition,
+      error: (error as Error).message,
+    });
+  }
+
+  /** Restores, in one read of the changelog, every assigned partition not yet owned (and this one). */
+  private async takeOwnership(partition: number): Promise<OwnedPartition> {
+    const known = this.owned.get(partition);
+    if (known) return known;
+    const partitions = [...new Set([partition, ...this.assigned])].filter((p) => !this.owned.has(p)).sort((a, b) => a - b);
+    const restored = await this.changelog.restore(partitions);
+    const clocks = new Map<number, number>();
+    for (const [agent, snapshot] of restored.agents) {
+      try {
+        restoreAgent(this.engine, snapshot);
+      } catch (error) {
+        this.options.logger.log('warn', 'agent state in the changelog cannot be restored; the agent starts afresh', {
+          code: 'DW_SNAPSHOT_INVALID',
+          agent,
+          error: (error as Error).message,
+        });
+        continue;
+      }
+      const at = restored.partitionOf.get(agent) ?? partition;
+      this.agentPartition.set(agent, at);
+      clocks.set(at, Math.max(clocks.get(at) ?? 0, snapshot.clock));
+    }
+    for (const [p, grants] of restored.tokens) this.tokens.restore(p, grants.values());
+    for (const p of partitions) {
+      this.owned.set(p, {
+        applied: restored.applied.get(p) ?? new Map(),
+        committed: new Map(),
+        uncommitted: new Map(),
+        dirty: new Set(),
+        grants: [],
+        clock: clocks.get(p) ?? 0,
+        checkpointedAt: Date.now(),
+      });
+    }
+    return this.owned.get(partition)!;
+  }
+
+  private runBatch(payload: EachBatchPayload): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return this.serially(() => this.processBatch(payload));
   }
 
   private async processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    if (!isRunning() || isStale() || this.stopping || batch.messages.length === 0) return;
     const { topic, partition } = batch;
     const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
+    const touched = this.engine.touched!;
+    touched.clear();
     try {
-      await this.takeOwnership(partition);
-      this.inFlight = new Map(batch.messages.map((message) => [`${partition}:${message.offset}`, message]));
-      const records: SourceRecord[] = batch.messages.map((message) => ({
-        value: message.value ?? EMPTY,
-        position: { topic, partition, offset: message.offset },
-      }));
-      const touched = this.engine.touched!;
-      touched.clear();
-      const result = await this.pipeline.processBatch(records);
-      const snapshots: AgentSnapshot[] = [];
-      for (const agent of touched) {
-        this.agentPartition.set(agent, partition);
-        const snapshot = snapshotAgent(this.engine, agent);
-        if (snapshot) snapshots.push(snapshot);
-      }
-      await this.changelog.write(partition, snapshots);
+      const owned = await this.takeOwnership(partition);
+      const first = BigInt(batch.messages[0]!.offset);
+      if (!owned.committed.has(topic)) owned.committed.set(topic, first);
+      const done = owned.applied.get(topic);
+      // Events at or below the checkpoint's applied offset are in the restored state already.
+      const messages = done === undefined || done < first ? batch.messages : batch.messages.filter((message) => BigInt(message.offset) > done);
       const last = batch.messages[batch.messages.length - 1]!.offset;
-      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      if (messages.length > 0) {
+        this.inFlight = new Map(messages.map((message) => [`${partition}:${message.offset}`, message]));
+        const records: SourceRecord[] = messages.map((message) => ({
+          value: message.value ?? EMPTY,
+          position: { topic, partition, offset: message.offset },
+        }));
+        // Resolves once every sink acknowledged the batch's alerts and its dead letters are written.
+        await this.pipeline.processBatch(records);
+        owned.applied.set(topic, BigInt(last));
+        for (const agent of touched) {
+          owned.dirty.add(agent);
+          this.agentPartition.set(agent, partition);
+        }
+        owned.grants.push(...this.tokens.take(partition));
+      } else {
+        this.options.logger.log('info', 'events already in the restored state skipped', { topic, partition, from: batch.messages[0]!.offset, to: last });
+      }
+      owned.uncommitted.set(topic, BigInt(last) + 1n);
       resolveOffset(last);
-      this.options.onCommitted?.({ topic, partition, offset: last, records: records.length, alerts: result.alerts.length });
+      if (Date.now() - owned.checkpointedAt >= this.commitIntervalMs) await this.checkpoint(partition);
+    } catch (error) {
+      // The engine may hold effects that were not checkpointed: start over from the last checkpoint.
+      this.rollback(partition, error, touched);
+      // Always retriable for kafkajs: it fetches the batch again (a non-retriable error would stop
+      // the consumer for good while the process lives on).
+      throw new DriftwatchError('DW_SOURCE_FAILED', `partition ${partition} of ${topic}: ${(error as Error).message}`, { cause: error, retriable: true });
     } finally {
       clearInterval(keepAlive);
       this.inFlight = new Map();
+      touched.clear();
     }
+  }
+
+  /**
+   * Writes the snapshots of the partition's changed agents, its new token grants and the
+   * tombstones of retired ones (with the applied offsets), then commits the offsets processed.
+   */
+  private async checkpoint(partition: number): Promise<void> {
+    const owned = this.owned.get(partition);
+    if (!owned || owned.uncommitted.size === 0) return;
+    const snapshots: AgentSnapshot[] = [];
+    for (const agent of owned.dirty) {
+      const snapshot = snapshotAgent(this.engine, agent);
+      if (!snapshot) continue;
+      snapshots.push(snapshot);
+      if (snapshot.clock > owned.clock) owned.clock = snapshot.clock;
+    }
+    const retired = this.tokens.due(partition, owned.clock);
+    await this.changelog.write(partition, { snapshots, grants: owned.grants, retired }, owned.applied);
+    const commits = [...owned.uncommitted].map(([topic, offset]) => ({ topic, partition, offset: offset.toString() }));
+    await this.consumer.commitOffsets(commits);
+    for (const [topic, offset] of owned.uncommitted) owned.committed.set(topic, offset);
+    owned.uncommitted.clear();
+    owned.dirty.clear();
+    owned.grants = [];
+    owned.checkpointedAt = Date.now();
+    for (const commit of commits) this.options.onCommitted?.({ ...commit, agents: snapshots.length });
+  }
+
+  /** Checkpoints partitions whose last checkpoint is older than the interval (run by the timer). */
+  private async checkpointDue(): Promise<void> {
+    if (this.stopping) return;
+    await this.serially(async () => {
+      const now = Date.now();
+      for (const [partition, owned] of [...this.owned]) {
+        if (owned.uncommitted.size === 0 || now - owned.checkpointedAt < this.commitIntervalMs) continue;
+        await this.checkpoint(partition).catch((error: unknown) => this.rollback(partition, error));
+      }
+    }).catch(() => undefined);
   }
 }

@@ -1,0 +1,434 @@
+// Helpers for the Kafka job's integration tests (test/integration/kafka): configs for `driftwatch
+// run`, child processes to kill, the in-process file replay to compare with, and the waiting on
+// consumer-group offsets. Every wait is bounded. Builds on test/helpers/kafka.ts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { Alert } from '../../src/alerts/alert.js';
+import { buildEngine, runJob } from '../../src/cli/job.js';
+import { configSchema, type Config } from '../../src/config/schema.js';
+import type { KafkaSourceConfig } from '../../src/config/kafka.js';
+import { KafkaJob, type KafkaJobOptions } from '../../src/kafka/job.js';
+import type { AlertSink } from '../../src/sinks/sink.js';
+import { silentLogger, type Logger } from '../../src/telemetry/log.js';
+import { brokers, kafka, randomTopicName, withAdmin } from './kafka.js';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const DEMO_EVENTS = join(ROOT, 'fixtures/demo/events.jsonl');
+export const DEMO_REGISTRY = join(ROOT, 'fixtures/demo/registry.yaml');
+export const TEST_DETECTORS = join(ROOT, 'test/integration/kafka/fixtures/detectors');
+
+export async function tempDir(prefix = 'dw-kafka-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** Names for one test: event topic, group, state and dead-letter topics, all unique. */
+export function jobNames(prefix: string): { topic: string; group: string; stateTopic: string; deadLetterTopic: string } {
+  const topic = randomTopicName(prefix);
+  return { topic, group: `${topic}-group`, stateTopic: `${topic}-state`, deadLetterTopic: `${topic}-dlq` };
+}
+
+export interface JobConfigOptions {
+  topic: string | string[];
+  group: string;
+  stateTopic: string;
+  deadLetterTopic: string;
+  registry: string;
+  /** JSONL alerts file (`type: file` sink); omitted: no file sink. */
+  alertsPath?: string;
+  /** Extra sink entries (YAML-able objects). */
+  sinks?: Record<string, unknown>[];
+  detectorDirectories?: string[];
+  maturity?: string[];
+  settings?: Record<string, unknown>;
+  maxEventBytes?: number;
+  /** Small values make many small batches (many commits): mid-stream kills land between them. */
+  maxBytesPerPartition?: number;
+  sessionTimeoutMs?: number;
+  /** Extra keys of the kafka source (sasl, tls, create_topics…). */
+  source?: Record<string, unknown>;
+}
+
+/** The config as plain data (what the YAML file holds). */
+export function jobConfigData(options: JobConfigOptions): Record<string, unknown> {
+  return {
+    registry: options.registry,
+    source: {
+      type: 'kafka',
+      brokers: brokers(),
+      client_id: 'driftwatch-test-job',
+      topics: Array.isArray(options.topic) ? options.topic : [options.topic],
+      group: options.group,
+      from_beginning: true,
+      state_topic: options.stateTopic,
+      dead_letter_topic: options.deadLetterTopic,
+      session_timeout_ms: options.sessionTimeoutMs ?? 10_000,
+      ...(options.maxBytesPerPartition ? { max_bytes_per_partition: options.maxBytesPerPartition } : {}),
+      ...options.source,
+    },
+    ...(options.maxEventBytes ? { max_event_bytes: options.maxEventBytes } : {}),
+    detectors: {
+      directories: options.detectorDirectories ?? [],
+      maturity: options.maturity ?? ['stable'],
+      settings: options.settings ?? {},
+    },
+    sinks: [...(options.alertsPath ? [{ type: 'file', name: 'alerts', path: options.alertsPath }] : []), ...(options.sinks ?? [])],
+  };
+}
+
+/** Writes the config as YAML (JSON is YAML) and returns its path. */
+export async function writeJobConfig(dir: string, options: JobConfigOptions, name = 'driftwatch.yaml'): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, JSON.stringify(jobConfigData(options), null, 2) + '\n');
+  return path;
+}
+
+/** The validated config, for in-process jobs. */
+export function jobConfig(options: JobConfigOptions): Config {
+  return configSchema.parse(jobConfigData(options));
+}
+
+export interface JobProcess {
+  readonly child: ChildProcess;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  stdout(): string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** True once the process ended. */
+  hasExited(): boolean;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** `driftwatch run --config <path>` as a child process (its own OS process, to be killed). */
+export function spawnJob(configPath: string, env: Record<string, string> = {}): JobProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), 'run', '--config', configPath], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
+    child.once('exit', (code, signal) => resolveExit({ code, signal })),
+  );
+  return {
+    child,
+    stderr: () => stderr,
+    stdout: () => stdout,
+    exited,
+    hasExited: () => child.exitCode !== null || child.signalCode !== null,
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+/** Kills a child that is still running (test clean-up) and waits for it. */
+export async function ensureStopped(job: JobProcess | undefined): Promise<void> {
+  if (!job) return;
+  job.kill('SIGKILL');
+  await job.exited;
+}
+
+/** Canonical alerts of a JSONL alerts file; a torn last line (the writer was killed) is ignored. */
+export function readAlerts(path: string): Alert[] {
+  if (!existsSync(path)) return [];
+  const alerts: Alert[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      alerts.push(JSON.parse(line) as Alert);
+    } catch {
+      // torn write at a SIGKILL
+    }
+  }
+  return alerts;
+}
+
+export interface ReplayOptions {
+  registry: string;
+  detectorDirectories?: string[];
+  maturity?: string[];
+  settings?: Record<string, unknown>;
+  maxEventBytes?: number;
+}
+
+/** The alerts of replaying an events file in process (file source, JSONL sink): the reference. */
+export async function fileReplay(eventsPath: string, options: ReplayOptions): Promise<Alert[]> {
+  const dir = await tempDir('dw-replay-');
+  const alertsPath = join(dir, 'alerts.jsonl');
+  const config = configSchema.parse({
+    registry: options.registry,
+    source: { type: 'file', path: eventsPath },
+    dead_letter: { path: join(dir, 'dead-letters.jsonl') },
+    ...(options.maxEventBytes ? { max_event_bytes: options.maxEventBytes } : {}),
+    detectors: { directories: options.detectorDirectories ?? [], maturity: options.maturity ?? ['stable'], settings: options.settings ?? {} },
+    sinks: [{ type: 'file', name: 'alerts', path: alertsPath }],
+  });
+  await runJob(config, { stdin: new PassThrough(), stdout: new PassThrough(), logger: silentLogger });
+  return readAlerts(alertsPath);
+}
+
+/** The `agent.id` of a JSONL event line, or null when the line is not such an event. */
+export function agentOfLine(line: string): string | null {
+  try {
+    const id = (JSON.parse(line) as { agent?: { id?: unknown } }).agent?.id;
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Produces raw values in order, keyed like driftwatch's producers (by agent.id), in chunks that
+ * keep each record batch under the broker's limit. Returns each value's partition and offset.
+ */
+export async function produceValues(
+  topic: string,
+  values: readonly (string | Buffer)[],
+  keyOf: (value: string | Buffer, index: number) => string | null = (value) => (typeof value === 'string' ? agentOfLine(value) : null),
+  { chunk = 500, timestamps }: { chunk?: number; timestamps?: boolean } = {},
+): Promise<{ partition: number; offset: bigint }[]> {
+  const producer = kafka('driftwatch-test-producer').producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const positions: { partition: number; offset: bigint }[] = [];
+  try {
+    for (let start = 0; start < values.length; start += chunk) {
+      const slice = values.slice(start, start + chunk);
+      const keys = slice.map((value, i) => keyOf(value, start + i));
+      const partitions = await partitionsOf(topic, keys);
+      const messages = slice.map((value, i) => ({
+        key: keys[i],
+        value,
+        partition: partitions[i],
+        ...(timestamps ? { timestamp: String(Date.now()) } : {}),
+      }));
+      const metadata = await producer.send({ topic, acks: -1, messages, timeout: 30_000 });
+      // Within one send, the messages of a partition are consecutive from its base offset, in order.
+      const next = new Map(metadata.map((m) => [m.partition, BigInt(m.baseOffset ?? '0')]));
+      for (const partition of partitions) {
+        const offset = next.get(partition)!;
+        positions.push({ partition, offset });
+        next.set(partition, offset + 1n);
+      }
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return positions;
+}
+
+let partitionCounts = new Map<string, number>();
+
+/** The partition of each key: murmur2 as Kafka's default partitioner; set explicitly so the test knows it. */
+async function partitionsOf(topic: string, keys: readonly (string | null)[]): Promise<number[]> {
+  let count = partitionCounts.get(topic);
+  if (count === undefined) {
+    count = await withAdmin(async (admin) => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length);
+    partitionCounts.set(topic, count);
+  }
+  if (count === 1) return keys.map(() => 0);
+  return keys.map((key) => {
+    if (key === null) return 0;
+    return (murmur2(Buffer.from(key)) & 0x7fffffff) % count!;
+  });
+}
+
+/** Kafka's murmur2 (as in kafkajs' DefaultPartitioner / the Java client). */
+function murmur2(data: Buffer): number {
+  const length = data.length;
+  const seed = 0x9747b28c;
+  const m = 0x5bd1e995;
+  const r = 24;
+  let h = seed ^ length;
+  const length4 = length >> 2;
+  for (let i = 0; i < length4; i++) {
+    const i4 = i * 4;
+    let k = (data[i4]! & 0xff) + ((data[i4 + 1]! & 0xff) << 8) + ((data[i4 + 2]! & 0xff) << 16) + ((data[i4 + 3]! & 0xff) << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> r;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m);
+    h ^= k;
+  }
+  const left = length % 4;
+  const base = length - left;
+  if (left >= 3) h ^= (data[base + 2]! & 0xff) << 16;
+  if (left >= 2) h ^= (data[base + 1]! & 0xff) << 8;
+  if (left >= 1) {
+    h ^= data[base]! & 0xff;
+    h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h;
+}
+
+/** Committed offsets of a group on a topic, by partition (absent: nothing committed). */
+export async function committedOffsets(group: string, topic: string): Promise<Map<number, bigint>> {
+  return withAdmin(async (admin) => {
+    const [entry] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    const out = new Map<number, bigint>();
+    for (const { partition, offset } of entry?.partitions ?? []) if (BigInt(offset) >= 0n) out.set(partition, BigInt(offset));
+    return out;
+  });
+}
+
+/** End (high-watermark) offsets of a topic, by partition. */
+export async function endOffsets(topic: string): Promise<Map<number, bigint>> {
+  return withAdmin(async (admin) => new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)])));
+}
+
+/** Sum of committed offsets (records consumed and committed when the topic started empty). */
+export async function committedTotal(group: string, topic: string): Promise<bigint> {
+  let total = 0n;
+  for (const offset of (await committedOffsets(group, topic)).values()) total += offset;
+  return total;
+}
+
+/** Waits until the group committed every partition of the topic up to its end. */
+export async function waitForCommittedToEnd(group: string, topic: string, timeoutMs = 60_000, alive: JobProcess[] = []): Promise<void> {
+  const end = await endOffsets(topic);
+  await waitFor(
+    async () => {
+      const committed = await committedOffsets(group, topic);
+      return [...end].every(([partition, high]) => high === 0n || (committed.get(partition) ?? -1n) >= high);
+    },
+    { timeoutMs, label: `group ${group} to commit ${topic} to its end`, alive },
+  );
+}
+
+/** Members of a consumer group (describeGroups), with their assigned partitions of `topic`. */
+export async function groupMembers(group: string, topic?: string): Promise<{ memberId: string; clientId: string; partitions: number[] }[]> {
+  const kafkajs = await import('kafkajs');
+  const { AssignerProtocol } = kafkajs.default;
+  return withAdmin(async (admin) => {
+    const { groups } = await admin.describeGroups([group]);
+    return (groups[0]?.members ?? []).map((member) => {
+      let partitions: number[] = [];
+      if (topic && member.memberAssignment.length > 0) {
+        const decoded = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+        partitions = decoded?.assignment[topic] ?? [];
+      }
+      return { memberId: member.memberId, clientId: member.clientId, partitions };
+    });
+  });
+}
+
+/**
+ * Polls `check` until it returns true; throws after `timeoutMs` with the label, or as soon as one
+ * of the `alive` processes has ended (with the end of its stderr).
+ */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  { timeoutMs = 30_000, intervalMs = 200, label = 'condition', alive = [] as JobProcess[] } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    const dead = alive.find((job) => job.hasExited());
+    if (dead) throw new Error(`process ended while waiting for ${label} (exit ${dead.child.exitCode ?? dead.child.signalCode}):\n${dead.stderr().slice(-4000)}`);
+    if (Date.now() > deadline) {
+      const logs = alive.map((job, i) => `--- process ${i} stderr:\n${job.stderr().slice(-4000)}`).join('\n');
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${label}${logs ? '\n' + logs : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** A sink that keeps what it receives (in-process jobs). */
+export class CollectingSink implements AlertSink {
+  readonly alerts: Alert[] = [];
+  /** Receipt time (ms since epoch) of each alert, by id (first receipt). */
+  readonly receivedAt = new Map<string, number>();
+  constructor(readonly name = 'collect') {}
+  async deliver(alerts: readonly Alert[]): Promise<void> {
+    const now = Date.now();
+    for (const alert of alerts) {
+      this.alerts.push(alert);
+      if (!this.receivedAt.has(alert.id)) this.receivedAt.set(alert.id, now);
+    }
+  }
+  async close(): Promise<void> {}
+}
+
+export interface InProcessJob {
+  job: KafkaJob;
+  stop(): Promise<void>;
+}
+
+/** Builds the engine from the config and starts a KafkaJob with the given sinks, in this process. */
+export async function startInProcessJob(config: Config, sinks: AlertSink[], options: Partial<KafkaJobOptions> & { logger?: Logger } = {}): Promise<InProcessJob> {
+  const logger = options.logger ?? silentLogger;
+  const engine = await buildEngine(config, logger);
+  const job = new KafkaJob(config.source as KafkaSourceConfig, engine, sinks, { maxEventBytes: config.max_event_bytes, logger, ...options });
+  await job.start();
+  let stopped: Promise<void> | undefined;
+  return { job, stop: () => (stopped ??= job.stop()) };
+}
+
+/** A logger that keeps its lines (and can echo them when DRIFTWATCH_TEST_LOG is set). */
+export function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    log(level, message, fields) {
+      const line = `${level} ${message} ${fields ? JSON.stringify(fields) : ''}`;
+      lines.push(line);
+      if (process.env.DRIFTWATCH_TEST_LOG) process.stderr.write(line + '\n');
+    },
+  };
+}
+
+/** Multiset comparison helpers on alert ids. */
+export function idSet(alerts: readonly Alert[]): Set<string> {
+  return new Set(alerts.map((alert) => alert.id));
+}
+
+export function sortedIds(alerts: readonly Alert[]): string[] {
+  return alerts.map((alert) => alert.id).sort();
+}
+
+export function resetPartitionCache(): void {
+  partitionCounts = new Map();
+}
+
+/**
+ * The benchmark workload (bench/workload.ts) with token misuse spliced in: every `every` events a
+ * token is issued to one agent, and `gap` events later another agent uses it (a critical
+ * token-misuse alert that needs the token ledger across the gap).
+ */
+export function withTokenMisuse(lines: readonly string[], { every = 1000, gap = 1500 } = {}): string[] {
+  const out: string[] = [];
+  const pending = new Map<number, string>();
+  const timeOf = (line: string) => (JSON.parse(line) as { time: string }).time;
+  const agentOf = (line: string) => (JSON.parse(line) as { agent: { id: string } }).agent.id;
+  lines.forEach((line, n) => {
+    out.push(line);
+    const use = pending.get(n);
+    if (use !== undefined) {
+      pending.delete(n);
+      out.push(use.replace('__TIME__', timeOf(line)).replace('__USER__', agentOf(line) === use.split('"issued-to":"')[1]?.split('"')[0] ? 'agent-misuser' : agentOf(line)));
+    }
+    if (n % every === every - 1 && n + gap < lines.length) {
+      const issuedTo = agentOf(line);
+      const fingerprint = `sha256:${createHash('sha256').update(`misuse-${n}`).digest('hex')}`;
+      out.push(
+        `{"v":1,"id":"tok-${n}","time":"${timeOf(line)}","type":"token_issued","agent":{"id":"${issuedTo}"},"token":{"fingerprint":"${fingerprint}","issuer":"https://idp.corp.example","audience":"erp-prod","scopes":["read"],"ttl_s":2592000,"grant":"client_credentials"}}`,
+      );
+      pending.set(
+        n + gap,
+        `{"v":1,"id":"use-${n}","time":"__TIME__","type":"tool_use","agent":{"id":"__USER__"},"issued-to":"${issuedTo}","tool":"erp.read","system":"erp-prod","action":"read","outcome":"success","token":"${fingerprint}"}`,
+      );
+    }
+  });
+  return out;
+}

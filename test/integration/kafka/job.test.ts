@@ -1,0 +1,257 @@
+// The Kafka job in process, on the real broker: dead letters, a sink that fails, replays of
+// checkpointed events, and the state and dead-letter topics.
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Alert } from '../../../src/alerts/alert.js';
+import { isDriftwatchError } from '../../../src/errors.js';
+import { decodeLine } from '../../../src/events/native.js';
+import type { AlertSink } from '../../../src/sinks/sink.js';
+import { consumeAll, createTopic, deleteTopics, topicConfig, withAdmin } from '../../helpers/kafka.js';
+import {
+  CollectingSink,
+  committedOffsets,
+  DEMO_EVENTS,
+  DEMO_REGISTRY,
+  fileReplay,
+  jobConfig,
+  jobNames,
+  memoryLogger,
+  produceValues,
+  sortedIds,
+  startInProcessJob,
+  tempDir,
+  TEST_DETECTORS,
+  waitForCommittedToEnd,
+  type InProcessJob,
+} from '../../helpers/kafka-job.js';
+
+const demoLines = () => readFileSync(DEMO_EVENTS, 'utf8').split('\n').filter((line) => line.trim() !== '');
+const validDemoLines = () => demoLines().filter((line) => decodeLine(line).ok);
+
+const comparable = (alerts: readonly Alert[]) =>
+  alerts.map(({ detected_at: _d, ...rest }) => rest).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+describe('kafka job (in process)', () => {
+  const topics: string[] = [];
+  let jobs: InProcessJob[] = [];
+  afterEach(async () => {
+    await Promise.all(jobs.map((job) => job.stop().catch(() => undefined)));
+    jobs = [];
+  });
+  afterAll(async () => {
+    await deleteTopics(topics).catch(() => undefined);
+  });
+
+  it('poison messages go to the dead-letter topic with the original bytes and reason headers; the stream goes on', async () => {
+    const names = jobNames('poison');
+    // The event topic accepts messages larger than the broker default, like a topic some producer misuses.
+    await createTopic(names.topic, { partitions: 1, config: { 'max.message.bytes': String(3 * 1024 * 1024) } });
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
+    const dir = await tempDir();
+    const eventsPath = join(dir, 'valid.jsonl');
+    const valid = validDemoLines();
+    await writeFile(eventsPath, valid.join('\n') + '\n');
+
+    const half = Math.floor(valid.length / 2);
+    const big = JSON.stringify({ v: 1, id: 'big-1', time: '2026-11-02T10:00:00Z', type: 'tool_use', agent: { id: 'invoice-bot' }, tool: 'erp.read', system: 'erp-prod', action: 'read', note: 'x'.repeat(10_000) });
+    const huge = Buffer.alloc(1536 * 1024, 0x61); // 1.5 MiB: larger than what a dead-letter record may carry
+    const poison: { value: Buffer; code: string; reason: RegExp }[] = [
+      { value: Buffer.from('this is not json'), code: 'DW_EVENT_INVALID', reason: /not JSON/ },
+      { value: Buffer.from(big), code: 'DW_EVENT_TOO_LARGE', reason: /larger than the limit of 8192 bytes/ },
+      { value: Buffer.from(JSON.stringify({ v: 1, id: 'w-1', time: '2026-11-02T10:00:00Z', type: 'tool_use', agent: {} })), code: 'DW_EVENT_INVALID', reason: /agent\.id/ },
+      { value: Buffer.from([0xff, 0xfe, 0x7b]), code: 'DW_EVENT_INVALID', reason: /UTF-8/ },
+      { value: huge, code: 'DW_EVENT_TOO_LARGE', reason: /larger than the limit/ },
+    ];
+    const values: (string | Buffer)[] = [...valid.slice(0, half), ...poison.map((p) => p.value), ...valid.slice(half)];
+    const positions = await produceValues(names.topic, values, (value) => (typeof value === 'string' ? JSON.parse(value).agent.id : 'poison'), { chunk: 50 });
+
+    const sink = new CollectingSink();
+    const config = jobConfig({ ...names, registry: DEMO_REGISTRY, maxEventBytes: 8192, maxBytesPerPartition: 64 * 1024 });
+    jobs.push(await startInProcessJob(config, [sink]));
+    await waitForCommittedToEnd(names.group, names.topic);
+
+    const dead = await consumeAll(names.deadLetterTopic, { expect: poison.length, timeoutMs: 30_000, settleMs: 500 });
+    expect(dead).toHaveLength(poison.length);
+    const rawDead = await rawMessages(names.deadLetterTopic, poison.length);
+    poison.forEach((p, i) => {
+      const message = dead[i]!;
+      const offset = positions[half + i]!.offset;
+      expect(message.headers['dw-code']).toBe(p.code);
+      expect(message.headers['dw-reason']).toMatch(p.reason);
+      expect(message.headers['dw-source-topic']).toBe(names.topic);
+      expect(message.headers['dw-source-partition']).toBe('0');
+      expect(message.headers['dw-source-offset']).toBe(offset.toString());
+      expect(message.key).toBe('poison');
+      if (p.value.byteLength <= 900 * 1024) {
+        expect(Buffer.compare(rawDead[i]!, p.value)).toBe(0);
+      } else {
+        // Past what one record may carry: the beginning of the original bytes, marked as cut.
+        expect(message.headers['dw-truncated']).toBe('true');
+        expect(message.headers['dw-original-bytes']).toBe(String(p.value.byteLength));
+        expect(Buffer.compare(rawDead[i]!, p.value.subarray(0, rawDead[i]!.byteLength))).toBe(0);
+      }
+    });
+    // Valid events before and after the poison gave exactly the alerts of replaying them from a file.
+    const expected = await fileReplay(eventsPath, { registry: DEMO_REGISTRY });
+    expect(expected.length).toBeGreaterThan(5);
+    expect(comparable(sink.alerts)).toEqual(comparable(expected));
+  });
+
+  it('a sink that fails for seconds: nothing committed past the undelivered alert, every alert delivered after recovery, state not learned twice', async () => {
+    const names = jobNames('flaky-sink');
+    await createTopic(names.topic, { partitions: 1 });
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
+    const dir = await tempDir();
+    const lines = validDemoLines();
+    const eventsPath = join(dir, 'events.jsonl');
+    await writeFile(eventsPath, lines.join('\n') + '\n');
+    const expected = await fileReplay(eventsPath, { registry: DEMO_REGISTRY });
+    const firstAlertLine = Math.min(...expected.map((alert) => lines.findIndex((line) => line.includes(`"id":"${alert.evidence[0]}"`))).filter((i) => i >= 0));
+
+    const sink = new FailingSink();
+    sink.failing = true;
+    const logger = memoryLogger();
+    const config = jobConfig({ ...names, registry: DEMO_REGISTRY, maxBytesPerPartition: 4 * 1024 });
+    jobs.push(await startInProcessJob(config, [sink], { logger }));
+    await produceValues(names.topic, lines);
+
+    // Outage: the batch with the first alert fails again and again; nothing at or after it is committed.
+    const until = Date.now() + 6_000;
+    while (Date.now() < until) {
+      const committed = (await committedOffsets(names.group, names.topic)).get(0) ?? 0n;
+      expect(committed).toBeLessThanOrEqual(BigInt(firstAlertLine));
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(sink.failures).toBeGreaterThan(1);
+    expect(sink.delivered).toEqual([]);
+
+    sink.failing = false;
+    await waitForCommittedToEnd(names.group, names.topic, 60_000);
+    // Every alert, the same as the file replay: the failed batches were processed again from the
+    // checkpoint, so the retried alerts were neither suppressed as repeats nor judged on a state
+    // that had learned the batch already.
+    expect(sortedIds(dedupe(sink.delivered))).toEqual(sortedIds(expected));
+    expect(comparable(dedupe(sink.delivered))).toEqual(comparable(expected));
+    expect(logger.lines.some((line) => line.includes('processing failed'))).toBe(true);
+  });
+
+  it('events already in the checkpoint (crash between checkpoint and commit) are skipped, not learned twice', async () => {
+    const names = jobNames('applied');
+    await createTopic(names.topic, { partitions: 2 });
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
+    const agents = ['ap-1', 'ap-2', 'ap-3', 'ap-4'];
+    const call = (agent: string, n: number, bytes: number) =>
+      JSON.stringify({ v: 1, id: `${agent}-${n}`, time: new Date(Date.parse('2026-11-02T08:00:00Z') + n * 60_000).toISOString(), type: 'tool_use', agent: { id: agent }, tool: 'erp.read', system: 'erp-prod', action: 'read', bytes, outcome: 'success' });
+    const warmup = Array.from({ length: 55 }, (_, n) => agents.map((agent) => call(agent, n, 1000))).flat();
+    const anomalies = agents.map((agent) => call(agent, 55, 50_000));
+    const dir = await tempDir();
+    const registry = join(dir, 'registry.yaml');
+    await writeFile(registry, `agents:\n${agents.map((id) => `  - { id: ${id}, owner: o@corp.example, custodian: t, reviewed: 2026-10-01, scope: { systems: [erp-prod], tools: ["erp.*"], actions: [read] } }`).join('\n')}\n`);
+    const eventsPath = join(dir, 'events.jsonl');
+    await writeFile(eventsPath, [...warmup, ...anomalies].join('\n') + '\n');
+    const options = { ...names, registry, detectorDirectories: [TEST_DETECTORS], settings: { 'volume-baseline': { enabled: true } } };
+
+    await produceValues(names.topic, warmup);
+    const first = await startInProcessJob(jobConfig(options), [new CollectingSink()]);
+    await waitForCommittedToEnd(names.group, names.topic);
+    await first.stop();
+    // As if the instance had died after writing the checkpoint and before committing: offsets back to 0.
+    await withAdmin((admin) => admin.setOffsets({ groupId: names.group, topic: names.topic, partitions: [{ partition: 0, offset: '0' }, { partition: 1, offset: '0' }] }));
+
+    const logger = memoryLogger();
+    const sink = new CollectingSink();
+    jobs.push(await startInProcessJob(jobConfig(options), [sink], { logger }));
+    await waitForCommittedToEnd(names.group, names.topic);
+    await produceValues(names.topic, anomalies);
+    await waitForCommittedToEnd(names.group, names.topic);
+
+    expect(logger.lines.some((line) => line.includes('events already in the restored state skipped'))).toBe(true);
+    const expected = (await fileReplay(eventsPath, { registry, detectorDirectories: [TEST_DETECTORS], settings: options.settings })).filter((a) => a.detector === 'volume-baseline');
+    expect(expected).toHaveLength(4);
+    // Same alerts, same baseline (n = 55 learned calls, not 110).
+    expect(comparable(sink.alerts.filter((a) => a.detector === 'volume-baseline'))).toEqual(comparable(expected));
+  });
+
+  it('creates missing state and dead-letter topics: compacted state with the events\' partition count', async () => {
+    const names = jobNames('topics');
+    await createTopic(names.topic, { partitions: 3 });
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
+    jobs.push(await startInProcessJob(jobConfig({ ...names, registry: DEMO_REGISTRY }), [new CollectingSink()]));
+    const metadata = await withAdmin((admin) => admin.fetchTopicMetadata({ topics: [names.stateTopic, names.deadLetterTopic] }));
+    expect(metadata.topics.map((t) => [t.name, t.partitions.length]).sort()).toEqual([
+      [names.deadLetterTopic, 3],
+      [names.stateTopic, 3],
+    ]);
+    expect(await topicConfig(names.stateTopic, ['cleanup.policy'])).toEqual({ 'cleanup.policy': 'compact' });
+    expect(await topicConfig(names.deadLetterTopic, ['cleanup.policy'])).toEqual({ 'cleanup.policy': 'delete' });
+  });
+
+  it('refuses an existing state topic that is not compacted, or has fewer partitions, and missing topics with create_topics: false', async () => {
+    const names = jobNames('topics-bad');
+    await createTopic(names.topic, { partitions: 2 });
+    await createTopic(names.stateTopic, { partitions: 2 });
+    const fewer = `${names.stateTopic}-fewer`;
+    await createTopic(fewer, { partitions: 1, compacted: true });
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic, fewer);
+
+    const refused = async (options: Parameters<typeof jobConfig>[0]) => {
+      const error = await startInProcessJob(jobConfig(options), [new CollectingSink()]).then(
+        (job) => {
+          jobs.push(job);
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      expect(isDriftwatchError(error, 'DW_CONFIG_INVALID'), String(error)).toBe(true);
+      return (error as Error).message;
+    };
+    expect(await refused({ ...names, registry: DEMO_REGISTRY })).toMatch(/cleanup\.policy=compact/);
+    expect(await refused({ ...names, stateTopic: fewer, registry: DEMO_REGISTRY })).toMatch(/partitions/);
+    expect(await refused({ ...names, stateTopic: `${names.topic}-absent`, registry: DEMO_REGISTRY, source: { create_topics: false } })).toMatch(/create_topics is false/);
+  });
+});
+
+/** A sink that throws while `failing` (as a sink that gives up would), recording what it delivered. */
+class FailingSink implements AlertSink {
+  readonly name = 'failing';
+  failing = false;
+  failures = 0;
+  readonly delivered: Alert[] = [];
+  async deliver(alerts: readonly Alert[]): Promise<void> {
+    if (this.failing) {
+      this.failures++;
+      throw new Error('receiver unavailable');
+    }
+    this.delivered.push(...alerts);
+  }
+  async close(): Promise<void> {}
+}
+
+function dedupe(alerts: readonly Alert[]): Alert[] {
+  return [...new Map(alerts.map((alert) => [alert.id, alert])).values()];
+}
+
+/** Raw values of a topic's first `count` messages (consumeAll decodes them as UTF-8). */
+async function rawMessages(topic: string, count: number): Promise<Buffer[]> {
+  const { kafka } = await import('../../helpers/kafka.js');
+  const consumer = kafka('driftwatch-test-raw').consumer({ groupId: `${topic}-raw-${Date.now()}`, maxWaitTimeInMs: 200 });
+  const out: Buffer[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          out.push(message.value ?? Buffer.alloc(0));
+          if (out.length >= count) resolve();
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+

@@ -1,0 +1,125 @@
+// Scale-out: two `driftwatch run` instances in one group. One is killed; the other takes over its
+// partitions and restores the moved agents' baselines from the state changelog: a statistical
+// anomaly on a moved agent right after the takeover is still detected (a relearned baseline would
+// still be in its 50-event warm-up and stay silent).
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createTopic, deleteTopics } from '../../helpers/kafka.js';
+import {
+  ensureStopped,
+  groupMembers,
+  jobNames,
+  produceValues,
+  readAlerts,
+  spawnJob,
+  TEST_DETECTORS,
+  tempDir,
+  waitFor,
+  waitForCommittedToEnd,
+  writeJobConfig,
+  type JobProcess,
+} from '../../helpers/kafka-job.js';
+
+const AGENTS = Array.from({ length: 24 }, (_, i) => `scale-agent-${String(i).padStart(2, '0')}`);
+
+function registryYaml(): string {
+  return [
+    'defaults: { review_max_age: 3650d, credentials: { max_ttl: 1h } }',
+    'agents:',
+    ...AGENTS.map(
+      (id) =>
+        `  - { id: ${id}, owner: owner@corp.example, custodian: team-a, reviewed: 2026-10-01, scope: { systems: [erp-prod], tools: ["erp.*"], actions: [read] } }`,
+    ),
+  ].join('\n') + '\n';
+}
+
+const start = Date.parse('2026-11-02T08:00:00Z');
+function toolUse(agent: string, n: number, bytes: number): string {
+  return JSON.stringify({
+    v: 1,
+    id: `${agent}-${n}`,
+    time: new Date(start + n * 60_000).toISOString(),
+    type: 'tool_use',
+    agent: { id: agent },
+    tool: 'erp.read_invoices',
+    system: 'erp-prod',
+    action: 'read',
+    bytes,
+    outcome: 'success',
+  });
+}
+
+describe('kafka source: scale-out and takeover', () => {
+  const topics: string[] = [];
+  let running: JobProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(running.map(ensureStopped));
+    running = [];
+  });
+  afterAll(async () => {
+    await deleteTopics(topics).catch(() => undefined);
+  });
+
+  it('the survivor takes over the killed instance\'s partitions with their baselines from the changelog', { timeout: 240_000 }, async () => {
+    const names = jobNames('scale');
+    const dir = await tempDir();
+    const registry = join(dir, 'registry.yaml');
+    await writeFile(registry, registryYaml());
+    await createTopic(names.topic, { partitions: 4 });
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
+
+    const common = {
+      ...names,
+      registry,
+      detectorDirectories: [TEST_DETECTORS],
+      settings: { 'volume-baseline': { enabled: true } },
+      sessionTimeoutMs: 6_000,
+    };
+    const a = spawnJob(await writeJobConfig(dir, { ...common, alertsPath: join(dir, 'alerts-a.jsonl'), source: { client_id: 'scale-a' } }, 'a.yaml'));
+    running.push(a);
+    await waitFor(async () => (await groupMembers(names.group)).length === 1, { timeoutMs: 60_000, label: 'instance a in the group', alive: [a] });
+    const b = spawnJob(await writeJobConfig(dir, { ...common, alertsPath: join(dir, 'alerts-b.jsonl'), source: { client_id: 'scale-b' } }, 'b.yaml'));
+    running.push(b);
+    await waitFor(
+      async () => {
+        const members = await groupMembers(names.group, names.topic);
+        return members.length === 2 && members.every((m) => m.partitions.length === 2);
+      },
+      { timeoutMs: 60_000, label: 'both instances in the group, two partitions each', alive: [a, b] },
+    );
+    const bPartitions = (await groupMembers(names.group, names.topic)).find((m) => m.clientId === 'scale-b')!.partitions;
+
+    // Warm-up: 60 ordinary calls per agent, interleaved (each agent learns a mean of ~1,000 bytes).
+    const warmup: string[] = [];
+    for (let n = 0; n < 60; n++) for (const agent of AGENTS) warmup.push(toolUse(agent, n, 900 + ((n * 37) % 200)));
+    const positions = await produceValues(names.topic, warmup);
+    await waitForCommittedToEnd(names.group, names.topic, 90_000, [a, b]);
+    const partitionOf = new Map(AGENTS.map((agent, i) => [agent, positions[i]!.partition]));
+    const moved = AGENTS.filter((agent) => bPartitions.includes(partitionOf.get(agent)!));
+    expect(moved.length).toBeGreaterThan(0);
+    expect(readAlerts(join(dir, 'alerts-a.jsonl')).concat(readAlerts(join(dir, 'alerts-b.jsonl')))).toEqual([]);
+
+    b.kill('SIGKILL');
+    await b.exited;
+    await waitFor(
+      async () => {
+        const members = await groupMembers(names.group, names.topic);
+        return members.length === 1 && members[0]!.clientId === 'scale-a' && members[0]!.partitions.length === 4;
+      },
+      { timeoutMs: 60_000, label: 'instance a to own all four partitions', alive: [a] },
+    );
+
+    // Right after the takeover: one call per agent moving 100× its baseline.
+    await produceValues(names.topic, AGENTS.map((agent) => toolUse(agent, 60, 100_000)));
+    await waitForCommittedToEnd(names.group, names.topic, 90_000, [a]);
+
+    const alerts = readAlerts(join(dir, 'alerts-a.jsonl')).filter((alert) => alert.detector === 'volume-baseline');
+    const alerted = new Set(alerts.map((alert) => alert.agent.id));
+    expect(moved.filter((agent) => !alerted.has(agent))).toEqual([]);
+    expect([...alerted].sort()).toEqual([...AGENTS].sort());
+    // The moved agents were judged against the full baseline: 60 learned calls, not a fresh one.
+    for (const alert of alerts) expect(alert.expected).toMatchObject({ n: 60 });
+    expect(a.stderr()).toMatch(/state restored from changelog/);
+  });
+});

@@ -1,0 +1,118 @@
+// A sink outage of several seconds with the real webhook sink against a local HTTP receiver that
+// answers 503: no offset is committed past an undelivered alert, and after recovery every alert
+// is delivered.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { benchLines, benchRegistryYaml } from '../../../bench/workload.js';
+import { runJob } from '../../../src/cli/job.js';
+import { silentLogger } from '../../../src/telemetry/log.js';
+import { createTopic, deleteTopics } from '../../helpers/kafka.js';
+import { committedOffsets, fileReplay, jobConfig, jobNames, produceValues, tempDir, waitFor, waitForCommittedToEnd } from '../../helpers/kafka-job.js';
+
+/** A webhook receiver that can be down (503) and records the alert ids it accepted. */
+async function startReceiver(): Promise<{ server: Server; url: string; received: string[]; refused: number; setDown(down: boolean): void }> {
+  const state = { down: false, received: [] as string[], refused: 0 };
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (state.down) {
+        state.refused++;
+        response.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
+        return;
+      }
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { alerts: { id: string }[] };
+      for (const alert of body.alerts) state.received.push(alert.id);
+      response.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://127.0.0.1:${port}/alerts`,
+    get received() {
+      return state.received;
+    },
+    get refused() {
+      return state.refused;
+    },
+    setDown: (down: boolean) => void (state.down = down),
+  };
+}
+
+describe('kafka source: sink outage', () => {
+  const topics: string[] = [];
+  afterAll(async () => {
+    await deleteTopics(topics).catch(() => undefined);
+  });
+
+  it('webhook receiver down for 6 s: commits stop before the first undelivered alert; all alerts arrive after recovery', { timeout: 180_000 }, async () => {
+    const names = jobNames('outage');
+    await createTopic(names.topic, { partitions: 1 });
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
+    const dir = await tempDir();
+    const registry = join(dir, 'registry.yaml');
+    await writeFile(registry, benchRegistryYaml(100));
+    const lines = benchLines(100, 6_000, 5);
+    const eventsPath = join(dir, 'events.jsonl');
+    await writeFile(eventsPath, lines.join('\n') + '\n');
+    const expected = await fileReplay(eventsPath, { registry });
+    const offsetOfEvent = new Map(lines.map((line, i) => [(JSON.parse(line) as { id: string }).id, i]));
+    const alertOffset = (alert: (typeof expected)[number]) => Math.max(...alert.evidence.map((id) => offsetOfEvent.get(id) ?? -1));
+    const split = 2_000;
+    const firstAfterSplit = Math.min(...expected.map(alertOffset).filter((o) => o >= split));
+    expect(expected.filter((alert) => alertOffset(alert) >= split).length).toBeGreaterThan(10);
+
+    const receiver = await startReceiver();
+    const config = jobConfig({
+      ...names,
+      registry,
+      maxBytesPerPartition: 16 * 1024,
+      sinks: [
+        {
+          type: 'webhook',
+          name: 'siem',
+          url: receiver.url,
+          timeout: '2s',
+          delivery: { retry: { initial: '100ms', max: '500ms' }, breaker: { failures: 3, cooldown: '500ms' } },
+        },
+      ],
+    });
+    const stop = new AbortController();
+    const run = runJob(config, { stdin: new PassThrough(), stdout: new PassThrough(), logger: silentLogger, signal: stop.signal });
+    try {
+      await produceValues(names.topic, lines.slice(0, split));
+      await waitForCommittedToEnd(names.group, names.topic, 60_000);
+
+      receiver.setDown(true);
+      await produceValues(names.topic, lines.slice(split));
+      const until = Date.now() + 6_000;
+      let highest = 0n;
+      while (Date.now() < until) {
+        const committed = (await committedOffsets(names.group, names.topic)).get(0) ?? 0n;
+        // Offset o committed means events below o are done: never the event of an undelivered alert.
+        expect(committed).toBeLessThanOrEqual(BigInt(firstAfterSplit));
+        if (committed > highest) highest = committed;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(receiver.refused).toBeGreaterThan(3);
+      expect(highest).toBeGreaterThanOrEqual(BigInt(split));
+
+      receiver.setDown(false);
+      await waitForCommittedToEnd(names.group, names.topic, 60_000);
+      await waitFor(() => new Set(receiver.received).size >= new Set(expected.map((a) => a.id)).size, { timeoutMs: 30_000, label: 'every alert received' });
+      const received = new Set(receiver.received);
+      expect(expected.filter((alert) => !received.has(alert.id)).map((a) => a.id)).toEqual([]);
+      expect([...received].every((id) => expected.some((alert) => alert.id === id))).toBe(true);
+    } finally {
+      stop.abort();
+      await run;
+      receiver.server.close();
+    }
+  });
+});
