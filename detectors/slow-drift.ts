@@ -31,12 +31,12 @@ import {
  *   first used within widening_days after the learning period, each perhaps unremarkable alone.
  *   Also what a cardinality attack looks like once first-seen alerts are rate-limited.
  *
- * Per-tool state: the 8 tools with the largest usual days (a tool new to the table takes the slot
+ * Per-tool state: the 6 tools with the largest usual days (a tool new to the table takes the slot
  * of the smallest), each with today's bytes, its usual weekday and weekend (EWMA, α = 0.25 after
  * the first days) and its run of rising days.
  */
 
-const TOOLS = 8;
+const TOOLS = 6;
 const ALPHA = 0.25;
 
 const options = z.strictObject({
@@ -61,7 +61,7 @@ interface State {
   rt: number[];
   /** Active days counted per kind. */
   rn: number[];
-  /** Tools tracked (≤ 8). */
+  /** Tools tracked (≤ 6). */
   t: string[];
   /** Per tool: KB of the open day. */
   kb: number[];

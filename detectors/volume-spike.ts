@@ -3,6 +3,7 @@ import {
   baselineCallShift,
   baselineCallZ,
   baselineHourPeakLevel,
+  baselineObserved,
   baselinePeakLevel,
   baselineTypical,
   BASELINE_WINDOW_MS,
@@ -40,10 +41,33 @@ const options = z.strictObject({
   threshold: z.number().gt(0).default(10).describe('CUSUM threshold h: the accumulated excess (in z units) that raises the alert'),
   clip: z.number().gt(0).default(4).describe('largest contribution of a single call (z units): one huge call cannot raise the alert alone'),
   min_kb: z.number().nonnegative().default(512).describe('smallest window total (KB, the call included) worth an alert'),
+  window_factor: z.number().gt(1).default(2).describe('window path: the window total without its largest call exceeds this multiple of the largest such window the agent ever had (at any hour)'),
+  window_min_kb: z.number().nonnegative().default(1024).describe('window path: …and at least this many KB'),
+  window_min_calls: z.number().int().min(1).default(10).describe('window path: …in at least this many calls'),
+  window_calls_factor: z.number().gt(1).default(1.5).describe("window path: …more than this multiple of the agent's busiest window around this hour of day"),
+  window_call_z: z.number().nonnegative().default(3).describe("window path: …whose calls are larger than their tools' usual by this z (mean over the window)"),
   hour_radius: z.number().int().min(0).max(12).default(1).describe('hours either side whose peaks count as "this time of day" in the alert'),
   cooldown: durationOption('1h', 'after an alert, the agent stays quiet for this long'),
 });
 type Options = z.output<typeof options>;
+
+/**
+ * The window path, for a burst of many calls that are each only somewhat larger than usual: the
+ * window (without its largest call) moves more than `window_factor` × anything the agent moved in a
+ * window before, in more calls than it makes around this hour, and its calls are consistently larger
+ * than usual. Cheap gates first; allocates only when the window total already qualifies.
+ */
+function windowBurst(event: ToolUseEvent, ctx: DetectorContext<Options, State>): boolean {
+  const o = ctx.options;
+  const baseline = ctx.baseline;
+  const bytes = event.bytes ?? 0;
+  const time = event.timeMs;
+  const trimmed = baselineObserved(baseline, 'bytes', time, bytes);
+  if (!(trimmed >= o.window_min_kb) || !(trimmed > o.window_factor * levelValue(baselinePeakLevel(baseline, 'bytes')))) return false;
+  const calls = baselineWindowTotal(baseline, 'events', time) + 1;
+  if (calls < o.window_min_calls || !(calls > o.window_calls_factor * levelValue(baselineHourPeakLevel(baseline, 'events', time, o.hour_radius)))) return false;
+  return baselineCallShift(baseline, event.tool, bytes, time).z >= o.window_call_z;
+}
 
 interface State {
   /** CUSUM of call size z-scores (≥ 0). */
@@ -71,12 +95,13 @@ function next(event: ToolUseEvent, ctx: DetectorContext<Options, State>): number
   return sum > 0 ? sum : 0;
 }
 
-/** Whether this call raises the alert, given the CUSUM after it. */
+/** Whether this call raises the alert, given the CUSUM after it: by the run of oversized calls, or by the window path. */
 function raises(event: ToolUseEvent, ctx: DetectorContext<Options, State>, sum: number): boolean {
   const o = ctx.options;
-  if (!(sum > o.threshold) || event.timeMs < ctx.state.until) return false;
+  if (event.timeMs < ctx.state.until || !((event.bytes ?? 0) > 0)) return false;
   if (baselineAge(ctx.baseline, ctx.now) < paramsOf(o).learning) return false;
-  return (baselineWindowTotal(ctx.baseline, 'bytes', event.timeMs) + (event.bytes ?? 0)) / 1024 >= o.min_kb;
+  if (sum > o.threshold && (baselineWindowTotal(ctx.baseline, 'bytes', event.timeMs) + (event.bytes ?? 0)) / 1024 >= o.min_kb) return true;
+  return windowBurst(event, ctx);
 }
 
 const VERBS: Record<string, string> = { read: 'read', write: 'wrote', delete: 'deleted', send: 'sent', execute: 'moved', transfer: 'transferred', admin: 'moved' };
@@ -130,7 +155,9 @@ export default defineDetector({
         `${id} ${verb} ${formatKb(windowKb)} in 5 min (${formatClock(start)}–${formatClock(end)} UTC) in ${shift.calls} calls, on average ` +
         `${shift.factor.toFixed(1)}× the usual bytes per call of their tools (latest: ${event.tool} on ${event.system}` +
         `${event.resource === undefined ? '' : `, ${event.resource}`}, ${formatKb(bytes / 1024)}); ${peakText}${typicalText}. ` +
-        `The run of oversized calls scores ${sum.toFixed(1)} against a threshold of ${o.threshold} (CUSUM of call size z-scores).`,
+        (sum > o.threshold
+          ? `The run of oversized calls scores ${sum.toFixed(1)} against a threshold of ${o.threshold} (CUSUM of call size z-scores).`
+          : `The window, without its largest call, is ${(baselineObserved(baseline, 'bytes', time, bytes) / Math.max(levelValue(baselinePeakLevel(baseline, 'bytes')), 1)).toFixed(1)}× the largest the agent ever had, in more calls than it makes at this hour (call size z ${shift.z.toFixed(1)}).`),
       severity: shift.factor >= 8 || (ratio !== undefined && ratio >= 10) ? 'high' : 'medium',
       score: Math.min(98, 60 + 8 * Math.log2(1 + shift.factor) + (ratio === undefined ? 10 : Math.min(15, 3 * Math.log2(1 + ratio)))),
       observed: {

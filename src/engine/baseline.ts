@@ -21,8 +21,9 @@
  * - `hours`: an hour-of-week histogram of active hours (tool calls and denials; token issuance,
  *   which identity providers do at any hour for refreshes, does not count).
  * - `mix`: counts per tool (K = 12, halved above 4 096), the agent's long-run tool mix.
- * - `daily`: KB per UTC day over 21 days, and `fresh`: systems first seen per UTC day over 14
- *   days; the material for slow drift (a sustained rise in volume, a widening set of systems).
+ * - `fresh`: systems first seen per UTC day over 14 days, for slow drift (a widening set of
+ *   systems). Daily volumes are kept per tool by the slow-drift detector itself (what it judges is
+ *   specific to it: one tool's days against that tool's usual weekday or weekend).
  *
  * Why 5-minute windows: a spike is reported within one window, which is the latency a SOC expects
  * of an exfiltration alert; a window is long enough to hold tens of events of a busy agent, so
@@ -52,7 +53,7 @@ import { createBoundedSet, updateBoundedSet, boundedSetHasSeen, boundedSetFillRa
 import { createCategoryCounts, updateCategoryCounts, type CategoryCountsState } from '../stats/category-counts.js';
 import { createHourOfWeek, hourOfWeekCount, updateHourOfWeek, HOURS_PER_WEEK, type HourOfWeekState } from '../stats/hour-of-week.js';
 import { madOfSorted, medianOfSorted, scratchView, sortSmall } from '../stats/order-statistics.js';
-import { createDailyTotals, DAY_MS } from '../stats/trend.js';
+import { DAY_MS } from '../stats/trend.js';
 import { advanceWindowRing, createWindowRing, updateWindowRing, MAD_TO_SIGMA, type WindowRingState } from '../stats/window-ring.js';
 import type { AgentEvent } from '../events/contract.js';
 import { boundedKey } from '../stats/hash.js';
@@ -77,7 +78,7 @@ const METRICS = ['events', 'bytes', 'records', 'denials', 'tokens'] as const;
 export type BaselineMetric = (typeof METRICS)[number];
 
 /** Length of each metric's ring of active-window totals. */
-const RING_LENGTH: Readonly<Record<BaselineMetric, number>> = { events: 16, bytes: 16, records: 16, denials: 8, tokens: 8 };
+const RING_LENGTH: Readonly<Record<BaselineMetric, number>> = { events: 12, bytes: 12, records: 12, denials: 8, tokens: 8 };
 
 /** One metric over 5-minute windows. */
 export interface WindowMetric {
@@ -136,8 +137,6 @@ export interface AgentBaseline {
   hours: HourOfWeekState;
   /** Long-run tool mix (counts per tool, decayed). */
   mix: CategoryCountsState;
-  /** KB per UTC day (21 days). */
-  daily: WindowRingState;
   /** Systems first seen per UTC day (14 days). */
   fresh: WindowRingState;
 }
@@ -158,11 +157,11 @@ export function createBaseline(): AgentBaseline {
     denials: createMetric(),
     tokens: createMetric(),
     calls: { lv: [], c: [], dev: 0, n: 0, x: 0 },
-    systems: createBoundedSet({ k: 8, bloomBits: 256, bloomHashes: 3, hllRegisters: 16, timeUnitMs: 60_000 }),
-    tools: createBoundedSet({ k: 8, bloomBits: 256, bloomHashes: 3, hllRegisters: 16, timeUnitMs: 60_000 }),
+    systems: createBoundedSet({ k: 8, bloomBits: 256, bloomHashes: 3, hllRegisters: 16, timeUnitMs: HOUR_MS }),
+    // K = 12: most agents call fewer tools, so their per-tool call sizes never lose a slot.
+    tools: createBoundedSet({ k: 12, bloomBits: 256, bloomHashes: 3, hllRegisters: 16, timeUnitMs: HOUR_MS }),
     hours: createHourOfWeek(),
     mix: createCategoryCounts({ k: 12, cap: 4096 }),
-    daily: createDailyTotals({ days: 21 }),
     fresh: createWindowRing({ windowMs: DAY_MS, windows: 14 }),
   };
 }
@@ -216,7 +215,6 @@ function decayPeaks(metric: WindowMetric, levels: number): void {
 function rollTo(baseline: AgentBaseline, win: number): void {
   const hour = hourOfDayOfWindow(baseline.win);
   const { events, bytes, records, denials, tokens } = baseline;
-  const kb = Math.ceil(bytes.cur / 1024);
   if (events.cur > 0) closeMetric(events, events.cur, hour, RING_LENGTH.events);
   // Volume windows are learned trimmed, without their largest call (see `trimmed`).
   if (bytes.cur > 0) closeMetric(bytes, Math.ceil((bytes.cur - bytes.top) / 1024), hour, RING_LENGTH.bytes);
@@ -225,7 +223,6 @@ function rollTo(baseline: AgentBaseline, win: number): void {
   if (tokens.cur > 0) closeMetric(tokens, tokens.cur, hour, RING_LENGTH.tokens);
   baseline.calls.n = 0;
   baseline.calls.x = 0;
-  if (kb > 0) updateWindowRing(baseline.daily, baseline.win * BASELINE_WINDOW_MS, kb);
 
   const startMs = win * BASELINE_WINDOW_MS;
   const day = Math.floor(startMs / DAY_MS);
@@ -237,7 +234,6 @@ function rollTo(baseline: AgentBaseline, win: number): void {
     decayPeaks(denials, levels);
     decayPeaks(tokens, levels);
     baseline.day = day;
-    advanceWindowRing(baseline.daily, startMs);
     advanceWindowRing(baseline.fresh, startMs);
   }
   baseline.win = win;
@@ -364,8 +360,8 @@ export function restoreBaseline(value: unknown): AgentBaseline {
     typeof b.calls !== 'object' || b.calls === null || !isNumberArray(b.calls.lv) || !isNumberArray(b.calls.c, b.calls.lv.length) ||
     typeof b.calls.dev !== 'number' || typeof b.calls.n !== 'number' || typeof b.calls.x !== 'number' ||
     typeof b.systems !== 'object' || typeof b.tools !== 'object' || typeof b.hours !== 'object' ||
-    typeof b.mix !== 'object' || typeof b.daily !== 'object' || typeof b.fresh !== 'object' ||
-    !isNumberArray(b.hours?.w, HOURS_PER_WEEK / 7) || !isNumberArray(b.daily?.ring) || !isNumberArray(b.fresh?.ring) ||
+    typeof b.mix !== 'object' || typeof b.fresh !== 'object' ||
+    !isNumberArray(b.hours?.w, HOURS_PER_WEEK / 7) || !isNumberArray(b.fresh?.ring) ||
     !isNumberArray(b.systems?.bloom) || !isNumberArray(b.tools?.bloom) || !Array.isArray(b.mix?.names)
   ) {
     return createBaseline();
