@@ -10,50 +10,83 @@ import {
   formatDuration,
   hourOfDay,
   hourOfWeekTotal,
+  baselineInstanceNewSince,
   TECHNIQUES,
   z,
+  type AgentBaseline,
   type AgentEvent,
   type DetectorContext,
 } from '../src/sdk/index.js';
 
 /**
- * Activity at a time of day when this agent's own history shows none. Agent-specific: a batch
- * agent that runs at 03:00 every night has 03:00 in its history; an assistant that has only ever
- * worked office hours has not. An agent active around the clock (more than max_active_hours
+ * Activity at a time of day when this agent's own history shows (next to) none. Agent-specific: a
+ * batch agent that runs at 03:00 every night has 03:00 in its history; an assistant that has only
+ * ever worked office hours has not. An agent active around the clock (more than max_active_hours
  * distinct hours of the day) has no unusual time.
  *
- * Judged once per calendar hour, at the agent's first event in it; an alert once the hour is
- * recorded makes the next hour "near" a known one, so one off-hours episode raises one alert.
+ * People working late make the edges of an office agent's day fuzzy, so an hour is unusual in two
+ * ways: deep outside the agent's day (no activity within deep_radius hours, any day of the week),
+ * or merely outside it (the active hours within radius hours hold at most max_share of the busiest
+ * hour's) while the agent acts from a runtime instance it never used before, which is how a
+ * takeover with stolen credentials or a rogue deployment starts.
+ *
+ * Judged once per calendar hour, at the agent's first tool call or denial in it; an alert once the
+ * hour is recorded makes the next hour "near" a known one, so one off-hours episode raises one alert.
  */
 
 const HOUR_MS = 3_600_000;
 
 const options = z.strictObject({
   learning_period: durationOption('6d', "event time from the agent's first event during which its hours are learned, not reported"),
-  radius: z.number().int().min(0).max(6).default(2).describe('hours either side of the hour of day that count as "near" a known active hour'),
-  min_active_hours: z.number().int().min(1).default(20).describe('active hours the history must hold before any hour can be called unusual'),
+  radius: z.number().int().min(0).max(6).default(2).describe('hours either side of the hour of day whose past activity counts as "near"'),
+  max_share: z.number().min(0).max(1).default(0.25).describe("the activity near the hour (summed over the week) may be at most this share of the agent's busiest hour of the day (at least 1 active hour), with a new instance"),
+  new_instance_window: durationOption('1h', 'how long after its first use an instance counts as new'),
+  deep_radius: z.number().int().min(0).max(11).default(5).describe('no activity at all within this many hours is unusual even from a known instance (0: never)'),
+  min_active_hours: z.number().int().min(1).default(8).describe('active hours the history must hold before any hour can be called unusual'),
   max_active_hours: z.number().int().min(1).max(24).default(18).describe('an agent active in more distinct hours of the day than this works around the clock: never alerted'),
 });
 type Options = z.output<typeof options>;
 
-const learningCache = new WeakMap<Options, number>();
-function learningOf(o: Options): number {
-  let ms = learningCache.get(o);
-  if (ms === undefined) learningCache.set(o, (ms = durationMs(o.learning_period)));
-  return ms;
+const cache = new WeakMap<Options, { learning: number; newInstance: number }>();
+function paramsOf(o: Options) {
+  let params = cache.get(o);
+  if (params === undefined) cache.set(o, (params = { learning: durationMs(o.learning_period), newInstance: durationMs(o.new_instance_window) }));
+  return params;
 }
 
-/** Whether this event opens an hour of day with no activity near it in the agent's history. Allocation-free. */
-function isUnusual(event: AgentEvent, ctx: DetectorContext<Options, null>): boolean {
+/** Active hours (summed over the days of the week) of the agent's busiest hour of the day. */
+function busiestHour(baseline: AgentBaseline): number {
+  let peak = 0;
+  for (let h = 0; h < 24; h++) {
+    const count = baselineActivityNearHour(baseline, h, 0);
+    if (count > peak) peak = count;
+  }
+  return peak;
+}
+
+type Why = 'deep' | 'new-instance';
+
+/** Why this event opens an unusual hour for the agent, or undefined. Allocation-free. */
+function unusual(event: AgentEvent, ctx: DetectorContext<Options, null>): Why | undefined {
   const baseline = ctx.baseline;
   const hour = Math.floor(event.timeMs / HOUR_MS);
   // Only the first event of a calendar hour is judged (the histogram records the hour after it).
-  if (hour <= baseline.hours.last) return false;
+  if (hour <= baseline.hours.last) return undefined;
   const o = ctx.options;
-  if (baselineAge(baseline, ctx.now) < learningOf(o)) return false;
-  if (hourOfWeekTotal(baseline.hours) < o.min_active_hours) return false;
-  if (baselineActivityNearHour(baseline, hourOfDay(event.timeMs), o.radius) > 0) return false;
-  return baselineActiveHoursOfDay(baseline) <= o.max_active_hours;
+  const params = paramsOf(o);
+  if (baselineAge(baseline, ctx.now) < params.learning) return undefined;
+  if (hourOfWeekTotal(baseline.hours) < o.min_active_hours) return undefined;
+  const hourOfTheDay = hourOfDay(event.timeMs);
+  if (o.deep_radius > 0 && baselineActivityNearHour(baseline, hourOfTheDay, o.deep_radius) === 0) {
+    return baselineActiveHoursOfDay(baseline) <= o.max_active_hours ? 'deep' : undefined;
+  }
+  const instance = event.agent.instance;
+  if (instance === undefined) return undefined;
+  const since = baselineInstanceNewSince(baseline, instance, event.timeMs);
+  if (since === undefined || event.timeMs - since > params.newInstance) return undefined;
+  const near = baselineActivityNearHour(baseline, hourOfTheDay, o.radius);
+  if (near > Math.max(1, o.max_share * busiestHour(baseline))) return undefined;
+  return baselineActiveHoursOfDay(baseline) <= o.max_active_hours ? 'new-instance' : undefined;
 }
 
 /** `08:00–18:59, 22:00–22:59` from a sorted list of active hours of day. */
@@ -86,11 +119,12 @@ export default defineDetector({
   id: 'unusual-time',
   version: '1.0.0',
   description:
-    "Activity at an hour of the day (UTC) when the agent's own history (hour-of-week histogram of active hours) shows " +
-    'no activity within radius hours, on any day of the week, once its learning period is over and its history holds at ' +
-    'least min_active_hours active hours. Agents active in more than max_active_hours distinct hours of the day work ' +
-    'around the clock and are never alerted. Judged on tool calls and denials (token issuance happens at any hour for ' +
-    'refreshes), at the first of them in each calendar hour; key hour:<HH>, window the hour.',
+    "Activity at an hour of the day (UTC) when the agent's own history (hour-of-week histogram of active hours, any day " +
+    'of the week) shows no activity within deep_radius hours, or, from a runtime instance first used within ' +
+    "new_instance_window, at most max_share of its busiest hour's activity within radius hours; once its learning " +
+    'period is over and its history holds min_active_hours active hours. Agents active in more than max_active_hours ' +
+    'distinct hours of the day work around the clock and are never alerted. Judged on tool calls and denials (token ' +
+    'issuance happens at any hour for refreshes), at the first of them in each calendar hour; key hour:<HH>, window the hour.',
   eventTypes: ['tool_use', 'access_denied'],
   maturity: 'incubating',
   techniques: [TECHNIQUES.validAccounts, TECHNIQUES.rogueAgents, TECHNIQUES.scheduledTransfer, TECHNIQUES.goalHijack],
@@ -98,7 +132,8 @@ export default defineDetector({
   options,
   createState: () => null,
   score(event, ctx) {
-    if (!isUnusual(event, ctx)) return undefined;
+    const why = unusual(event, ctx);
+    if (why === undefined) return undefined;
     const id = event.agent.id;
     const baseline = ctx.baseline;
     const agent = ctx.agent;
@@ -117,11 +152,19 @@ export default defineDetector({
       key: `hour:${String(hour).padStart(2, '0')}`,
       title: `${id} is active at ${formatClock(event.timeMs)} UTC, outside its usual hours`,
       summary:
-        `${id} ${describe(event)} at ${formatClock(event.timeMs)} UTC. In ${history} of history (${hourOfWeekTotal(baseline.hours)} active hours) ` +
-        `it has only been active ${usual} UTC; the nearest of those hours is ${distance} h away.`,
-      severity: 'medium',
-      score: Math.min(90, 50 + 8 * distance),
-      observed: { time: new Date(event.timeMs).toISOString(), hour_utc: hour, activity: describe(event) },
+        `${id} ${describe(event)} at ${formatClock(event.timeMs)} UTC` +
+        `${why === 'new-instance' ? ` from instance ${event.agent.instance}, which it had never used before` : ''}. ` +
+        `In ${history} of history (${hourOfWeekTotal(baseline.hours)} active hours) it has been active ${usual} UTC; ` +
+        `${why === 'deep' ? `nothing within ${ctx.options.deep_radius} h of this hour` : `next to nothing within ${ctx.options.radius} h of this hour`} ` +
+        `(the nearest active hour is ${distance} h away).`,
+      severity: why === 'new-instance' && distance >= 3 ? 'high' : 'medium',
+      score: Math.min(90, 45 + 6 * distance + (why === 'new-instance' ? 15 : 0)),
+      observed: {
+        time: new Date(event.timeMs).toISOString(),
+        hour_utc: hour,
+        activity: describe(event),
+        ...(event.agent.instance === undefined ? {} : { instance: event.agent.instance, new_instance: why === 'new-instance' }),
+      },
       expected: { active_hours_utc: usual, active_hours_of_day: hours.length, nearest_active_hour_distance_h: distance },
       scope: agent === undefined ? undefined : { purpose: agent.purpose ?? null, kind: agent.kind ?? null },
       recommendation:

@@ -56,7 +56,8 @@ import { madOfSorted, medianOfSorted, scratchView, sortSmall } from '../stats/or
 import { DAY_MS } from '../stats/trend.js';
 import { advanceWindowRing, createWindowRing, updateWindowRing, MAD_TO_SIGMA, type WindowRingState } from '../stats/window-ring.js';
 import type { AgentEvent } from '../events/contract.js';
-import { boundedKey } from '../stats/hash.js';
+import { boundedKey, hashTwice } from '../stats/hash.js';
+import { bloomAdd, bloomHas, bloomSetBits, createBloomWords } from '../stats/bloom-filter.js';
 
 export const BASELINE_VERSION = 1;
 /** Width of a baseline window (ms): 5 minutes. */
@@ -68,6 +69,10 @@ export const LEVELS_PER_DOUBLING = 4;
 const MAX_LEVEL = 255;
 /** Levels a peak loses per day without being renewed (4 levels per doubling: ×0.84 a day). */
 const PEAK_DECAY_PER_DAY = 1;
+
+const INSTANCE_BLOOM_BITS = 256;
+const INSTANCE_KEY_LENGTH = 48;
+const instanceHashes = [0, 0];
 
 /** Fixed-point scale of call levels. */
 const CALL_SCALE = 64;
@@ -113,6 +118,21 @@ export interface CallSizes {
   x: number;
 }
 
+/**
+ * The runtime instances the agent acts from (`agent.instance`): the current one, when it was first
+ * used if it was new then, and a Bloom filter of the instances seen (reset when half full, so it
+ * keeps meaning "seen recently" for agents whose instances rotate). An agent acting from an
+ * instance it never used before is what stolen credentials or a rogue deployment look like.
+ */
+export interface InstanceHistory {
+  /** The instance of the latest event with one (bounded to 48 characters). */
+  v: string;
+  /** When `v` was first used, if it was new then (ms); 0 when it had been seen before. */
+  t: number;
+  /** Bloom filter of instances seen (256 bits, 2 hashes). */
+  b: number[];
+}
+
 export interface AgentBaseline {
   /** Layout version: a baseline of another version is discarded on restore. */
   v: number;
@@ -135,6 +155,8 @@ export interface AgentBaseline {
   tools: BoundedSetState;
   /** Active hours by hour of week (UTC), from tool calls and denials. */
   hours: HourOfWeekState;
+  /** Runtime instances. */
+  inst: InstanceHistory;
   /** Long-run tool mix (counts per tool, decayed). */
   mix: CategoryCountsState;
   /** Systems first seen per UTC day (14 days). */
@@ -161,6 +183,7 @@ export function createBaseline(): AgentBaseline {
     // K = 12: most agents call fewer tools, so their per-tool call sizes never lose a slot.
     tools: createBoundedSet({ k: 12, bloomBits: 256, bloomHashes: 3, hllRegisters: 16, timeUnitMs: HOUR_MS }),
     hours: createHourOfWeek(),
+    inst: { v: '', t: 0, b: createBloomWords(INSTANCE_BLOOM_BITS) },
     mix: createCategoryCounts({ k: 12, cap: 4096 }),
     fresh: createWindowRing({ windowMs: DAY_MS, windows: 14 }),
   };
@@ -276,6 +299,21 @@ function learnCallSize(calls: CallSizes, index: number, fresh: boolean, bytes: n
   if (current) calls.x += excess;
 }
 
+function instanceKey(instance: string): string {
+  return instance.length <= INSTANCE_KEY_LENGTH ? instance : boundedKey(instance, INSTANCE_KEY_LENGTH);
+}
+
+/** Records the instance of an event: O(1) string comparison unless the instance changed. */
+function learnInstance(history: InstanceHistory, instance: string, time: number): void {
+  const key = instanceKey(instance);
+  if (key === history.v) return;
+  hashTwice(key, instanceHashes);
+  if (bloomSetBits(history.b) * 2 >= INSTANCE_BLOOM_BITS) history.b.fill(0);
+  const seen = bloomAdd(history.b, 2, instanceHashes[0] as number, instanceHashes[1] as number);
+  history.v = key;
+  history.t = seen ? 0 : time;
+}
+
 /**
  * Learns one event (mutates `baseline`). Called by the engine after every detector has scored and
  * learned the event. A late event (from a window already closed) still updates the sets, the mix
@@ -297,6 +335,8 @@ export function updateBaseline(baseline: AgentBaseline, event: AgentEvent): void
   // Token issuance is the identity provider's doing (refreshes run at any hour); what the agent
   // does is tool calls and the attempts that were denied.
   if (event.type !== 'token_issued') updateHourOfWeek(baseline.hours, time);
+  const instance = event.agent.instance;
+  if (instance !== undefined) learnInstance(baseline.inst, instance, time);
   if (current) baseline.events.cur += 1;
   switch (event.type) {
     case 'tool_use': {
@@ -361,6 +401,7 @@ export function restoreBaseline(value: unknown): AgentBaseline {
     typeof b.calls.dev !== 'number' || typeof b.calls.n !== 'number' || typeof b.calls.x !== 'number' ||
     typeof b.systems !== 'object' || typeof b.tools !== 'object' || typeof b.hours !== 'object' ||
     typeof b.mix !== 'object' || typeof b.fresh !== 'object' ||
+    typeof b.inst !== 'object' || b.inst === null || typeof b.inst.v !== 'string' || typeof b.inst.t !== 'number' || !isNumberArray(b.inst.b, INSTANCE_BLOOM_BITS / 32) ||
     !isNumberArray(b.hours?.w, HOURS_PER_WEEK / 7) || !isNumberArray(b.fresh?.ring) ||
     !isNumberArray(b.systems?.bloom) || !isNumberArray(b.tools?.bloom) || !Array.isArray(b.mix?.names)
   ) {
@@ -603,6 +644,21 @@ export function baselineCallShift(baseline: AgentBaseline, tool: string, bytes: 
   const levels = n === 0 ? 0 : sum / n / CALL_SCALE;
   const deviation = callSigma(calls);
   return { calls: n, factor: 2 ** (levels / LEVELS_PER_DOUBLING), levels, deviation, z: n === 0 ? 0 : levels / (deviation / Math.sqrt(n)) };
+}
+
+/**
+ * When the agent started to act from `instance`, if that instance was new to it: the event time
+ * `now` for an instance never seen (the event being judged is its first), the time of its first use
+ * when it is the current instance and was new then; undefined when the instance was seen before.
+ * O(1) unless the instance differs from the current one (then one hashing pass).
+ */
+export function baselineInstanceNewSince(baseline: AgentBaseline, instance: string, now: number): number | undefined {
+  const history = baseline.inst;
+  const key = instanceKey(instance);
+  if (key === history.v) return history.t > 0 ? history.t : undefined;
+  hashTwice(key, instanceHashes);
+  // A filter about to be reset (half full) would forget everything: judge against it as it is.
+  return bloomHas(history.b, 2, instanceHashes[0] as number, instanceHashes[1] as number) ? undefined : now;
 }
 
 /** Whether the agent ever used `system` in a tool call (exact for tracked systems; Bloom filter otherwise, no false "never"). */
