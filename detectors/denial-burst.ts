@@ -2,6 +2,7 @@ import {
   baselineAge,
   baselineSpike,
   baselineSpikeGate,
+  baselineObserved,
   BASELINE_WINDOW_MS,
   defineDetector,
   durationMs,
@@ -32,6 +33,8 @@ const options = z.strictObject({
   min_windows: z.number().int().min(1).default(4).describe('windows with denials needed before the robust z applies'),
   hour_radius: z.number().int().min(0).max(12).default(1).describe('hours either side whose peaks count as "this time of day"'),
   factor_any_hour: z.number().min(0).default(1.5).describe('…and this multiple of the largest window the agent had at any hour (0: not required)'),
+  min_systems: z.number().int().min(2).default(4).describe('spread path: denials on at least this many distinct systems in one window…'),
+  min_spread_denials: z.number().int().min(1).default(4).describe('…and at least this many denials in it, whatever the baseline'),
   cooldown: durationOption('1h', 'after an alert, later windows of the same agent stay quiet for this long'),
 });
 type Options = z.output<typeof options>;
@@ -61,15 +64,35 @@ function paramsOf(o: Options) {
   return params;
 }
 
+/** Distinct systems denied in the window of the event, the event included (at most MAX_SYSTEMS). Allocation-free. */
+function spread(event: AccessDeniedEvent, state: State): number {
+  const win = Math.floor(event.timeMs / BASELINE_WINDOW_MS);
+  if (state.sw !== win) return 1;
+  const system = event.system.length <= 64 ? event.system : event.system.slice(0, 64);
+  return state.sys.length + (state.sys.length < MAX_SYSTEMS && !state.sys.includes(system) ? 1 : 0);
+}
+
+/**
+ * The finding's figures, or undefined: a count far above the agent's own (spike path), or denials
+ * spread over many systems in one window (spread path: probing what the identity may reach).
+ */
 function judge(event: AccessDeniedEvent, ctx: DetectorContext<Options, State>): Spike | undefined {
   const state = ctx.state;
   const time = event.timeMs;
   if (Math.floor(time / BASELINE_WINDOW_MS) === state.w || time < state.until) return undefined;
-  const params = paramsOf(ctx.options);
+  const o = ctx.options;
+  const params = paramsOf(o);
   const baseline = ctx.baseline;
-  if (!baselineSpikeGate(baseline, 'denials', time, 1, params.spike)) return undefined;
+  const spike = baselineSpikeGate(baseline, 'denials', time, 1, params.spike);
+  const spreadOut = spread(event, state) >= o.min_systems && baselineObserved(baseline, 'denials', time, 1) >= o.min_spread_denials;
+  if (!spike && !spreadOut) return undefined;
   if (baselineAge(baseline, ctx.now) < params.learning) return undefined;
-  return baselineSpike(baseline, 'denials', time, 1, params.spike);
+  if (spike) {
+    const found = baselineSpike(baseline, 'denials', time, 1, params.spike);
+    if (found !== undefined || !spreadOut) return found;
+  }
+  // Spread path: the same figures, without the peak condition.
+  return baselineSpike(baseline, 'denials', time, 1, { ...params.spike, factor: 0, minimum: 0, minZ: Number.NEGATIVE_INFINITY, factorAny: undefined });
 }
 
 export default defineDetector({
@@ -78,7 +101,8 @@ export default defineDetector({
   description:
     'Authorization denials of an agent in a 5-minute event-time window far above its own baseline (probing): the count ' +
     'must reach min_denials, exceed factor × the most denials the agent had in a window within hour_radius hours of ' +
-    'this hour of day (or of any hour), and reach a robust z of min_z against its typical window with denials. The ' +
+    'this hour of day (or of any hour), and reach a robust z of min_z against its typical window with denials; or, ' +
+    'whatever its baseline, the window holds min_spread_denials denials on min_systems distinct systems (probing). The ' +
     'alert names the systems denied in the window. Quiet during the learning period and for cooldown after an alert; ' +
     'one alert per agent per window (key denials).',
   eventTypes: ['access_denied'],
@@ -112,7 +136,7 @@ export default defineDetector({
         `${systems.length >= MAX_SYSTEMS ? ' and more' : ''}; latest: ${event.action ?? 'access'} on ${event.system}` +
         `${event.tool === undefined ? '' : ` with ${event.tool}`}${event.policy === undefined ? '' : ` (policy ${event.policy})`}. ` +
         `Its baseline: ${expectedText}${Number.isNaN(spike.z) ? '' : `, typically ${formatCount(spike.typical.median)} in a window with denials (robust z ${Math.round(spike.z)})`}.`,
-      severity: systems.length >= 3 || (ratio !== undefined && ratio >= 10) || ratio === undefined ? 'high' : 'medium',
+      severity: systems.length >= 3 || ratio === undefined || ratio >= 10 ? 'high' : 'medium',
       score: Math.min(95, 55 + 8 * Math.log2((ratio === undefined ? 32 : ratio / ctx.options.factor) + systems.length)),
       observed: {
         window_denials: Math.round(spike.observed),
