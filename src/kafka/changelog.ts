@@ -9,11 +9,12 @@ import { TOKEN_KEY_PREFIX } from './token-checkpoint.js';
 const { CompressionTypes } = kafkajs;
 
 /**
- * Most bytes of snapshots per produce request. A checkpoint can hold thousands of agents; one
- * request per partition is one record batch, which the broker refuses above its
- * `max.message.bytes` (1 MiB by default), so a checkpoint goes out in chunks (gzip-compressed).
+ * Most bytes of snapshots (before compression) per produce request. One request per partition is
+ * one record batch, which the broker refuses above the topic's `max.message.bytes` (1 MiB by
+ * default); snapshots compress about 6× with gzip, so 2 MiB make about 300 KiB. A checkpoint of
+ * more goes out in several requests, and is then no longer atomic: see docs/kafka.md.
  */
-const CHUNK_BYTES = 512 * 1024;
+const CHUNK_BYTES = 2 * 1024 * 1024;
 
 /** Header of every changelog record: the last event offset, per event topic, the state includes. */
 export const APPLIED_HEADER = 'dw-applied';

@@ -16,8 +16,13 @@ import { ensureTopics, eventPartitionCount } from './topics.js';
 const EMPTY = new Uint8Array(0);
 const HEARTBEAT_EVERY_MS = 3_000;
 
-/** How often, at most, the state of changed agents is checkpointed and the offsets committed. */
-export const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
+/**
+ * How often, at most, a busy partition's changed agents are checkpointed and its offsets
+ * committed (as Kafka consumers' auto-commit interval).
+ */
+export const DEFAULT_COMMIT_INTERVAL_MS = 5_000;
+/** A partition that received no batch for this long is checkpointed and committed without waiting for the interval. */
+export const IDLE_COMMIT_MS = 500;
 
 export interface CommitInfo {
   topic: string;
@@ -32,9 +37,10 @@ export interface KafkaJobOptions {
   maxEventBytes: number;
   logger: Logger;
   /**
-   * Checkpoint and commit a partition at most this often (default 1 s). Alerts are delivered
-   * batch by batch regardless; a longer interval writes fewer snapshots (an agent changed by many
-   * batches is written once) and a crash replays more (the same alerts again, with the same ids).
+   * Checkpoint and commit a busy partition at most this often (default 5 s; a partition idle for
+   * 500 ms sooner). Alerts are delivered batch by batch regardless; a longer interval writes fewer
+   * snapshots (an agent changed by many batches is written once), and a crash replays more (the
+   * same alerts again, with the same ids).
    */
   commitIntervalMs?: number;
   /** Called after each commit (tests and telemetry). */
@@ -57,6 +63,8 @@ interface OwnedPartition {
   clock: number;
   /** Wall-clock time of the last checkpoint. */
   checkpointedAt: number;
+  /** Wall-clock time of the last batch. */
+  batchAt: number;
 }
 
 /**
@@ -94,6 +102,8 @@ export class KafkaJob {
   /** Batches and checkpoints run one at a time (the engine and `touched` are shared). */
   private exclusive: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  /** A timer checkpoint is waiting for its turn (no second one is queued behind a slow batch). */
+  private checkpointQueued = false;
   private stopping = false;
   private fatal: ((error: Error) => void) | undefined;
   /** Rejects when the consumer crashed for good (kafkajs does not restart it): the job must end. */
@@ -143,7 +153,7 @@ export class KafkaJob {
       });
     }
     // Partitions that received no batch for a while still get their last batches checkpointed and committed.
-    this.timer = setInterval(() => void this.checkpointDue(), Math.max(50, Math.floor(this.commitIntervalMs / 2)));
+    this.timer = setInterval(() => void this.checkpointDue(), Math.max(50, Math.min(IDLE_COMMIT_MS / 2, this.commitIntervalMs / 2)));
     this.options.logger.log('info', 'kafka source started', { topics: this.config.topics, group: this.config.group });
   }
 
@@ -219,6 +229,19 @@ export class KafkaJob {
       this.release(partition);
       this.options.logger.log('info', 'partition revoked; its agents\' state released', { partition });
     }
+    // Restore the new partitions' agents now rather than when their first events arrive (batches
+    // wait behind it); should it fail, the first batch of each partition tries again.
+    const next = [...this.assigned].find((partition) => !this.owned.has(partition));
+    if (next !== undefined && !this.stopping) {
+      void this.serially(async () => {
+        if (this.assigned.has(next) && !this.owned.has(next)) await this.takeOwnership(next);
+      }).catch((error: unknown) =>
+        this.options.logger.log('warn', 'state restore on assignment failed; retried with the first batch', {
+          code: 'DW_SOURCE_FAILED',
+          error: (error as Error).message,
+        }),
+      );
+    }
   }
 
   /** Forgets the state of a partition's agents (the changelog has it as of the last checkpoint). */
@@ -288,6 +311,7 @@ export class KafkaJob {
         grants: [],
         clock: clocks.get(p) ?? 0,
         checkpointedAt: Date.now(),
+        batchAt: Date.now(),
       });
     }
     return this.owned.get(partition)!;
@@ -330,6 +354,7 @@ export class KafkaJob {
         this.options.logger.log('info', 'events already in the restored state skipped', { topic, partition, from: batch.messages[0]!.offset, to: last });
       }
       owned.uncommitted.set(topic, BigInt(last) + 1n);
+      owned.batchAt = Date.now();
       resolveOffset(last);
       if (Date.now() - owned.checkpointedAt >= this.commitIntervalMs) await this.checkpoint(partition);
     } catch (error) {
@@ -371,13 +396,16 @@ export class KafkaJob {
     for (const commit of commits) this.options.onCommitted?.({ ...commit, agents: snapshots.length });
   }
 
-  /** Checkpoints partitions whose last checkpoint is older than the interval (run by the timer). */
+  /** Checkpoints partitions whose last checkpoint is older than the interval, or that went idle (run by the timer). */
   private async checkpointDue(): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping || this.checkpointQueued) return;
+    this.checkpointQueued = true;
     await this.serially(async () => {
+      this.checkpointQueued = false;
       const now = Date.now();
       for (const [partition, owned] of [...this.owned]) {
-        if (owned.uncommitted.size === 0 || now - owned.checkpointedAt < this.commitIntervalMs) continue;
+        if (owned.uncommitted.size === 0) continue;
+        if (now - owned.checkpointedAt < this.commitIntervalMs && now - owned.batchAt < IDLE_COMMIT_MS) continue;
         await this.checkpoint(partition).catch((error: unknown) => this.rollback(partition, error));
       }
     }).catch(() => undefined);

@@ -432,3 +432,32 @@ export function withTokenMisuse(lines: readonly string[], { every = 1000, gap = 
   });
   return out;
 }
+
+export interface LiveProducer {
+  /** Lines produced (acknowledged) so far. */
+  produced(): number;
+  readonly finished: Promise<void>;
+}
+
+/**
+ * Produces the lines in order, `initial` at once and the rest at about `rate` lines/s in the
+ * background: a live stream, so that a job is mid-stream whenever the test acts on it.
+ */
+export function produceLive(topic: string, lines: readonly string[], { rate = 4_000, initial = 5_000 } = {}): LiveProducer {
+  let produced = 0;
+  const finished = (async () => {
+    await produceValues(topic, lines.slice(0, initial));
+    produced = Math.min(initial, lines.length);
+    const started = Date.now();
+    while (produced < lines.length) {
+      const due = Math.min(lines.length, initial + Math.floor(((Date.now() - started) / 1000) * rate));
+      if (due > produced) {
+        await produceValues(topic, lines.slice(produced, due));
+        produced = due;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  finished.catch(() => undefined);
+  return { produced: () => produced, finished };
+}

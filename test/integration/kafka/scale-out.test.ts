@@ -1,7 +1,9 @@
 // Scale-out: two `driftwatch run` instances in one group. One is killed; the other takes over its
 // partitions and restores the moved agents' baselines from the state changelog: a statistical
-// anomaly on a moved agent right after the takeover is still detected (a relearned baseline would
-// still be in its 50-event warm-up and stay silent).
+// anomaly on a moved agent right after the takeover is still detected. Two detectors judge it:
+// the test fixture volume-baseline (a relearned baseline would be in its 50-event warm-up) and
+// the built-in volume-spike (on the engine's per-agent baseline; a relearned one would be in its
+// learning period of 1 h of event time).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -21,6 +23,7 @@ import {
   type JobProcess,
 } from '../../helpers/kafka-job.js';
 
+const WARMUP = 120;
 const AGENTS = Array.from({ length: 24 }, (_, i) => `scale-agent-${String(i).padStart(2, '0')}`);
 
 function registryYaml(): string {
@@ -73,7 +76,8 @@ describe('kafka source: scale-out and takeover', () => {
       ...names,
       registry,
       detectorDirectories: [TEST_DETECTORS],
-      settings: { 'volume-baseline': { enabled: true } },
+      maturity: ['stable', 'incubating'],
+      settings: { 'volume-baseline': { enabled: true }, 'volume-spike': { enabled: true, options: { learning_period: '1h' } } },
       sessionTimeoutMs: 6_000,
     };
     const a = spawnJob(await writeJobConfig(dir, { ...common, alertsPath: join(dir, 'alerts-a.jsonl'), source: { client_id: 'scale-a' } }, 'a.yaml'));
@@ -90,9 +94,9 @@ describe('kafka source: scale-out and takeover', () => {
     );
     const bPartitions = (await groupMembers(names.group, names.topic)).find((m) => m.clientId === 'scale-b')!.partitions;
 
-    // Warm-up: 60 ordinary calls per agent, interleaved (each agent learns a mean of ~1,000 bytes).
+    // Warm-up: 120 ordinary calls per agent a minute apart, interleaved (20–30 KB each).
     const warmup: string[] = [];
-    for (let n = 0; n < 60; n++) for (const agent of AGENTS) warmup.push(toolUse(agent, n, 900 + ((n * 37) % 200)));
+    for (let n = 0; n < WARMUP; n++) for (const agent of AGENTS) warmup.push(toolUse(agent, n, 20_000 + ((n * 7919) % 10_000)));
     const positions = await produceValues(names.topic, warmup);
     await waitForCommittedToEnd(names.group, names.topic, 90_000, [a, b]);
     const partitionOf = new Map(AGENTS.map((agent, i) => [agent, positions[i]!.partition]));
@@ -110,16 +114,23 @@ describe('kafka source: scale-out and takeover', () => {
       { timeoutMs: 60_000, label: 'instance a to own all four partitions', alive: [a] },
     );
 
-    // Right after the takeover: one call per agent moving 100× its baseline.
-    await produceValues(names.topic, AGENTS.map((agent) => toolUse(agent, 60, 100_000)));
+    // Right after the takeover: six calls per agent moving 5 MB each.
+    const burst: string[] = [];
+    for (let k = 0; k < 6; k++) for (const agent of AGENTS) burst.push(toolUse(agent, WARMUP + k, 5_000_000));
+    await produceValues(names.topic, burst);
     await waitForCommittedToEnd(names.group, names.topic, 90_000, [a]);
 
-    const alerts = readAlerts(join(dir, 'alerts-a.jsonl')).filter((alert) => alert.detector === 'volume-baseline');
-    const alerted = new Set(alerts.map((alert) => alert.agent.id));
-    expect(moved.filter((agent) => !alerted.has(agent))).toEqual([]);
-    expect([...alerted].sort()).toEqual([...AGENTS].sort());
-    // The moved agents were judged against the full baseline: 60 learned calls, not a fresh one.
-    for (const alert of alerts) expect(alert.expected).toMatchObject({ n: 60 });
+    const alerts = readAlerts(join(dir, 'alerts-a.jsonl'));
+    for (const detector of ['volume-baseline', 'volume-spike']) {
+      const alerted = new Set(alerts.filter((alert) => alert.detector === detector).map((alert) => alert.agent.id));
+      expect({ detector, missed: moved.filter((agent) => !alerted.has(agent)) }).toEqual({ detector, missed: [] });
+      expect({ detector, alerted: [...alerted].sort() }).toEqual({ detector, alerted: [...AGENTS].sort() });
+    }
+    // The fixture alerts on the first large call, judged against the full baseline: 120 learned calls, not a fresh one.
+    for (const alert of alerts.filter((a) => a.detector === 'volume-baseline')) {
+      expect(alert.expected).toMatchObject({ n: WARMUP });
+      expect(alert.evidence[0]).toBe(`${alert.agent.id}-${WARMUP}`);
+    }
     expect(a.stderr()).toMatch(/state restored from changelog/);
   });
 });

@@ -12,7 +12,7 @@ import {
   fileReplay,
   groupMembers,
   jobNames,
-  produceValues,
+  produceLive,
   readAlerts,
   sortedIds,
   spawnJob,
@@ -40,19 +40,20 @@ describe('kafka source: graceful shutdown', () => {
       const dir = await tempDir();
       const registry = join(dir, 'registry.yaml');
       await writeFile(registry, benchRegistryYaml(150));
-      const lines = benchLines(150, 60_000, 13);
+      const lines = benchLines(150, 40_000, 13);
       const eventsPath = join(dir, 'events.jsonl');
       await writeFile(eventsPath, lines.join('\n') + '\n');
       await createTopic(names.topic, { partitions: 1 });
       topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
-      await produceValues(names.topic, lines);
       const total = BigInt(lines.length);
 
-      const base = { ...names, registry, maxBytesPerPartition: 8 * 1024 };
+      // A live stream: the signal lands mid-stream, after commits, with events still to come.
+      const live = produceLive(names.topic, lines, { initial: 10_000, rate: 3_000 });
+      const base = { ...names, registry, maxBytesPerPartition: 16 * 1024 };
       const first = spawnJob(await writeJobConfig(dir, { ...base, alertsPath: join(dir, 'alerts-1.jsonl') }, 'first.yaml'));
       running.push(first);
-      // The first commits (every second): the stream is far from done.
       await waitFor(async () => (await committedTotal(names.group, names.topic)) > 0n, { timeoutMs: 120_000, label: 'a first commit', alive: [first] });
+      await new Promise((r) => setTimeout(r, 1_500));
       first.kill(signal);
       const exit = await first.exited;
       expect(exit, first.stderr()).toEqual({ code: 0, signal: null });
@@ -68,6 +69,7 @@ describe('kafka source: graceful shutdown', () => {
 
       const second = spawnJob(await writeJobConfig(dir, { ...base, alertsPath: join(dir, 'alerts-2.jsonl') }, 'second.yaml'));
       running.push(second);
+      await live.finished;
       await waitForCommittedToEnd(names.group, names.topic, 120_000, [second]);
       second.kill('SIGTERM');
       expect((await second.exited).code).toBe(0);
