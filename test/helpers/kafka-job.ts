@@ -1,14 +1,15 @@
 // Helpers for the Kafka job's integration tests (test/integration/kafka): configs for `driftwatch
 // run`, child processes to kill, the in-process file replay to compare with, and the waiting on
 // consumer-group offsets. Every wait is bounded. Builds on test/helpers/kafka.ts.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import * as kafkajs from 'kafkajs';
 import type { Alert } from '../../src/alerts/alert.js';
 import { buildEngine, runJob } from '../../src/cli/job.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
@@ -299,7 +300,11 @@ export async function waitForCommittedToEnd(group: string, topic: string, timeou
   const end = await endOffsets(topic);
   await waitFor(
     async () => {
-      const committed = await committedOffsets(group, topic);
+      // A fresh broker's group coordinator may still be loading: not yet.
+      const committed = await committedOffsets(group, topic).catch((error: { retriable?: boolean }) => {
+        if (error.retriable) return new Map<number, bigint>();
+        throw error;
+      });
       return [...end].every(([partition, high]) => high === 0n || (committed.get(partition) ?? -1n) >= high);
     },
     { timeoutMs, label: `group ${group} to commit ${topic} to its end`, alive },
@@ -460,4 +465,159 @@ export function produceLive(topic: string, lines: readonly string[], { rate = 4_
   })();
   finished.catch(() => undefined);
   return { produced: () => produced, finished };
+}
+
+export interface SaslBroker {
+  /** SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). */
+  saslBrokers: string[];
+  /** PLAINTEXT listener of the same broker (for test set-up). */
+  plainBrokers: string[];
+  /** SASL_SSL listener (client certificate required), when started with `tls`. */
+  tlsBrokers: string[];
+  user: string;
+  password: string;
+  stop(): Promise<void>;
+}
+
+/** Where scripts/kafka.sh keeps the broker jars; undefined when they are not installed. */
+export function kafkaLibs(): string | undefined {
+  const libs = join(process.env.KAFKA_CACHE_DIR ?? join(ROOT, '.cache/kafka'), 'libs');
+  return existsSync(libs) && readdirSync(libs).some((name) => /^kafka_2\.13-.*\.jar$/.test(name)) ? libs : undefined;
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * A private single-node KRaft broker (the jars of scripts/kafka.sh) with a SASL_PLAINTEXT listener
+ * accepting PLAIN and SCRAM-SHA-256/512 for one user, besides PLAINTEXT. Its own data directory,
+ * stopped by `stop()`. About as slow to start as `scripts/kafka.sh start` (10–15 s).
+ */
+export async function startSaslBroker(
+  libs: string,
+  { user = 'alice', password = `pw-${randomBytes(6).toString('hex')}`, tls }: { user?: string; password?: string; tls?: { caFile: string; certFile: string; keyFile: string } } = {},
+): Promise<SaslBroker> {
+  const [plain, sasl, controller, secure] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const dir = await tempDir('dw-sasl-broker-');
+  const keystore = join(dir, 'server-keystore.pem');
+  if (tls) await writeFile(keystore, readFileSync(tls.keyFile, 'utf8') + readFileSync(tls.certFile, 'utf8'));
+  const jaas = (listener: string) => [
+    `listener.name.${listener}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${user}="${password}";`,
+    `listener.name.${listener}.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+    `listener.name.${listener}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+  ];
+  const config = join(dir, 'server.properties');
+  const log4j = join(dir, 'log4j2.xml');
+  await writeFile(
+    log4j,
+    '<?xml version="1.0" encoding="UTF-8"?><Configuration status="WARN"><Appenders><Console name="o" target="SYSTEM_OUT"><PatternLayout pattern="[%d] %p %m (%c)%n"/></Console></Appenders><Loggers><Root level="WARN"><AppenderRef ref="o"/></Root></Loggers></Configuration>\n',
+  );
+  await writeFile(
+    config,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.bootstrap.servers=127.0.0.1:${controller}`,
+      `listeners=PLAINTEXT://127.0.0.1:${plain},SASL_PLAINTEXT://127.0.0.1:${sasl},CONTROLLER://127.0.0.1:${controller}${tls ? `,SASL_SSL://127.0.0.1:${secure}` : ''}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${plain},SASL_PLAINTEXT://127.0.0.1:${sasl}${tls ? `,SASL_SSL://127.0.0.1:${secure}` : ''}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+      'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+      ...jaas('sasl_plaintext'),
+      ...(tls
+        ? [
+            ...jaas('sasl_ssl'),
+            'listener.name.sasl_ssl.ssl.keystore.type=PEM',
+            `listener.name.sasl_ssl.ssl.keystore.location=${keystore}`,
+            'listener.name.sasl_ssl.ssl.truststore.type=PEM',
+            `listener.name.sasl_ssl.ssl.truststore.location=${tls.caFile}`,
+            'listener.name.sasl_ssl.ssl.client.auth=required',
+          ]
+        : []),
+      `log.dirs=${join(dir, 'data')}`,
+      'auto.create.topics.enable=false',
+      'num.partitions=1',
+      'default.replication.factor=1',
+      'min.insync.replicas=1',
+      'offsets.topic.replication.factor=1',
+      'offsets.topic.num.partitions=1',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'transaction.state.log.num.partitions=1',
+      'share.coordinator.state.topic.replication.factor=1',
+      'share.coordinator.state.topic.min.isr=1',
+      'group.initial.rebalance.delay.ms=0',
+      'num.network.threads=2',
+      'num.io.threads=2',
+    ].join('\n') + '\n',
+  );
+  const classpath = `${libs}/*`;
+  const clusterId = randomBytes(16).toString('base64url').replace(/^-/, 'A');
+  const format = spawnSync(
+    'java',
+    [
+      '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.tools.StorageTool',
+      'format', '-t', clusterId, '-c', config, '--standalone',
+      '--add-scram', `SCRAM-SHA-256=[name=${user},password=${password}]`,
+      '--add-scram', `SCRAM-SHA-512=[name=${user},password=${password}]`,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (format.status !== 0) throw new Error(`StorageTool format failed: ${format.stdout}${format.stderr}`);
+  let output = '';
+  const broker = spawn('java', ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.Kafka', config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  broker.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  broker.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const stop = async () => {
+    if (broker.exitCode === null && broker.signalCode === null) {
+      const exited = new Promise((r) => broker.once('exit', r));
+      broker.kill('SIGTERM');
+      const timer = setTimeout(() => broker.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const client = new (kafkajs.default.Kafka)({
+      clientId: 'sasl-broker-wait',
+      brokers: [`127.0.0.1:${sasl}`],
+      sasl: { mechanism: 'plain', username: user, password },
+      logLevel: kafkajs.default.logLevel.NOTHING,
+      retry: { retries: 0 },
+    });
+    await waitFor(
+      async () => {
+        if (broker.exitCode !== null) throw new Error(`SASL broker exited: ${output.slice(-3000)}`);
+        const admin = client.admin();
+        try {
+          await admin.connect();
+          await admin.listTopics();
+          // The group coordinator loaded (a fresh broker answers COORDINATOR_LOAD_IN_PROGRESS first).
+          await admin.fetchOffsets({ groupId: 'sasl-broker-warm-up', topics: [] });
+          return true;
+        } catch {
+          return false;
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
+      },
+      { timeoutMs: 90_000, intervalMs: 500, label: 'the SASL broker' },
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { saslBrokers: [`127.0.0.1:${sasl}`], plainBrokers: [`127.0.0.1:${plain}`], tlsBrokers: tls ? [`127.0.0.1:${secure}`] : [], user, password, stop };
 }
