@@ -24,25 +24,26 @@ import {
  *   capped at 4× the tool's usual call, so that one large export does not make a day) are compared
  *   with that tool's usual day of the same kind (weekday or weekend: agents have weekly rhythms);
  *   the alert needs `days` consecutive active days at `ratio` × the usual or more, each adding at
- *   least `min_share` of the agent's usual daily total. Days that rise are not learned, so a drip
+ *   least `min_share` of the agent's usual daily total, and each at least the previous one (a
+ *   drip grows; a busy spell of healthy work comes and goes). Days that rise are not learned, so a drip
  *   does not become the reference while it is being judged. Judged when a day closes (at the
  *   agent's first event of the next day).
  * - systems: a gradual widening of the set of systems touched: at least min_new_systems systems
  *   first used within widening_days after the learning period, each perhaps unremarkable alone.
  *   Also what a cardinality attack looks like once first-seen alerts are rate-limited.
  *
- * Per-tool state: the 6 tools with the largest usual days (a tool new to the table takes the slot
+ * Per-tool state: the 8 tools with the largest usual days (a tool new to the table takes the slot
  * of the smallest), each with today's bytes, its usual weekday and weekend (EWMA, α = 0.25 after
  * the first days) and its run of rising days.
  */
 
-const TOOLS = 6;
+const TOOLS = 8;
 const ALPHA = 0.25;
 
 const options = z.strictObject({
   learning_period: durationOption('7d', "event time from the agent's first event before which no day is judged"),
-  ratio: z.number().gt(1).default(3).describe("a rising day moves at least this multiple of the tool's usual day of the same kind"),
-  min_share: z.number().nonnegative().default(0.3).describe("…and at least this share of the agent's usual daily total more than the tool's usual day"),
+  ratio: z.number().gt(1).default(2).describe("a rising day moves at least this multiple of the tool's usual day of the same kind"),
+  min_share: z.number().nonnegative().default(0.1).describe("…and at least this share of the agent's usual daily total more than the tool's usual day"),
   min_kb: z.number().nonnegative().default(50).describe('…and at least this many KB more'),
   days: z.number().int().min(1).max(7).default(2).describe('consecutive rising active days that make a drift'),
   min_reference_days: z.number().int().min(1).default(3).describe('active days of the same kind the usual day of a tool needs'),
@@ -61,7 +62,7 @@ interface State {
   rt: number[];
   /** Active days counted per kind. */
   rn: number[];
-  /** Tools tracked (≤ 6). */
+  /** Tools tracked (≤ 8). */
   t: string[];
   /** Per tool: KB of the open day. */
   kb: number[];
@@ -71,6 +72,8 @@ interface State {
   n: number[];
   /** Per tool: consecutive rising active days. */
   st: number[];
+  /** Per tool: KB of the last rising day (a run must keep growing). */
+  pv: number[];
   /** Day index of the last widening alert; −1 before any. */
   wd: number;
 }
@@ -95,9 +98,10 @@ interface Rise {
   day: number;
 }
 
-/** Whether tool i's open day rises above its usual day of that kind. */
+/** Whether tool i's open day rises above its usual day of that kind, and above the previous day of its run. */
 function rising(state: State, i: number, kind: number, o: Options): boolean {
   const kb = state.kb[i] as number;
+  if ((state.st[i] as number) > 0 && kb < (state.pv[i] as number)) return false;
   if (!(kb > 0) || (state.n[2 * i + kind] as number) < o.min_reference_days || (state.rn[kind] as number) < 1) return false;
   const usual = state.ref[2 * i + kind] as number;
   // A tool the agent did not use on its usual days is new behaviour (first-seen-tool, tool-mix-drift), not a drift.
@@ -139,6 +143,7 @@ function closeDay(state: State, judged: boolean, o: Options): void {
   for (let i = 0; i < state.t.length; i++) {
     const rises = judged && rising(state, i, kind, o);
     state.st[i] = rises ? (state.st[i] as number) + 1 : 0;
+    state.pv[i] = rises ? (state.kb[i] as number) : 0;
     if (rises) {
       anyRise = true;
       continue;
@@ -172,6 +177,7 @@ function slotOf(state: State, tool: string): number {
     state.ref.push(0, 0);
     state.n.push(0, 0);
     state.st.push(0);
+    state.pv.push(0);
   } else {
     i = 0;
     for (let j = 1; j < TOOLS; j++) {
@@ -180,6 +186,7 @@ function slotOf(state: State, tool: string): number {
     state.t[i] = key;
     state.kb[i] = 0;
     state.st[i] = 0;
+    state.pv[i] = 0;
   }
   // A tool new to the table moved nothing on the agent's earlier active days.
   state.ref[2 * i] = 0;
@@ -224,7 +231,7 @@ export default defineDetector({
   description:
     "Drift that no single window shows, on UTC days: (1) volume, one of the agent's tools moves at least ratio × its usual " +
     'day of the same kind (weekday or weekend; calls capped at call_cap × the usual call) on `days` consecutive active ' +
-    "days, each at least min_share of the agent's usual daily total (and min_kb) more: a slow exfiltration, judged when " +
+    "days, each at least min_share of the agent's usual daily total (and min_kb) more and none below the one before: a slow exfiltration, judged when " +
     'a day closes (key volume:<tool>, window the day); (2) systems, at least min_new_systems systems first used within ' +
     'widening_days after the learning period (key systems, window the day).',
   eventTypes: ['tool_use', 'token_issued', 'access_denied'],
@@ -232,7 +239,7 @@ export default defineDetector({
   techniques: [TECHNIQUES.automatedExfiltration, TECHNIQUES.dataTransferSizeLimits, TECHNIQUES.cloudServiceDiscovery, TECHNIQUES.rogueAgents],
   severity: 'medium',
   options,
-  createState: (): State => ({ day: -1, tot: 0, rt: [0, 0], rn: [0, 0], t: [], kb: [], ref: [], n: [], st: [], wd: -1 }),
+  createState: (): State => ({ day: -1, tot: 0, rt: [0, 0], rn: [0, 0], t: [], kb: [], ref: [], n: [], st: [], pv: [], wd: -1 }),
   score(event, ctx) {
     const id = event.agent.id;
     const agent = ctx.agent;
