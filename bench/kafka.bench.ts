@@ -5,6 +5,7 @@
  *   npm run bench:kafka                                  (starts a broker on free ports unless KAFKA_BROKERS is set)
  *   KAFKA_BROKERS=127.0.0.1:29092 npm run bench:kafka
  *   BENCH_EVENTS=500000 BENCH_AGENTS=2000 BENCH_PARTITIONS=6 BENCH_RATE=5000 BENCH_SECONDS=20 npm run bench:kafka
+ *   BENCH_ONLY=throughput|latency   one part only;   BENCH_DEBUG=1   prints checkpoints and alerts slower than 150 ms
  *
  * 1. produces BENCH_EVENTS events (bench/workload.ts) keyed by agent to a BENCH_PARTITIONS topic;
  * 2. baseline: a bare kafkajs consumer group reads the topic to its end (no processing);
@@ -177,14 +178,14 @@ async function run(brokers: string[]): Promise<void> {
   await writeFile(registry, benchRegistryYaml(AGENTS));
   console.log(`machine: ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}; broker ${brokers.join(',')}`);
 
-  // 1. produce
-  const lines = benchLines(AGENTS, EVENTS, 42);
+  // 1. produce (not needed for the latency alone)
+  const lines = ONLY === 'latency' ? [] : benchLines(AGENTS, EVENTS, 42);
   const keyOf = (line: string) => line.slice(line.indexOf('"agent":{"id":"') + 15, line.indexOf('"', line.indexOf('"agent":{"id":"') + 15));
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   let t = performance.now();
   const chunk = 2_000;
-  for (let i = 0; i < lines.length; i += chunk * 4) {
+  for (let i = 0; i < lines.length && ONLY !== 'latency'; i += chunk * 4) {
     const sends = [];
     for (let j = i; j < Math.min(lines.length, i + chunk * 4); j += chunk) {
       sends.push(producer.send({ topic, acks: -1, messages: lines.slice(j, j + chunk).map((value) => ({ key: keyOf(value), value })) }));
@@ -193,7 +194,7 @@ async function run(brokers: string[]): Promise<void> {
   }
   await producer.disconnect();
   const bytes = lines.reduce((n, line) => n + line.length, 0);
-  console.log(`workload: ${fmt(EVENTS)} events (${(bytes / EVENTS).toFixed(0)} bytes avg), ${fmt(AGENTS)} agents, ${PARTITIONS} partitions; produced in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  if (ONLY !== 'latency') console.log(`workload: ${fmt(EVENTS)} events (${(bytes / EVENTS).toFixed(0)} bytes avg), ${fmt(AGENTS)} agents, ${PARTITIONS} partitions; produced in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   // 2. baseline: a bare kafkajs consumer
   if (ONLY !== 'latency') {
@@ -231,6 +232,8 @@ async function run(brokers: string[]): Promise<void> {
   if (ONLY !== 'latency') {
     const config = benchConfig(registry, topic, `bench-driftwatch-${suffix}`, join(dir, 'alerts.jsonl'));
     const { job, acks } = await startJob(config);
+    checkpoints.count = 0;
+    checkpoints.snapshots = 0;
     const startedAt = performance.now();
     let first = 0;
     await waitUntil(() => {
@@ -243,7 +246,7 @@ async function run(brokers: string[]): Promise<void> {
     const rate = EVENTS / seconds;
     console.log(
       `driftwatch kafka job   ${fmt(rate).padStart(9)} events/s  (${seconds.toFixed(2)} s from the first batch; ${((done - startedAt) / 1000).toFixed(2)} s with start-up and group join; ` +
-        `${fmt(acks.count)} alerts acknowledged by the file sink; commit interval ${COMMIT_INTERVAL_MS} ms)`,
+        `${fmt(acks.count)} alerts acknowledged by the file sink; ${checkpoints.count} partition checkpoints with ${fmt(checkpoints.snapshots)} agent snapshots, commit interval ${COMMIT_INTERVAL_MS} ms)`,
     );
     console.log(`ratio driftwatch/bare  ${(rate / baseline).toFixed(2)}; driftwatch/in-memory pipeline ${(rate / inMemory).toFixed(2)}`);
     console.log(`target ≥ 50,000 events/s: ${rate >= 50_000 ? 'met' : 'NOT met'}`);
@@ -276,6 +279,14 @@ async function run(brokers: string[]): Promise<void> {
       const sentAt = Number(evidence.split('-')[2]);
       (sentAt - started < WARMUP_SECONDS * 1000 ? warm : measured).push(acks.ackedAt.get(alert.id)! - sentAt);
     }
+    if (process.env.BENCH_DEBUG) {
+      for (const alert of acks.alerts) {
+        const evidence = alert.evidence.find((id) => id.startsWith('lat-'));
+        const sentAt = Number(evidence?.split('-')[2]);
+        const latency = acks.ackedAt.get(alert.id)! - sentAt;
+        if (latency > 150) console.log(`slow: sent ${sentAt % 100000} acked ${acks.ackedAt.get(alert.id)! % 100000} latency ${latency}`);
+      }
+    }
     measured.sort((a, b) => a - b);
     warm.sort((a, b) => a - b);
     const p50 = percentile(measured, 50);
@@ -293,6 +304,7 @@ async function run(brokers: string[]): Promise<void> {
 }
 
 let baseline = 0;
+const checkpoints = { count: 0, snapshots: 0 };
 let inMemory = 0;
 
 function benchConfig(registry: string, topic: string, group: string, alertsPath: string): Config {
@@ -329,6 +341,11 @@ async function startJob(config: Config): Promise<{ job: KafkaJob; acks: AckTimes
     maxEventBytes: config.max_event_bytes,
     logger: silentLogger,
     commitIntervalMs: COMMIT_INTERVAL_MS,
+    onCommitted: ({ agents, partition }) => {
+      if (process.env.BENCH_DEBUG) console.log(`checkpoint p${partition} at ${Date.now() % 100000} agents ${agents}`);
+      checkpoints.count++;
+      checkpoints.snapshots += agents;
+    },
   });
   await job.start();
   return { job, acks };

@@ -21,7 +21,7 @@ const HEARTBEAT_EVERY_MS = 3_000;
  * committed (as Kafka consumers' auto-commit interval).
  */
 export const DEFAULT_COMMIT_INTERVAL_MS = 5_000;
-/** A partition that received no batch for this long is checkpointed and committed without waiting for the interval. */
+/** When no batch at all came for this long (the job caught up), every partition is checkpointed and committed without waiting for the interval. */
 export const IDLE_COMMIT_MS = 500;
 
 export interface CommitInfo {
@@ -37,8 +37,8 @@ export interface KafkaJobOptions {
   maxEventBytes: number;
   logger: Logger;
   /**
-   * Checkpoint and commit a busy partition at most this often (default 5 s; a partition idle for
-   * 500 ms sooner). Alerts are delivered batch by batch regardless; a longer interval writes fewer
+   * Checkpoint and commit a busy partition at most this often (default 5 s; when no batch came
+   * for 500 ms, sooner). Alerts are delivered batch by batch regardless; a longer interval writes fewer
    * snapshots (an agent changed by many batches is written once), and a crash replays more (the
    * same alerts again, with the same ids).
    */
@@ -63,8 +63,8 @@ interface OwnedPartition {
   clock: number;
   /** Wall-clock time of the last checkpoint. */
   checkpointedAt: number;
-  /** Wall-clock time of the last batch. */
-  batchAt: number;
+  /** Shift of this partition's checkpoint slots within the interval (spreads partitions apart). */
+  phase: number;
 }
 
 /**
@@ -102,6 +102,8 @@ export class KafkaJob {
   /** Batches and checkpoints run one at a time (the engine and `touched` are shared). */
   private exclusive: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  /** Wall-clock time of the last batch of any partition (busy partitions wait their turn: not idle). */
+  private batchAt = 0;
   /** A timer checkpoint is waiting for its turn (no second one is queued behind a slow batch). */
   private checkpointQueued = false;
   private stopping = false;
@@ -302,7 +304,10 @@ export class KafkaJob {
       clocks.set(at, Math.max(clocks.get(at) ?? 0, snapshot.clock));
     }
     for (const [p, grants] of restored.tokens) this.tokens.restore(p, grants.values());
-    for (const p of partitions) {
+    // Checkpoints of partitions taken together are spread over the interval rather than all due at
+    // once: each one holds up batch processing while it is written (latency).
+    const now = Date.now();
+    partitions.forEach((p, index) => {
       this.owned.set(p, {
         applied: restored.applied.get(p) ?? new Map(),
         committed: new Map(),
@@ -310,10 +315,10 @@ export class KafkaJob {
         dirty: new Set(),
         grants: [],
         clock: clocks.get(p) ?? 0,
-        checkpointedAt: Date.now(),
-        batchAt: Date.now(),
+        checkpointedAt: now,
+        phase: Math.floor((index * this.commitIntervalMs) / partitions.length),
       });
-    }
+    });
     return this.owned.get(partition)!;
   }
 
@@ -354,9 +359,9 @@ export class KafkaJob {
         this.options.logger.log('info', 'events already in the restored state skipped', { topic, partition, from: batch.messages[0]!.offset, to: last });
       }
       owned.uncommitted.set(topic, BigInt(last) + 1n);
-      owned.batchAt = Date.now();
+      this.batchAt = Date.now();
       resolveOffset(last);
-      if (Date.now() - owned.checkpointedAt >= this.commitIntervalMs) await this.checkpoint(partition);
+      if (this.slotPassed(owned, Date.now())) await this.checkpoint(partition);
     } catch (error) {
       // The engine may hold effects that were not checkpointed: start over from the last checkpoint.
       this.rollback(partition, error, touched);
@@ -396,7 +401,16 @@ export class KafkaJob {
     for (const commit of commits) this.options.onCommitted?.({ ...commit, agents: snapshots.length });
   }
 
-  /** Checkpoints partitions whose last checkpoint is older than the interval, or that went idle (run by the timer). */
+  /**
+   * Whether a checkpoint slot of the partition began since its last checkpoint: slots are every
+   * interval, shifted by the partition's phase, so partitions keep apart (also after idle checkpoints).
+   */
+  private slotPassed(owned: OwnedPartition, now: number): boolean {
+    const slot = (time: number) => Math.floor((time + owned.phase) / this.commitIntervalMs);
+    return slot(now) > slot(owned.checkpointedAt);
+  }
+
+  /** Checkpoints partitions whose slot came, or all of them once no batch came for a while (run by the timer). */
   private async checkpointDue(): Promise<void> {
     if (this.stopping || this.checkpointQueued) return;
     this.checkpointQueued = true;
@@ -405,7 +419,7 @@ export class KafkaJob {
       const now = Date.now();
       for (const [partition, owned] of [...this.owned]) {
         if (owned.uncommitted.size === 0) continue;
-        if (now - owned.checkpointedAt < this.commitIntervalMs && now - owned.batchAt < IDLE_COMMIT_MS) continue;
+        if (!this.slotPassed(owned, now) && now - this.batchAt < IDLE_COMMIT_MS) continue;
         await this.checkpoint(partition).catch((error: unknown) => this.rollback(partition, error));
       }
     }).catch(() => undefined);
