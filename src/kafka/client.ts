@@ -30,7 +30,9 @@ function kafkaLogCreator(logger: Logger, secrets: readonly string[]): logCreator
   const scrub = scrubber(secrets);
   return () => ({ namespace, level, log }) => {
     const { message, broker, error } = log as { message: string; broker?: string; error?: unknown };
-    logger.log(LEVELS[level] ?? 'info', scrub(`kafka ${namespace}: ${message}`)!, { broker, error: error === undefined ? undefined : scrub(String(error)) });
+    // Said at every start because retries are bounded; driftwatch does not use transactions: no news for operators.
+    const quiet = message.startsWith('Limiting retries for the idempotent producer');
+    logger.log(quiet ? 'debug' : (LEVELS[level] ?? 'info'), scrub(`kafka ${namespace}: ${message}`)!, { broker, error: error === undefined ? undefined : scrub(String(error)) });
   };
 }
 

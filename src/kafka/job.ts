@@ -107,6 +107,7 @@ export class KafkaJob {
   /** A timer checkpoint is waiting for its turn (no second one is queued behind a slow batch). */
   private checkpointQueued = false;
   private stopping = false;
+  private started = false;
   private fatal: ((error: Error) => void) | undefined;
   /** Rejects when the consumer crashed for good (kafkajs does not restart it): the job must end. */
   readonly failed: Promise<never>;
@@ -156,6 +157,7 @@ export class KafkaJob {
     }
     // Partitions that received no batch for a while still get their last batches checkpointed and committed.
     this.timer = setInterval(() => void this.checkpointDue(), Math.max(50, Math.min(IDLE_COMMIT_MS / 2, this.commitIntervalMs / 2)));
+    this.started = true;
     this.options.logger.log('info', 'kafka source started', { topics: this.config.topics, group: this.config.group });
   }
 
@@ -210,7 +212,7 @@ export class KafkaJob {
     await this.consumer.disconnect();
     await this.producer.disconnect();
     await this.pipeline.close();
-    this.options.logger.log('info', 'kafka source stopped', { group: this.config.group });
+    if (this.started) this.options.logger.log('info', 'kafka source stopped', { group: this.config.group });
   }
 
   /** Runs `task` after every batch and checkpoint before it. */
