@@ -60,7 +60,11 @@ export async function runJob(config: Config, io: JobIo): Promise<RunSummary> {
 }
 
 async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: Engine, io: JobIo): Promise<PipelineCounters> {
-  const job = new KafkaJob(source, engine, createConfiguredSinks(config, io.stdout, io.logger), { maxEventBytes: config.max_event_bytes, logger: io.logger });
+  const job = new KafkaJob(source, engine, createConfiguredSinks(config, io.stdout, io.logger), {
+    maxEventBytes: config.max_event_bytes,
+    logger: io.logger,
+    commitIntervalMs: source.commit_interval_ms,
+  });
   const stopped = new Promise<void>((resolve) => {
     if (io.signal?.aborted) resolve();
     io.signal?.addEventListener('abort', () => resolve(), { once: true });
@@ -68,7 +72,8 @@ async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: E
   const stopMetrics = observePipeline(job.pipeline.counters, engine.stats);
   try {
     await job.start();
-    await stopped;
+    // A consumer that kafkajs gave up on ends the run (exit 1) instead of idling.
+    await Promise.race([stopped, job.failed]);
   } finally {
     await job.stop();
     stopMetrics();

@@ -35,6 +35,12 @@ export const kafkaSourceSchema = kafkaConnectionSchema.extend({
   create_topics: z.boolean().default(true).describe('create missing state and dead-letter topics with the required configs'),
   session_timeout_ms: z.number().int().positive().default(30_000),
   max_bytes_per_partition: z.number().int().positive().default(1_048_576),
+  commit_interval_ms: z
+    .number()
+    .int()
+    .positive()
+    .default(5_000)
+    .describe('checkpoint state and commit offsets at most this often; longer: fewer state writes, more replay after a crash'),
 });
 
 export type KafkaConnection = z.output<typeof kafkaConnectionSchema>;
