@@ -1,0 +1,214 @@
+// Targeted tests of the nine statistical detectors through the engine, on traffic from
+// test/helpers/traffic.ts: the anomaly after the learning period alerts, the same anomaly inside
+// it does not, a 24/7 agent is never unusual at 3 a.m., and every alert states observed vs expected.
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../../src/alerts/alert.js';
+import { builtinDetector, events, runDetector } from '../../helpers/engine.js';
+import * as T from '../../helpers/traffic.js';
+
+const { DAY, HOUR, MINUTE, START } = T;
+const at = (day: number, h: number, m = 0): number => START + day * DAY + h * HOUR + m * MINUTE;
+
+const OPS: T.Tool[] = [
+  { tool: 'crm.lookup', system: 'crm', action: 'read' },
+  { tool: 'crm.update', system: 'crm', action: 'write' },
+  { tool: 'docs.read_page', system: 'docs', action: 'read' },
+  { tool: 'docs.write_page', system: 'docs', action: 'write' },
+];
+const BATCH: T.Tool[] = [
+  { tool: 'etl.extract', system: 'warehouse', action: 'read' },
+  { tool: 'etl.load', system: 'warehouse', action: 'write' },
+  { tool: 'erp.read_ledger', system: 'erp-prod', action: 'read' },
+];
+
+const office = (days: number, agent = 'ops-bot'): T.NativeEvent[] =>
+  T.businessHours({ agent, prefix: `${agent}-n`, days, tools: OPS, bytes: 20_000 });
+const nightly = (days: number, agent = 'night-batch'): T.NativeEvent[] =>
+  T.batch247({ agent, prefix: `${agent}-n`, days, tools: BATCH, bytes: 50_000, everyMin: 60 });
+
+function run(detectorId: string, stream: T.NativeEvent[], options?: Record<string, unknown>): Alert[] {
+  const result = runDetector(builtinDetector(detectorId), events(...stream), undefined, options === undefined ? {} : { options });
+  expect(result.failures).toEqual([]);
+  return result.alerts;
+}
+
+/** The alert states what it saw and what it expected, with figures in its summary. */
+function checkStatesObservedVsExpected(alert: Alert): void {
+  expect(Object.keys(alert.observed).length, alert.key).toBeGreaterThan(0);
+  expect(Object.keys(alert.expected).length, alert.key).toBeGreaterThan(0);
+  expect(alert.summary, alert.key).toMatch(/\d/);
+  expect(alert.summary, alert.key).not.toMatch(/undefined|NaN|\[object Object\]/);
+}
+
+interface Scenario {
+  detector: string;
+  /** Normal traffic long enough to pass the learning period (days). */
+  days: number;
+  /** Day of the anomaly after the learning period, and inside it. */
+  after: number;
+  before: number;
+  normal: (days: number) => T.NativeEvent[];
+  anomaly: (day: number, tag: string) => T.NativeEvent[];
+  key: string | RegExp;
+}
+
+const scenarios: Scenario[] = [
+  {
+    detector: 'first-seen-system',
+    days: 10,
+    after: 8,
+    before: 1,
+    normal: (days) => office(days),
+    anomaly: (day, tag) => [T.newSystem(`${tag}-fss`, 'ops-bot', at(day, 11, 3), `payroll-${tag}`)],
+    key: /^system:payroll-/,
+  },
+  {
+    detector: 'first-seen-tool',
+    days: 10,
+    after: 8,
+    before: 1,
+    normal: (days) => office(days),
+    anomaly: (day, tag) => [T.call(`${tag}-fst`, 'ops-bot', at(day, 11, 3), { tool: `shell.exec_${tag}`, system: 'crm', action: 'write' }, 1000)],
+    key: /^tool:shell\.exec_/,
+  },
+  {
+    detector: 'volume-spike',
+    days: 9,
+    after: 8,
+    before: 1,
+    normal: (days) => office(days),
+    anomaly: (day, tag) => T.burst(`${tag}-vs`, 'ops-bot', at(day, 14), 30, OPS[0]!, 5_000_000),
+    key: 'volume',
+  },
+  {
+    detector: 'rate-spike',
+    days: 9,
+    after: 8,
+    before: 1,
+    normal: (days) => office(days),
+    anomaly: (day, tag) => T.burst(`${tag}-rs`, 'ops-bot', at(day, 14), 150, OPS[0]!, 20_000),
+    key: 'rate',
+  },
+  {
+    detector: 'denial-burst',
+    days: 9,
+    after: 8,
+    before: 1,
+    normal: (days) => [...office(days), ...T.dailyDenials('dd', 'ops-bot', days, 11, 'hr-prod')],
+    anomaly: (day, tag) => T.denials(`${tag}-db`, 'ops-bot', at(day, 14), 12, ['hr-prod', 'bank-api', 'vault', 'mail-external']),
+    key: 'denials',
+  },
+  {
+    detector: 'token-burst',
+    days: 9,
+    after: 8,
+    before: 1,
+    normal: (days) => [...office(days), ...T.dailyTokens('dt', 'ops-bot', days, [9, 11, 13, 15])],
+    anomaly: (day, tag) => T.tokenBurst(`${tag}-tb`, 'ops-bot', at(day, 14), 25, day * 1000),
+    key: 'tokens',
+  },
+];
+
+describe('statistical detectors on generated traffic', () => {
+  for (const s of scenarios) {
+    describe(s.detector, () => {
+      it('normal traffic raises nothing', () => {
+        expect(run(s.detector, T.merge(s.normal(s.days)))).toEqual([]);
+      });
+
+      it('the anomaly after the learning period alerts, stating observed vs expected', () => {
+        const alerts = run(s.detector, T.merge(s.normal(s.days), s.anomaly(s.after, 'late')));
+        expect(alerts.length).toBeGreaterThan(0);
+        for (const alert of alerts) {
+          expect(alert.agent.id).toBe('ops-bot');
+          if (typeof s.key === 'string') expect(alert.key).toBe(s.key);
+          else expect(alert.key).toMatch(s.key);
+          checkStatesObservedVsExpected(alert);
+        }
+      });
+
+      it('the same anomaly inside the learning period raises nothing', () => {
+        expect(run(s.detector, T.merge(s.normal(s.days), s.anomaly(s.before, 'early')))).toEqual([]);
+      });
+    });
+  }
+
+  describe('unusual-time', () => {
+    const night = (agent: string, day: number): T.NativeEvent[] => T.session(`${agent}-3am-${day}`, agent, at(day, 3), 4, OPS, 20_000);
+
+    it('a business-hours agent at 3 a.m. after the learning period → alert', () => {
+      const alerts = run('unusual-time', T.merge(office(11), night('ops-bot', 10)));
+      expect(alerts.map((alert) => alert.key)).toEqual(['hour:03']);
+      expect(alerts[0]!.event.id).toBe('ops-bot-3am-10-00001');
+      checkStatesObservedVsExpected(alerts[0]!);
+    });
+
+    it('a 24/7 batch agent at 3 a.m. → no alert', () => {
+      expect(run('unusual-time', T.merge(nightly(11), night('night-batch', 10)))).toEqual([]);
+    });
+
+    it('a 24/7 batch agent never alerts, whatever the hour', () => {
+      expect(run('unusual-time', T.merge(nightly(14)))).toEqual([]);
+    });
+
+    it('the business-hours agent at 3 a.m. inside the learning period → no alert', () => {
+      expect(run('unusual-time', T.merge(office(11), night('ops-bot', 2)))).toEqual([]);
+    });
+
+    it('a longer learning period keeps the same 3 a.m. session quiet', () => {
+      expect(run('unusual-time', T.merge(office(11), night('ops-bot', 10)), { learning_period: '14d' })).toEqual([]);
+    });
+  });
+
+  describe('tool-mix-drift', () => {
+    const MIX: T.Tool[] = [...Array.from({ length: 39 }, (_, i) => OPS[i % 4]!), { tool: 'crm.export', system: 'crm', action: 'read' }];
+    const normal = (): T.NativeEvent[] => T.businessHours({ agent: 'ops-bot', prefix: 'mix', days: 12, tools: MIX, bytes: 20_000 });
+    const drift = (): T.NativeEvent[] => T.session('drift', 'ops-bot', at(11, 17), 60, [MIX[39]!], 20_000, 2);
+
+    it('normal traffic raises nothing', () => {
+      expect(run('tool-mix-drift', T.merge(normal()))).toEqual([]);
+    });
+
+    it('a run of calls of a rarely used tool alerts (key mix), stating observed vs expected', () => {
+      const alerts = run('tool-mix-drift', T.merge(normal(), drift()));
+      expect(alerts.map((alert) => alert.key)).toEqual(['mix']);
+      checkStatesObservedVsExpected(alerts[0]!);
+    });
+
+    it('the same run while the learning period lasts raises nothing', () => {
+      expect(run('tool-mix-drift', T.merge(normal(), drift()), { learning_period: '14d' })).toEqual([]);
+    });
+  });
+
+  describe('slow-drift', () => {
+    const rising = (factors: Record<number, number>): T.NativeEvent[] =>
+      office(12).map((event) => {
+        const day = Math.floor((Date.parse(event.time) - START) / DAY);
+        const factor = event.tool === 'crm.lookup' ? factors[day] : undefined;
+        return factor === undefined ? event : { ...event, bytes: Math.round((event.bytes as number) * factor) };
+      });
+
+    it('steady traffic raises nothing', () => {
+      expect(run('slow-drift', T.merge(office(12)))).toEqual([]);
+    });
+
+    it('a tool moving more bytes day after day after the learning period alerts (key volume:<tool>)', () => {
+      const alerts = run('slow-drift', T.merge(rising({ 8: 2.5, 9: 3, 10: 3.5 })));
+      expect(alerts.map((alert) => alert.key)).toEqual(['volume:crm.lookup']);
+      checkStatesObservedVsExpected(alerts[0]!);
+    });
+
+    it('the same rise inside the learning period raises nothing', () => {
+      expect(run('slow-drift', T.merge(rising({ 8: 2.5, 9: 3, 10: 3.5 })), { learning_period: '14d' })).toEqual([]);
+    });
+
+    it('three new systems in three days after the learning period alert (key systems); inside it, nothing', () => {
+      const widening = (first: number): T.NativeEvent[] =>
+        ['lake', 'vault', 'hr-prod'].map((system, i) => T.newSystem(`wide-${first}-${i}`, 'ops-bot', at(first + i, 10), system));
+      const late = run('slow-drift', T.merge(office(12), widening(8)));
+      expect(late.map((alert) => alert.key)).toEqual(['systems']);
+      checkStatesObservedVsExpected(late[0]!);
+      expect(run('slow-drift', T.merge(office(12), widening(1)))).toEqual([]);
+    });
+  });
+});
