@@ -2,7 +2,7 @@
 // tests: normal traffic for one agent over N days (business hours or 24/7 batch) plus injectors
 // for the anomalies those detectors look for. No randomness: jitter comes from a hash of the index.
 
-export type NativeEvent = Record<string, unknown> & { id: string; time: string; type: string; agent: { id: string } };
+export type NativeEvent = Record<string, unknown> & { id: string; time: string; type: string; agent: { id: string; instance?: string } };
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
