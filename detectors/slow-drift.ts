@@ -9,7 +9,7 @@ import {
   durationOption,
   formatKb,
   TECHNIQUES,
-  windowRingCurrent,
+  baselineNewSystemsOn,
   z,
   type AgentBaseline,
   type AgentEvent,
@@ -198,16 +198,13 @@ function slotOf(state: State, tool: string): number {
 
 /** New systems recorded within widening_days up to the event's day, counting only days after the learning period. */
 function newSystems(baseline: AgentBaseline, timeMs: number, o: Options, learning: number): number {
-  const fresh = baseline.fresh;
   const today = Math.floor(timeMs / DAY_MS);
-  if (fresh.win !== today) return 0;
   const firstDay = Math.floor((baseline.t0 + learning) / DAY_MS) + 1;
-  if (today < firstDay) return 0;
-  let count = windowRingCurrent(fresh);
-  for (let back = 1; back < o.widening_days && back <= fresh.n; back++) {
+  let count = 0;
+  for (let back = 0; back < o.widening_days; back++) {
     const day = today - back;
-    if (day < firstDay || day < fresh.first) break;
-    count += fresh.ring[day % fresh.n] as number;
+    if (day < firstDay) break;
+    count += baselineNewSystemsOn(baseline, day);
   }
   return count;
 }
@@ -216,7 +213,7 @@ function newSystems(baseline: AgentBaseline, timeMs: number, o: Options, learnin
 function widening(event: AgentEvent, ctx: DetectorContext<Options, State>): number {
   const baseline = ctx.baseline;
   const today = Math.floor(event.timeMs / DAY_MS);
-  if (ctx.state.wd === today || baseline.fresh.win !== today || !(baseline.fresh.cur > 0)) return 0;
+  if (ctx.state.wd === today || baselineNewSystemsOn(baseline, today) === 0) return 0;
   const learning = learningOf(ctx.options);
   if (baselineAge(baseline, ctx.now) < learning) return 0;
   const count = newSystems(baseline, event.timeMs, ctx.options, learning);
@@ -234,7 +231,8 @@ export default defineDetector({
     "days, each at least min_share of the agent's usual daily total (and min_kb) more and none below the one before: a slow exfiltration, judged when " +
     'a day closes (key volume:<tool>, window the day); (2) systems, at least min_new_systems systems first used within ' +
     'widening_days after the learning period (key systems, window the day).',
-  eventTypes: ['tool_use', 'token_issued', 'access_denied'],
+  // Volumes and new systems come from tool calls; a day closes at the first call of the next.
+  eventTypes: ['tool_use'],
   maturity: 'incubating',
   techniques: [TECHNIQUES.automatedExfiltration, TECHNIQUES.dataTransferSizeLimits, TECHNIQUES.cloudServiceDiscovery, TECHNIQUES.rogueAgents],
   severity: 'medium',
@@ -278,7 +276,7 @@ export default defineDetector({
       summary:
         `${id} used ${count} systems for the first time within ${o.widening_days} days (after its learning period), ` +
         `now about ${distinct} distinct systems in all (most used: ${known.slice(0, 5).join(', ')}); latest activity ` +
-        `${event.type === 'tool_use' ? `${event.tool} on ${event.system}` : event.type.replace('_', ' ')}. A steady agent's footprint does not widen like this.`,
+        `${event.tool} on ${event.system}. A steady agent's footprint does not widen like this.`,
       severity: count >= 3 * o.min_new_systems ? 'high' : 'medium',
       score: Math.min(95, 50 + 8 * (count - o.min_new_systems + 1)),
       observed: { new_systems: count, days: o.widening_days, distinct_systems_estimate: distinct },
@@ -305,7 +303,6 @@ export default defineDetector({
     } else if (day < state.day) {
       return; // a late event: its day is closed
     }
-    if (event.type !== 'tool_use') return;
     const bytes = event.bytes;
     if (bytes === undefined || !(bytes > 0)) return;
     const usual = baselineCallUsual(ctx.baseline, event.tool);

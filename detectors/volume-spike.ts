@@ -63,7 +63,7 @@ function windowBurst(event: ToolUseEvent, ctx: DetectorContext<Options, State>):
   const bytes = event.bytes ?? 0;
   const time = event.timeMs;
   const trimmed = baselineObserved(baseline, 'bytes', time, bytes);
-  if (!(trimmed >= o.window_min_kb) || !(trimmed > o.window_factor * levelValue(baselinePeakLevel(baseline, 'bytes')))) return false;
+  if (!(trimmed >= o.window_min_kb) || !(trimmed > o.window_factor * levelValue(baselinePeakLevel(baseline, 'bytes', time)))) return false;
   const calls = baselineWindowTotal(baseline, 'events', time) + 1;
   if (calls < o.window_min_calls || !(calls > o.window_calls_factor * levelValue(baselineHourPeakLevel(baseline, 'events', time, o.hour_radius)))) return false;
   return baselineCallShift(baseline, event.tool, bytes, time).z >= o.window_call_z;
@@ -135,7 +135,7 @@ export default defineDetector({
     const windowKb = (baselineWindowTotal(baseline, 'bytes', time) + bytes) / 1024;
     let peakLevel = baselineHourPeakLevel(baseline, 'bytes', time, o.hour_radius);
     const peakScope = peakLevel > 0 ? 'hour' : 'day';
-    if (peakLevel === 0) peakLevel = baselinePeakLevel(baseline, 'bytes');
+    if (peakLevel === 0) peakLevel = baselinePeakLevel(baseline, 'bytes', time);
     const peakKb = levelValue(peakLevel);
     const typical = baselineTypical(baseline, 'bytes');
     const shift = baselineCallShift(baseline, event.tool, bytes, time);
@@ -157,7 +157,7 @@ export default defineDetector({
         `${event.resource === undefined ? '' : `, ${event.resource}`}, ${formatKb(bytes / 1024)}); ${peakText}${typicalText}. ` +
         (sum > o.threshold
           ? `The run of oversized calls scores ${sum.toFixed(1)} against a threshold of ${o.threshold} (CUSUM of call size z-scores).`
-          : `The window, without its largest call, is ${(baselineObserved(baseline, 'bytes', time, bytes) / Math.max(levelValue(baselinePeakLevel(baseline, 'bytes')), 1)).toFixed(1)}× the largest the agent ever had, in more calls than it makes at this hour (call size z ${shift.z.toFixed(1)}).`),
+          : `The window, without its largest call, is ${(baselineObserved(baseline, 'bytes', time, bytes) / Math.max(levelValue(baselinePeakLevel(baseline, 'bytes', time)), 1)).toFixed(1)}× the largest the agent ever had, in more calls than it makes at this hour (call size z ${shift.z.toFixed(1)}).`),
       severity: shift.factor >= 8 || (ratio !== undefined && ratio >= 10) ? 'high' : 'medium',
       score: Math.min(98, 60 + 8 * Math.log2(1 + shift.factor) + (ratio === undefined ? 10 : Math.min(15, 3 * Math.log2(1 + ratio)))),
       observed: {

@@ -54,7 +54,7 @@ import { createCategoryCounts, updateCategoryCounts, type CategoryCountsState } 
 import { createHourOfWeek, hourOfWeekCount, updateHourOfWeek, HOURS_PER_WEEK, type HourOfWeekState } from '../stats/hour-of-week.js';
 import { madOfSorted, medianOfSorted, scratchView, sortSmall } from '../stats/order-statistics.js';
 import { DAY_MS } from '../stats/trend.js';
-import { advanceWindowRing, createWindowRing, updateWindowRing, MAD_TO_SIGMA, type WindowRingState } from '../stats/window-ring.js';
+import { MAD_TO_SIGMA } from '../stats/window-ring.js';
 import type { AgentEvent } from '../events/contract.js';
 import { boundedKey, hashTwice } from '../stats/hash.js';
 import { bloomAdd, bloomHas, bloomSetBits, createBloomWords } from '../stats/bloom-filter.js';
@@ -67,8 +67,12 @@ const HOUR_MS = 3_600_000;
 /** Levels per doubling of a quantised peak. */
 export const LEVELS_PER_DOUBLING = 4;
 const MAX_LEVEL = 255;
-/** Levels a peak loses per day without being renewed (4 levels per doubling: ×0.84 a day). */
-const PEAK_DECAY_PER_DAY = 1;
+/**
+ * Peaks lose one level (×0.84) per day without being renewed, lazily: a slot stores its level plus
+ * the age (days since the baseline's first day) at which it was written, and reads subtract the
+ * current age. No daily sweep; a slot that was ever active never reads below 1.
+ */
+const FRESH_DAYS = 14;
 
 const INSTANCE_BLOOM_BITS = 256;
 const INSTANCE_KEY_LENGTH = 48;
@@ -82,22 +86,35 @@ const CALL_MEMORY = 64;
 const METRICS = ['events', 'bytes', 'records', 'denials', 'tokens'] as const;
 export type BaselineMetric = (typeof METRICS)[number];
 
-/** Length of each metric's ring of active-window totals. */
-const RING_LENGTH: Readonly<Record<BaselineMetric, number>> = { events: 12, bytes: 12, records: 12, denials: 8, tokens: 8 };
+/**
+ * The five window metrics live in one flat array (`AgentBaseline.w`), so that an event touches one
+ * allocation rather than fifteen: with thousands of agents, every event of another agent is a
+ * cache miss per object touched. Per metric, in order: `cur` (total of the open window; `bytes` in
+ * bytes, others counts), `top` (largest single event's contribution to it, for `bytes` and
+ * `records`), `n` (active windows closed so far), the ring of the last active windows' totals
+ * (window n − 1 at slot (n − 1) mod L; `bytes` in KB rounded up), and 24 peak slots, one per hour
+ * of the UTC day: the level of the largest window total plus the age (days since `day`) when it
+ * was set, 0 when never active at that hour (read with `peakLevelAt`: one level lost per day).
+ */
+const METRIC_INDEX: Readonly<Record<BaselineMetric, number>> = { events: 0, bytes: 1, records: 2, denials: 3, tokens: 4 };
+/** Ring length L per metric (by index). */
+const RING_LENGTHS = [12, 12, 12, 8, 8] as const;
+const CUR = 0;
+const TOP = 1;
+const COUNT = 2;
+const RING = 3;
+/** Offset of each metric's segment in `w`. */
+const OFFSETS: readonly number[] = RING_LENGTHS.map((_, i) => RING_LENGTHS.slice(0, i).reduce((sum, length) => sum + RING + length + 24, 0));
+const W_LENGTH = RING_LENGTHS.reduce((sum, length) => sum + RING + length + 24, 0);
+const EVENTS = OFFSETS[0] as number;
+const BYTES = OFFSETS[1] as number;
+const RECORDS = OFFSETS[2] as number;
+const DENIALS = OFFSETS[3] as number;
+const TOKENS = OFFSETS[4] as number;
 
-/** One metric over 5-minute windows. */
-export interface WindowMetric {
-  /** Total of the open window (`bytes`: in bytes; other metrics: counts). */
-  cur: number;
-  /** Largest single event's contribution to the open window (`bytes` and `records`; 0 for counts). */
-  top: number;
-  /** Number of active windows closed so far; the last one is at `ring[(n − 1) % ring length]`. */
-  n: number;
-  /** Totals of the last active windows (`bytes`: KB, rounded up). */
-  ring: number[];
-  /** Per hour of the UTC day: decayed peak window total, as a level (0 = never active at that hour). */
-  hp: number[];
-}
+const offsetOf = (metric: BaselineMetric): number => OFFSETS[METRIC_INDEX[metric]] as number;
+const ringLengthOf = (metric: BaselineMetric): number => RING_LENGTHS[METRIC_INDEX[metric]] as number;
+const peaksOf = (metric: BaselineMetric): number => offsetOf(metric) + RING + ringLengthOf(metric);
 
 /**
  * Sizes of single calls, per tool: what "a usual call" of each of the agent's most used tools
@@ -140,13 +157,10 @@ export interface AgentBaseline {
   t0: number;
   /** Index of the open 5-minute window (⌊time / 5 min⌋); −1 before the first event. */
   win: number;
-  /** UTC day index up to which the peaks were decayed. */
+  /** UTC day index of the first event: the origin of the peaks' ages. */
   day: number;
-  events: WindowMetric;
-  bytes: WindowMetric;
-  records: WindowMetric;
-  denials: WindowMetric;
-  tokens: WindowMetric;
+  /** The window metrics events, bytes, records, denials and tokens, flattened (see `METRIC_INDEX`). */
+  w: number[];
   /** Bytes per call, per tool, and how far the open window's calls are above them. */
   calls: CallSizes;
   /** Systems used in tool calls. */
@@ -159,12 +173,8 @@ export interface AgentBaseline {
   inst: InstanceHistory;
   /** Long-run tool mix (counts per tool, decayed). */
   mix: CategoryCountsState;
-  /** Systems first seen per UTC day (14 days). */
-  fresh: WindowRingState;
-}
-
-function createMetric(): WindowMetric {
-  return { cur: 0, top: 0, n: 0, ring: [], hp: new Array<number>(24).fill(0) };
+  /** Systems first used per UTC day, the last 14 days up to day `fresh.d`. */
+  fresh: { d: number; c: number[] };
 }
 
 export function createBaseline(): AgentBaseline {
@@ -173,11 +183,7 @@ export function createBaseline(): AgentBaseline {
     t0: 0,
     win: -1,
     day: 0,
-    events: createMetric(),
-    bytes: createMetric(),
-    records: createMetric(),
-    denials: createMetric(),
-    tokens: createMetric(),
+    w: new Array<number>(W_LENGTH).fill(0),
     calls: { lv: [], c: [], dev: 0, n: 0, x: 0 },
     systems: createBoundedSet({ k: 8, bloomBits: 256, bloomHashes: 3, hllRegisters: 16, timeUnitMs: HOUR_MS }),
     // K = 12: most agents call fewer tools, so their per-tool call sizes never lose a slot.
@@ -185,7 +191,7 @@ export function createBaseline(): AgentBaseline {
     hours: createHourOfWeek(),
     inst: { v: '', t: 0, b: createBloomWords(INSTANCE_BLOOM_BITS) },
     mix: createCategoryCounts({ k: 12, cap: 4096 }),
-    fresh: createWindowRing({ windowMs: DAY_MS, windows: 14 }),
+    fresh: { d: -1, c: new Array<number>(FRESH_DAYS).fill(0) },
   };
 }
 
@@ -214,51 +220,50 @@ function hourOfDayOfWindow(win: number): number {
   return Math.floor(((win * BASELINE_WINDOW_MS) % DAY_MS) / HOUR_MS);
 }
 
-function closeMetric(metric: WindowMetric, value: number, hour: number, length: number): void {
-  metric.cur = 0;
-  metric.top = 0;
-  if (!(value > 0)) return;
-  const ring = metric.ring;
-  if (ring.length < length) ring.push(value);
-  else ring[metric.n % length] = value;
-  metric.n += 1;
-  const level = levelOf(value);
-  if (level > (metric.hp[hour] as number)) metric.hp[hour] = level;
+/** The level of a stored peak slot at `age` days (0 = never active; an active slot reads at least 1). */
+function peakLevelAt(slot: number, age: number): number {
+  if (slot === 0) return 0;
+  const level = slot - age;
+  return level > 1 ? level : 1;
 }
 
-function decayPeaks(metric: WindowMetric, levels: number): void {
-  const hp = metric.hp;
-  for (let h = 0; h < 24; h++) {
-    const q = hp[h] as number;
-    if (q > 1) hp[h] = q - levels > 1 ? q - levels : 1;
-  }
+/** Days since the baseline's first day, at `timeMs`. */
+function ageAt(baseline: AgentBaseline, timeMs: number): number {
+  const age = Math.floor(timeMs / DAY_MS) - baseline.day;
+  return age > 0 ? age : 0;
+}
+
+/** Closes the open window of the metric at `offset` with total `value` (its ring and its hour's peak). */
+function closeMetric(w: number[], offset: number, length: number, value: number, hour: number, age: number): void {
+  w[offset + CUR] = 0;
+  w[offset + TOP] = 0;
+  if (!(value > 0)) return;
+  const n = w[offset + COUNT] as number;
+  w[offset + RING + (n % length)] = value;
+  w[offset + COUNT] = n + 1;
+  const level = levelOf(value);
+  const peak = offset + RING + length + hour;
+  if (level > peakLevelAt(w[peak] as number, age)) w[peak] = level + age;
 }
 
 /** Closes the open window and opens window `win` (> the open one). */
 function rollTo(baseline: AgentBaseline, win: number): void {
   const hour = hourOfDayOfWindow(baseline.win);
-  const { events, bytes, records, denials, tokens } = baseline;
-  if (events.cur > 0) closeMetric(events, events.cur, hour, RING_LENGTH.events);
-  // Volume windows are learned trimmed, without their largest call (see `trimmed`).
-  if (bytes.cur > 0) closeMetric(bytes, Math.ceil((bytes.cur - bytes.top) / 1024), hour, RING_LENGTH.bytes);
-  if (records.cur > 0) closeMetric(records, Math.ceil(records.cur - records.top), hour, RING_LENGTH.records);
-  if (denials.cur > 0) closeMetric(denials, denials.cur, hour, RING_LENGTH.denials);
-  if (tokens.cur > 0) closeMetric(tokens, tokens.cur, hour, RING_LENGTH.tokens);
+  const age = ageAt(baseline, baseline.win * BASELINE_WINDOW_MS);
+  const w = baseline.w;
+  let total = w[EVENTS + CUR] as number;
+  if (total > 0) closeMetric(w, EVENTS, RING_LENGTHS[0], total, hour, age);
+  // Volume windows are learned trimmed, without their largest call (see `baselineObserved`).
+  total = w[BYTES + CUR] as number;
+  if (total > 0) closeMetric(w, BYTES, RING_LENGTHS[1], Math.ceil((total - (w[BYTES + TOP] as number)) / 1024), hour, age);
+  total = w[RECORDS + CUR] as number;
+  if (total > 0) closeMetric(w, RECORDS, RING_LENGTHS[2], Math.ceil(total - (w[RECORDS + TOP] as number)), hour, age);
+  total = w[DENIALS + CUR] as number;
+  if (total > 0) closeMetric(w, DENIALS, RING_LENGTHS[3], total, hour, age);
+  total = w[TOKENS + CUR] as number;
+  if (total > 0) closeMetric(w, TOKENS, RING_LENGTHS[4], total, hour, age);
   baseline.calls.n = 0;
   baseline.calls.x = 0;
-
-  const startMs = win * BASELINE_WINDOW_MS;
-  const day = Math.floor(startMs / DAY_MS);
-  if (day > baseline.day) {
-    const levels = Math.min(MAX_LEVEL, (day - baseline.day) * PEAK_DECAY_PER_DAY);
-    decayPeaks(events, levels);
-    decayPeaks(bytes, levels);
-    decayPeaks(records, levels);
-    decayPeaks(denials, levels);
-    decayPeaks(tokens, levels);
-    baseline.day = day;
-    advanceWindowRing(baseline.fresh, startMs);
-  }
   baseline.win = win;
 }
 
@@ -314,6 +319,17 @@ function learnInstance(history: InstanceHistory, instance: string, time: number)
   history.t = seen ? 0 : time;
 }
 
+function countNewSystem(fresh: AgentBaseline['fresh'], time: number): void {
+  const day = Math.floor(time / DAY_MS);
+  if (day > fresh.d) {
+    for (let d = Math.max(fresh.d + 1, day - FRESH_DAYS + 1); d <= day; d++) fresh.c[d % FRESH_DAYS] = 0;
+    fresh.d = day;
+  } else if (day <= fresh.d - FRESH_DAYS) {
+    return;
+  }
+  fresh.c[day % FRESH_DAYS] = (fresh.c[day % FRESH_DAYS] as number) + 1;
+}
+
 /**
  * Learns one event (mutates `baseline`). Called by the engine after every detector has scored and
  * learned the event. A late event (from a window already closed) still updates the sets, the mix
@@ -337,24 +353,23 @@ export function updateBaseline(baseline: AgentBaseline, event: AgentEvent): void
   if (event.type !== 'token_issued') updateHourOfWeek(baseline.hours, time);
   const instance = event.agent.instance;
   if (instance !== undefined) learnInstance(baseline.inst, instance, time);
-  if (current) baseline.events.cur += 1;
+  const w = baseline.w;
+  if (current) w[EVENTS + CUR] = (w[EVENTS + CUR] as number) + 1;
   switch (event.type) {
     case 'tool_use': {
       if (current) {
         const bytes = event.bytes;
         if (bytes !== undefined && bytes > 0) {
-          const metric = baseline.bytes;
-          metric.cur += bytes;
-          if (bytes > metric.top) metric.top = bytes;
+          w[BYTES + CUR] = (w[BYTES + CUR] as number) + bytes;
+          if (bytes > (w[BYTES + TOP] as number)) w[BYTES + TOP] = bytes;
         }
         const records = event.records;
         if (records !== undefined && records > 0) {
-          const metric = baseline.records;
-          metric.cur += records;
-          if (records > metric.top) metric.top = records;
+          w[RECORDS + CUR] = (w[RECORDS + CUR] as number) + records;
+          if (records > (w[RECORDS + TOP] as number)) w[RECORDS + TOP] = records;
         }
       }
-      if (!updateBoundedSet(baseline.systems, event.system, time)) updateWindowRing(baseline.fresh, time, 1);
+      if (!updateBoundedSet(baseline.systems, event.system, time)) countNewSystem(baseline.fresh, time);
       const bytes = event.bytes;
       if (bytes !== undefined && bytes > 0) {
         const before = trackedTool(baseline, event.tool);
@@ -368,10 +383,10 @@ export function updateBaseline(baseline: AgentBaseline, event: AgentEvent): void
       break;
     }
     case 'access_denied':
-      if (current) baseline.denials.cur += 1;
+      if (current) w[DENIALS + CUR] = (w[DENIALS + CUR] as number) + 1;
       break;
     case 'token_issued':
-      if (current) baseline.tokens.cur += 1;
+      if (current) w[TOKENS + CUR] = (w[TOKENS + CUR] as number) + 1;
       break;
   }
 }
@@ -382,11 +397,6 @@ export function updateBaseline(baseline: AgentBaseline, event: AgentEvent): void
 const isNumberArray = (value: unknown, length?: number): value is number[] =>
   Array.isArray(value) && (length === undefined || value.length === length) && value.every((x) => typeof x === 'number' && Number.isFinite(x));
 
-function isMetric(value: unknown): value is WindowMetric {
-  const m = value as Partial<WindowMetric> | null;
-  return typeof m === 'object' && m !== null && typeof m.cur === 'number' && typeof m.top === 'number' && typeof m.n === 'number' && isNumberArray(m.ring) && isNumberArray(m.hp, 24);
-}
-
 /**
  * A checkpointed baseline, or a fresh one when the value is missing, of another layout version or
  * malformed (the agent then learns its baseline again rather than failing on bad state).
@@ -396,13 +406,13 @@ export function restoreBaseline(value: unknown): AgentBaseline {
   if (
     typeof b !== 'object' || b === null || b.v !== BASELINE_VERSION ||
     typeof b.t0 !== 'number' || typeof b.win !== 'number' || typeof b.day !== 'number' ||
-    !METRICS.every((metric) => isMetric(b[metric])) ||
+    !isNumberArray(b.w, W_LENGTH) ||
     typeof b.calls !== 'object' || b.calls === null || !isNumberArray(b.calls.lv) || !isNumberArray(b.calls.c, b.calls.lv.length) ||
     typeof b.calls.dev !== 'number' || typeof b.calls.n !== 'number' || typeof b.calls.x !== 'number' ||
     typeof b.systems !== 'object' || typeof b.tools !== 'object' || typeof b.hours !== 'object' ||
-    typeof b.mix !== 'object' || typeof b.fresh !== 'object' ||
+    typeof b.mix !== 'object' || typeof b.fresh !== 'object' || b.fresh === null || typeof b.fresh.d !== 'number' ||
     typeof b.inst !== 'object' || b.inst === null || typeof b.inst.v !== 'string' || typeof b.inst.t !== 'number' || !isNumberArray(b.inst.b, INSTANCE_BLOOM_BITS / 32) ||
-    !isNumberArray(b.hours?.w, HOURS_PER_WEEK / 7) || !isNumberArray(b.fresh?.ring) ||
+    !isNumberArray(b.hours?.w, HOURS_PER_WEEK / 7) || !isNumberArray(b.fresh.c, FRESH_DAYS) ||
     !isNumberArray(b.systems?.bloom) || !isNumberArray(b.tools?.bloom) || !Array.isArray(b.mix?.names)
   ) {
     return createBaseline();
@@ -428,7 +438,7 @@ export function baselineWindowStart(timeMs: number): number {
  * counted (0 when that window is not the open one). `bytes` in bytes.
  */
 export function baselineWindowTotal(baseline: AgentBaseline, metric: BaselineMetric, timeMs: number): number {
-  return Math.floor(timeMs / BASELINE_WINDOW_MS) === baseline.win ? baseline[metric].cur : 0;
+  return Math.floor(timeMs / BASELINE_WINDOW_MS) === baseline.win ? (baseline.w[offsetOf(metric) + CUR] as number) : 0;
 }
 
 /** Hour of the UTC day (0–23) of a time. */
@@ -436,29 +446,47 @@ export function hourOfDay(timeMs: number): number {
   return Math.floor((((timeMs % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS);
 }
 
-/** Largest peak level of `metric` within ±`radius` hours of the hour of day of `timeMs`; 0 when none. */
+/** Largest peak level of `metric` within ±`radius` hours of the hour of day of `timeMs`, as of `timeMs`; 0 when none. */
 export function baselineHourPeakLevel(baseline: AgentBaseline, metric: BaselineMetric, timeMs: number, radius = 1): number {
-  const hp = baseline[metric].hp;
+  const w = baseline.w;
+  const peaks = peaksOf(metric);
   const hour = hourOfDay(timeMs);
+  const age = ageAt(baseline, timeMs);
   let peak = 0;
   for (let d = -radius; d <= radius; d++) {
-    const q = hp[(hour + d + 24) % 24] as number;
+    const q = peakLevelAt(w[peaks + ((((hour + d) % 24) + 24) % 24)] as number, age);
     if (q > peak) peak = q;
   }
   return peak;
 }
 
-/** Largest peak level of `metric` over every hour of the day; 0 when the metric was never active. */
-export function baselinePeakLevel(baseline: AgentBaseline, metric: BaselineMetric): number {
-  const hp = baseline[metric].hp;
+/** Largest peak level of `metric` over every hour of the day, as of `timeMs`; 0 when the metric was never active. */
+export function baselinePeakLevel(baseline: AgentBaseline, metric: BaselineMetric, timeMs: number): number {
+  const w = baseline.w;
+  const peaks = peaksOf(metric);
+  const age = ageAt(baseline, timeMs);
   let peak = 0;
-  for (let h = 0; h < 24; h++) if ((hp[h] as number) > peak) peak = hp[h] as number;
+  for (let h = 0; h < 24; h++) {
+    const q = peakLevelAt(w[peaks + h] as number, age);
+    if (q > peak) peak = q;
+  }
   return peak;
+}
+
+/**
+ * Systems first used on UTC day `day` (as recorded; 0 for a day with none, or older than 14 days
+ * before the last day with one). O(1).
+ */
+export function baselineNewSystemsOn(baseline: AgentBaseline, day: number): number {
+  const fresh = baseline.fresh;
+  return day <= fresh.d && day > fresh.d - FRESH_DAYS ? (fresh.c[day % FRESH_DAYS] as number) : 0;
 }
 
 /** Number of active windows held in the metric's ring. */
 export function baselineWindows(baseline: AgentBaseline, metric: BaselineMetric): number {
-  return baseline[metric].ring.length;
+  const n = baseline.w[offsetOf(metric) + COUNT] as number;
+  const length = ringLengthOf(metric);
+  return n < length ? n : length;
 }
 
 export interface TypicalWindow {
@@ -472,11 +500,11 @@ export interface TypicalWindow {
 
 /** Median and robust spread of the metric's recent active windows; NaN figures when there are none. */
 export function baselineTypical(baseline: AgentBaseline, metric: BaselineMetric): TypicalWindow {
-  const ring = baseline[metric].ring;
-  const count = ring.length;
+  const count = baselineWindows(baseline, metric);
   if (count === 0) return { windows: 0, median: Number.NaN, spread: Number.NaN };
+  const ring = offsetOf(metric) + RING;
   const view = scratchView(count);
-  for (let i = 0; i < count; i++) view[i] = ring[i] as number;
+  for (let i = 0; i < count; i++) view[i] = baseline.w[ring + i] as number;
   const sorted = sortSmall(view);
   const median = medianOfSorted(sorted);
   const spread = madOfSorted(sorted, median) * MAD_TO_SIGMA;
@@ -527,10 +555,11 @@ export interface Spike {
  */
 export function baselineObserved(baseline: AgentBaseline, metric: BaselineMetric, timeMs: number, add: number): number {
   const open = Math.floor(timeMs / BASELINE_WINDOW_MS) === baseline.win;
-  const m = baseline[metric];
-  let total = (open ? m.cur : 0) + add;
+  const offset = offsetOf(metric);
+  const w = baseline.w;
+  let total = (open ? (w[offset + CUR] as number) : 0) + add;
   if (metric === 'bytes' || metric === 'records') {
-    const top = open && m.top > add ? m.top : add;
+    const top = open && (w[offset + TOP] as number) > add ? (w[offset + TOP] as number) : add;
     total -= top;
   }
   return metric === 'bytes' ? total / 1024 : total;
@@ -545,7 +574,7 @@ export function baselineSpikeGate(baseline: AgentBaseline, metric: BaselineMetri
   const observed = baselineObserved(baseline, metric, timeMs, add);
   if (!(observed >= params.minimum)) return false;
   let level = baselineHourPeakLevel(baseline, metric, timeMs, params.radius);
-  const any = level === 0 || params.factorAny !== undefined ? baselinePeakLevel(baseline, metric) : 0;
+  const any = level === 0 || params.factorAny !== undefined ? baselinePeakLevel(baseline, metric, timeMs) : 0;
   if (level === 0) level = any;
   if (!(observed > params.factor * levelValue(level))) return false;
   return params.factorAny === undefined || observed > params.factorAny * levelValue(any);
@@ -561,7 +590,7 @@ export function baselineSpike(baseline: AgentBaseline, metric: BaselineMetric, t
   let level = baselineHourPeakLevel(baseline, metric, timeMs, params.radius);
   let peakScope: Spike['peakScope'] = 'hour';
   if (level === 0) {
-    level = baselinePeakLevel(baseline, metric);
+    level = baselinePeakLevel(baseline, metric, timeMs);
     peakScope = level === 0 ? 'none' : 'day';
   }
   const peak = levelValue(level);
@@ -579,7 +608,7 @@ export function baselineSpike(baseline: AgentBaseline, metric: BaselineMetric, t
     peak,
     peakScope,
     ratio: peak > 0 ? observed / peak : Number.POSITIVE_INFINITY,
-    peakAny: levelValue(baselinePeakLevel(baseline, metric)),
+    peakAny: levelValue(baselinePeakLevel(baseline, metric, timeMs)),
     typical,
     z,
     windowStart: baselineWindowStart(timeMs),

@@ -168,9 +168,8 @@ export class Engine {
 
   private score(slot: Slot, event: AgentEvent, agent: RegisteredAgent | undefined, state: AgentState, output: EngineOutput): void {
     const { configured } = slot;
-    const counters = this.stats.detectors[configured.definition.id]!;
     if (configured.isExcepted(event)) {
-      counters.excepted++;
+      this.stats.detectors[configured.definition.id]!.excepted++;
       return;
     }
     const ctx = this.prepare(slot, event.agent.id, agent, state);

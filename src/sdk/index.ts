@@ -5,7 +5,7 @@ export * from './techniques.js';
 export type { AgentEvent, ToolUseEvent, TokenIssuedEvent, AccessDeniedEvent, EventType, Action } from '../events/contract.js';
 export type { RegisteredAgent } from '../registry/agent.js';
 export { formatDuration } from '../registry/duration.js';
-export type { AgentBaseline, InstanceHistory, CallSizes, CallShift, WindowMetric, BaselineMetric, SpikeParams, Spike, TypicalWindow } from '../engine/baseline.js';
+export type { AgentBaseline, InstanceHistory, CallSizes, CallShift, BaselineMetric, SpikeParams, Spike, TypicalWindow } from '../engine/baseline.js';
 export {
   BASELINE_WINDOW_MS,
   baselineAge,
@@ -14,6 +14,7 @@ export {
   baselineObserved,
   baselineHourPeakLevel,
   baselinePeakLevel,
+  baselineNewSystemsOn,
   baselineWindows,
   baselineTypical,
   baselineSpikeGate,
