@@ -106,7 +106,7 @@ export default defineDetector({
     'alert names the systems denied in the window. Quiet during the learning period and for cooldown after an alert; ' +
     'one alert per agent per window (key denials).',
   eventTypes: ['access_denied'],
-  maturity: 'incubating',
+  maturity: 'stable',
   techniques: [TECHNIQUES.cloudServiceDiscovery, TECHNIQUES.permissionGroupsDiscovery, TECHNIQUES.identityPrivilegeAbuse, TECHNIQUES.rogueAgents],
   severity: 'high',
   options,

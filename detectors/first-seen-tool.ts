@@ -119,7 +119,7 @@ export default defineDetector({
     'widened on purpose), no registry entry medium. At most max_per_hour alerts per agent per hour, then one summary ' +
     '(key many). Key tool:<name>.',
   eventTypes: ['tool_use'],
-  maturity: 'incubating',
+  maturity: 'stable',
   techniques: [TECHNIQUES.toolMisuse, TECHNIQUES.pluginCompromise, TECHNIQUES.goalHijack, TECHNIQUES.rogueAgents],
   severity: 'low',
   options,

@@ -74,7 +74,7 @@ export default defineDetector({
     '(or of any hour), and reach a robust z of min_z against its typical window with tokens. Quiet during the learning ' +
     'period and for cooldown after an alert; one alert per agent per window (key tokens).',
   eventTypes: ['token_issued'],
-  maturity: 'incubating',
+  maturity: 'stable',
   techniques: [TECHNIQUES.stealAccessToken, TECHNIQUES.additionalCloudCredentials, TECHNIQUES.identityPrivilegeAbuse, TECHNIQUES.rogueAgents],
   severity: 'high',
   options,

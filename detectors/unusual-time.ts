@@ -126,7 +126,7 @@ export default defineDetector({
     'distinct hours of the day work around the clock and are never alerted. Judged on tool calls and denials (token ' +
     'issuance happens at any hour for refreshes), at the first of them in each calendar hour; key hour:<HH>, window the hour.',
   eventTypes: ['tool_use', 'access_denied'],
-  maturity: 'incubating',
+  maturity: 'stable',
   techniques: [TECHNIQUES.validAccounts, TECHNIQUES.rogueAgents, TECHNIQUES.scheduledTransfer, TECHNIQUES.goalHijack],
   severity: 'medium',
   options,

@@ -117,7 +117,7 @@ export default defineDetector({
     "the window's volume against the agent's peak for this hour of day and its typical window. Quiet during the " +
     'learning period and for cooldown after an alert; key volume, window the 5-minute window.',
   eventTypes: ['tool_use'],
-  maturity: 'incubating',
+  maturity: 'stable',
   techniques: [TECHNIQUES.dataTransferSizeLimits, TECHNIQUES.automatedExfiltration, TECHNIQUES.exfiltrationOverWebService, TECHNIQUES.dataFromInformationRepositories, TECHNIQUES.toolMisuse],
   severity: 'high',
   options,
