@@ -45,7 +45,13 @@ VITEST="$ROOT/node_modules/.bin/vitest"
 [ -x "$VITEST" ] || VITEST="npx --no-install vitest"
 set +e
 # shellcheck disable=SC2086
-$VITEST run "$@" </dev/null
+mkdir -p "$ROOT/.cache"
+$VITEST run --reporter=default --reporter=json --outputFile.json="$ROOT/.cache/vitest-report.json" "$@" </dev/null
 rc=$?
 set -e
+# A plain closing line that any CI reads: "N passed, N failed".
+node -e '
+  const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "$ROOT/.cache/vitest-report.json" 2>/dev/null || true
 exit "$rc"
