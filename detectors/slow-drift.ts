@@ -152,18 +152,20 @@ function closeDay(state: State, judged: boolean, o: Options): void {
     const n = (state.n[slot] as number) + 1;
     state.n[slot] = n;
     const alpha = Math.max(1 / n, ALPHA);
-    state.ref[slot] = round((state.ref[slot] as number) + alpha * ((state.kb[i] as number) - (state.ref[slot] as number)));
+    state.ref[slot] = roundTenth((state.ref[slot] as number) + alpha * ((state.kb[i] as number) - (state.ref[slot] as number)));
   }
   if (!anyRise) {
     const n = (state.rn[kind] as number) + 1;
     state.rn[kind] = n;
-    state.rt[kind] = round((state.rt[kind] as number) + Math.max(1 / n, ALPHA) * (state.tot - (state.rt[kind] as number)));
+    state.rt[kind] = roundTenth((state.rt[kind] as number) + Math.max(1 / n, ALPHA) * (state.tot - (state.rt[kind] as number)));
   }
   state.tot = 0;
   for (let i = 0; i < state.kb.length; i++) state.kb[i] = 0;
 }
 
+/** Today's sums to 0.01 KB, the usual days to 0.1 KB: small numbers in the checkpoint. */
 const round = (x: number): number => Math.round(x * 100) / 100;
+const roundTenth = (x: number): number => Math.round(x * 10) / 10;
 
 /** The slot of `tool` in the table, adding it (in place of the tool with the smallest usual days when full). */
 function slotOf(state: State, tool: string): number {
@@ -233,7 +235,7 @@ export default defineDetector({
     'widening_days after the learning period (key systems, window the day).',
   // Volumes and new systems come from tool calls; a day closes at the first call of the next.
   eventTypes: ['tool_use'],
-  maturity: 'incubating',
+  maturity: 'stable',
   techniques: [TECHNIQUES.automatedExfiltration, TECHNIQUES.dataTransferSizeLimits, TECHNIQUES.cloudServiceDiscovery, TECHNIQUES.rogueAgents],
   severity: 'medium',
   options,

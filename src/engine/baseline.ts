@@ -8,20 +8,26 @@
  * What it holds, all bounded:
  *
  * - `t0`: the agent's first event time, from which detectors count their learning period.
- * - `systems`, `tools`: bounded sets (exact top-8 + Bloom filter + HLL) of the systems and tools
- *   used (tool_use only). A tracked value costs K string comparisons and no hashing.
- * - Five window metrics over 5-minute event-time windows (aligned to the epoch, UTC): `events`
- *   (every event type: cadence), `bytes` and `records` (tool_use volume), `denials`
- *   (access_denied) and `tokens` (token_issued). Each keeps the total of the open window, a ring
- *   of the totals of its last *active* windows (windows where the metric was > 0) for a robust
- *   typical value (median, MAD), and 24 per-hour-of-day peaks: the largest window total seen in
- *   that hour of the (UTC) day, log-quantised and decayed by one level (≈ 16%) per day. The peaks
+ * - `systems` (top-8) and `tools` (top-12): bounded sets (exact top-K + 256-bit Bloom filter +
+ *   HLL) of the systems and tools used (tool_use only). A tracked value costs K string
+ *   comparisons and no hashing; "never seen" is never wrong (Bloom filters have no false
+ *   negatives), a saturated filter only loses recall.
+ * - `w`: five window metrics over 5-minute event-time windows (aligned to the epoch, UTC),
+ *   flattened into one array: `events` (every event type: cadence), `bytes` and `records`
+ *   (tool_use volume, learned without the window's largest call), `denials` and `tokens`. Each
+ *   keeps the total of the open window, a ring of the totals of its last *active* windows for a
+ *   robust typical value (median, MAD), and 24 per-hour-of-day peaks: the largest window total
+ *   seen in that hour of the (UTC) day, log-quantised, losing one level (≈ 16%) per day. The peaks
  *   carry the agent's own rhythm: a batch agent that moves 2 GB at 03:00 every night has a
  *   03:00 peak of 2 GB, so its next night is normal, while the same volume at 15:00 is not.
+ * - `calls`: per tracked tool, the usual bytes of one call (mean level, warm-up then α = 1/64),
+ *   the agent's variation of call sizes, and the open window's calls against them: what tells a
+ *   run of oversized calls (bulk read, exfiltration) from a heavy-tailed but normal window.
  * - `hours`: an hour-of-week histogram of active hours (tool calls and denials; token issuance,
  *   which identity providers do at any hour for refreshes, does not count).
+ * - `inst`: the runtime instance the agent acts from and a Bloom filter of those seen.
  * - `mix`: counts per tool (K = 12, halved above 4 096), the agent's long-run tool mix.
- * - `fresh`: systems first seen per UTC day over 14 days, for slow drift (a widening set of
+ * - `fresh`: systems first used per UTC day over 14 days, for slow drift (a widening set of
  *   systems). Daily volumes are kept per tool by the slow-drift detector itself (what it judges is
  *   specific to it: one tool's days against that tool's usual weekday or weekend).
  *
@@ -34,19 +40,20 @@
  * has mostly empty windows; a median over all windows would be 0 every morning. The typical
  * value of the windows in which the agent does something is what a spike is compared with.
  *
- * Units, to keep the JSON small: `bytes.cur` is in bytes, the ring and the peaks of `bytes` in
- * KB (rounded up). Peaks are levels: level(x) = ⌈4·log2(1 + x)⌉, four levels per doubling, so a
- * level reads back as an upper bound of the value within 19% (`levelValue`).
+ * Units, to keep the JSON small: the open `bytes` total is in bytes, its ring and peaks in KB
+ * (rounded up). Peaks are levels: level(x) = ⌈4·log2(1 + x)⌉, four levels per doubling, so a
+ * level reads back as an upper bound of the value within 19% (`levelValue`). Call sizes are
+ * levels in fixed point (× 64).
  *
- * Cost per event: O(1) arithmetic on the open window; a bounded-set update (K comparisons) and a
- * tool-mix update for tool_use only; O(1) for the hour-of-week histogram. Closing a window
- * (once per active window) is O(metrics); the daily decay of the peaks is O(24 × metrics) once a
- * day. Robust statistics (median, MAD) are computed only by readers, which detectors call after
- * a cheap gate has passed (rarely).
+ * Cost per event: O(1) arithmetic on the open window; bounded-set, call-size and tool-mix updates
+ * (K comparisons each) for tool_use only; O(1) for the hour-of-week histogram and the instance
+ * (a string comparison unless it changed). Closing a window (once per active window) is
+ * O(metrics); peaks decay lazily (a slot stores level + age), so no daily sweep. Robust statistics
+ * (median, MAD) are computed only by readers, which detectors call after a cheap gate (rarely).
  *
- * Size, JSON: ≈ 0.9 KB for a new agent; ≈ 2.3–2.6 KB in steady state (short system and tool
- * names, 4–6 digit counts); bounded by ≈ 3.3 KB whatever the number of distinct systems or tools
- * (the sets and the mix are bounded; names are capped at 48 characters).
+ * Size, JSON, measured on `simulate --agents 500 --days 14`: ≈ 1.0 KB for a new agent; median
+ * 1.9 KB, largest 2.4 KB after two weeks; bounded whatever the number of distinct systems, tools or
+ * instances (fixed K, fixed filters, names capped at 48 characters).
  */
 
 import { createBoundedSet, updateBoundedSet, boundedSetHasSeen, boundedSetFillRatio, type BoundedSetState } from '../stats/bounded-set.js';
@@ -146,7 +153,7 @@ export interface InstanceHistory {
   v: string;
   /** When `v` was first used, if it was new then (ms); 0 when it had been seen before. */
   t: number;
-  /** Bloom filter of instances seen (256 bits, 2 hashes). */
+  /** Bloom filter of instances seen (256 bits, 2 hashes; reset when half full, about 90 instances). */
   b: number[];
 }
 
