@@ -5,16 +5,17 @@ import {
   baselineObserved,
   BASELINE_WINDOW_MS,
   defineDetector,
-  durationMs,
-  durationOption,
   formatClock,
   formatCount,
   TECHNIQUES,
+  windowSpike,
+  windowSpikeOptions,
+  windowSpikePeakText,
   z,
   type AccessDeniedEvent,
   type DetectorContext,
   type Spike,
-  type SpikeParams,
+  type WindowSpikeState,
 } from '../src/sdk/index.js';
 
 /**
@@ -25,44 +26,28 @@ import {
 
 const MAX_SYSTEMS = 8;
 
+const { cooldown, ...spikeOptions } = windowSpikeOptions(
+  'min_denials',
+  { factor: 3, minimum: 5, minZ: 4, minWindows: 4 },
+  { counted: 'denials', window: 'window with denials', windows: 'windows with denials', peak: 'the most the agent had in a window' },
+);
+
 const options = z.strictObject({
-  learning_period: durationOption('3d', "event time from the agent's first event during which it only learns"),
-  factor: z.number().gt(1).default(3).describe('denials in the window must exceed this multiple of the most the agent had in a window around this hour of day'),
-  min_denials: z.number().int().min(1).default(5).describe('smallest number of denials in a 5-minute window worth an alert'),
-  min_z: z.number().nonnegative().default(4).describe('robust z of the window count against the typical window with denials it must reach'),
-  min_windows: z.number().int().min(1).default(4).describe('windows with denials needed before the robust z applies'),
-  hour_radius: z.number().int().min(0).max(12).default(1).describe('hours either side whose peaks count as "this time of day"'),
-  factor_any_hour: z.number().min(0).default(1.5).describe('…and this multiple of the largest window the agent had at any hour (0: not required)'),
+  ...spikeOptions,
   min_systems: z.number().int().min(2).default(4).describe('spread path: denials on at least this many distinct systems in one window…'),
   min_spread_denials: z.number().int().min(1).default(4).describe('…and at least this many denials in it, whatever the baseline'),
-  cooldown: durationOption('1h', 'after an alert, later windows of the same agent stay quiet for this long'),
+  cooldown,
 });
 type Options = z.output<typeof options>;
 
-interface State {
-  /** Window index (5 min) of the last alert; −1 before any. */
-  w: number;
-  /** Event time until which later windows stay quiet (ms). */
-  until: number;
+interface State extends WindowSpikeState {
   /** Window index of `sys`. */
   sw: number;
   /** Distinct systems denied in window `sw` (at most 8). */
   sys: string[];
 }
 
-const paramsCache = new WeakMap<Options, { spike: SpikeParams; learning: number; cooldown: number }>();
-function paramsOf(o: Options) {
-  let params = paramsCache.get(o);
-  if (params === undefined) {
-    params = {
-      spike: { factor: o.factor, minimum: o.min_denials, minZ: o.min_z, minWindows: o.min_windows, radius: o.hour_radius, factorAny: o.factor_any_hour > 0 ? o.factor_any_hour : undefined },
-      learning: durationMs(o.learning_period),
-      cooldown: durationMs(o.cooldown),
-    };
-    paramsCache.set(o, params);
-  }
-  return params;
-}
+const spikes = windowSpike('denials', 'min_denials');
 
 /** Distinct systems denied in the window of the event, the event included (at most MAX_SYSTEMS). Allocation-free. */
 function spread(event: AccessDeniedEvent, state: State): number {
@@ -79,9 +64,9 @@ function spread(event: AccessDeniedEvent, state: State): number {
 function judge(event: AccessDeniedEvent, ctx: DetectorContext<Options, State>): Spike | undefined {
   const state = ctx.state;
   const time = event.timeMs;
-  if (Math.floor(time / BASELINE_WINDOW_MS) === state.w || time < state.until) return undefined;
+  if (spikes.quiet(state, time)) return undefined;
   const o = ctx.options;
-  const params = paramsOf(o);
+  const params = spikes.params(o);
   const baseline = ctx.baseline;
   const spike = baselineSpikeGate(baseline, 'denials', time, 1, params.spike);
   const spreadOut = spread(event, state) >= o.min_systems && baselineObserved(baseline, 'denials', time, 1) >= o.min_spread_denials;
@@ -123,10 +108,7 @@ export default defineDetector({
     const system = event.system.slice(0, 64);
     if (!systems.includes(system) && systems.length < MAX_SYSTEMS) systems.push(system);
     const ratio = Number.isFinite(spike.ratio) ? spike.ratio : undefined;
-    const expectedText =
-      spike.peakScope === 'none'
-        ? 'it had no denial in its history'
-        : `at most ${formatCount(Math.round(spike.peak))} in a 5-min window ${spike.peakScope === 'hour' ? `around ${formatClock(start)} UTC` : 'at any hour'}`;
+    const expectedText = windowSpikePeakText(spike, 'it had no denial in its history');
     const agent = ctx.agent;
     return {
       key: 'denials',
@@ -160,10 +142,7 @@ export default defineDetector({
   learn(event, ctx) {
     const state = ctx.state;
     const win = Math.floor(event.timeMs / BASELINE_WINDOW_MS);
-    if (judge(event, ctx) !== undefined) {
-      state.w = win;
-      state.until = event.timeMs + paramsOf(ctx.options).cooldown;
-    }
+    if (judge(event, ctx) !== undefined) spikes.remember(event.timeMs, ctx);
     if (state.sw !== win) {
       if (win < state.sw) return;
       state.sw = win;

@@ -1,19 +1,14 @@
 import {
-  baselineAge,
-  baselineSpike,
-  baselineSpikeGate,
   BASELINE_WINDOW_MS,
+  createWindowSpikeState,
   defineDetector,
-  durationMs,
-  durationOption,
   formatClock,
   formatCount,
   TECHNIQUES,
+  windowSpike,
+  windowSpikeOptions,
   z,
   type AgentEvent,
-  type DetectorContext,
-  type Spike,
-  type SpikeParams,
 } from '../src/sdk/index.js';
 
 /**
@@ -21,49 +16,15 @@ import {
  * this time of day. An agent in a loop, scripted by an attacker, or enumerating.
  */
 
-const options = z.strictObject({
-  learning_period: durationOption('3d', "event time from the agent's first event during which it only learns"),
-  factor: z.number().gt(1).default(4).describe('events in the window must exceed this multiple of the busiest window the agent had around this hour of day'),
-  min_events: z.number().int().min(1).default(100).describe('smallest number of events in a 5-minute window worth an alert'),
-  min_z: z.number().nonnegative().default(6).describe('robust z of the window count against the typical active window it must reach'),
-  min_windows: z.number().int().min(1).default(6).describe('active windows needed before the robust z applies'),
-  hour_radius: z.number().int().min(0).max(12).default(1).describe('hours either side whose peaks count as "this time of day"'),
-  factor_any_hour: z.number().min(0).default(1.5).describe('…and this multiple of the largest window the agent had at any hour (0: not required)'),
-  cooldown: durationOption('1h', 'after an alert, later windows of the same agent stay quiet for this long'),
-});
-type Options = z.output<typeof options>;
+const options = z.strictObject(
+  windowSpikeOptions(
+    'min_events',
+    { factor: 4, minimum: 100, minZ: 6, minWindows: 6 },
+    { counted: 'events', window: 'active window', windows: 'active windows', peak: 'the busiest window the agent had' },
+  ),
+);
 
-interface State {
-  /** Window index (5 min) of the last alert; −1 before any. */
-  w: number;
-  /** Event time until which later windows stay quiet (ms). */
-  until: number;
-}
-
-const paramsCache = new WeakMap<Options, { spike: SpikeParams; learning: number; cooldown: number }>();
-function paramsOf(o: Options) {
-  let params = paramsCache.get(o);
-  if (params === undefined) {
-    params = {
-      spike: { factor: o.factor, minimum: o.min_events, minZ: o.min_z, minWindows: o.min_windows, radius: o.hour_radius, factorAny: o.factor_any_hour > 0 ? o.factor_any_hour : undefined },
-      learning: durationMs(o.learning_period),
-      cooldown: durationMs(o.cooldown),
-    };
-    paramsCache.set(o, params);
-  }
-  return params;
-}
-
-function judge(event: AgentEvent, ctx: DetectorContext<Options, State>): Spike | undefined {
-  const state = ctx.state;
-  const time = event.timeMs;
-  if (Math.floor(time / BASELINE_WINDOW_MS) === state.w || time < state.until) return undefined;
-  const params = paramsOf(ctx.options);
-  const baseline = ctx.baseline;
-  if (!baselineSpikeGate(baseline, 'events', time, 1, params.spike)) return undefined;
-  if (baselineAge(baseline, ctx.now) < params.learning) return undefined;
-  return baselineSpike(baseline, 'events', time, 1, params.spike);
-}
+const spikes = windowSpike('events', 'min_events');
 
 function describe(event: AgentEvent): string {
   switch (event.type) {
@@ -89,9 +50,9 @@ export default defineDetector({
   techniques: [TECHNIQUES.rogueAgents, TECHNIQUES.toolMisuse, TECHNIQUES.automatedExfiltration, TECHNIQUES.cloudServiceDiscovery],
   severity: 'medium',
   options,
-  createState: (): State => ({ w: -1, until: 0 }),
+  createState: createWindowSpikeState,
   score(event, ctx) {
-    const spike = judge(event, ctx);
+    const spike = spikes.judge(event.timeMs, ctx);
     if (spike === undefined) return undefined;
     const id = event.agent.id;
     const start = spike.windowStart;
@@ -129,8 +90,6 @@ export default defineDetector({
     };
   },
   learn(event, ctx) {
-    if (judge(event, ctx) === undefined) return;
-    ctx.state.w = Math.floor(event.timeMs / BASELINE_WINDOW_MS);
-    ctx.state.until = event.timeMs + paramsOf(ctx.options).cooldown;
+    spikes.learn(event.timeMs, ctx);
   },
 });

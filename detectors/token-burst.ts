@@ -1,19 +1,14 @@
 import {
-  baselineAge,
-  baselineSpike,
-  baselineSpikeGate,
   BASELINE_WINDOW_MS,
+  createWindowSpikeState,
   defineDetector,
-  durationMs,
-  durationOption,
   formatClock,
   formatCount,
   TECHNIQUES,
+  windowSpike,
+  windowSpikeOptions,
+  windowSpikePeakText,
   z,
-  type DetectorContext,
-  type Spike,
-  type SpikeParams,
-  type TokenIssuedEvent,
 } from '../src/sdk/index.js';
 
 /**
@@ -21,49 +16,15 @@ import {
  * or an agent exchanging its way into other audiences.
  */
 
-const options = z.strictObject({
-  learning_period: durationOption('3d', "event time from the agent's first event during which it only learns"),
-  factor: z.number().gt(1).default(4).describe('tokens issued in the window must exceed this multiple of the most the agent had in a window around this hour of day'),
-  min_tokens: z.number().int().min(1).default(10).describe('smallest number of tokens issued in a 5-minute window worth an alert'),
-  min_z: z.number().nonnegative().default(4).describe('robust z of the window count against the typical window with tokens it must reach'),
-  min_windows: z.number().int().min(1).default(4).describe('windows with tokens needed before the robust z applies'),
-  hour_radius: z.number().int().min(0).max(12).default(1).describe('hours either side whose peaks count as "this time of day"'),
-  factor_any_hour: z.number().min(0).default(1.5).describe('…and this multiple of the largest window the agent had at any hour (0: not required)'),
-  cooldown: durationOption('1h', 'after an alert, later windows of the same agent stay quiet for this long'),
-});
-type Options = z.output<typeof options>;
+const options = z.strictObject(
+  windowSpikeOptions(
+    'min_tokens',
+    { factor: 4, minimum: 10, minZ: 4, minWindows: 4 },
+    { counted: 'tokens issued', window: 'window with tokens', windows: 'windows with tokens', peak: 'the most the agent had in a window' },
+  ),
+);
 
-interface State {
-  /** Window index (5 min) of the last alert; −1 before any. */
-  w: number;
-  /** Event time until which later windows stay quiet (ms). */
-  until: number;
-}
-
-const paramsCache = new WeakMap<Options, { spike: SpikeParams; learning: number; cooldown: number }>();
-function paramsOf(o: Options) {
-  let params = paramsCache.get(o);
-  if (params === undefined) {
-    params = {
-      spike: { factor: o.factor, minimum: o.min_tokens, minZ: o.min_z, minWindows: o.min_windows, radius: o.hour_radius, factorAny: o.factor_any_hour > 0 ? o.factor_any_hour : undefined },
-      learning: durationMs(o.learning_period),
-      cooldown: durationMs(o.cooldown),
-    };
-    paramsCache.set(o, params);
-  }
-  return params;
-}
-
-function judge(event: TokenIssuedEvent, ctx: DetectorContext<Options, State>): Spike | undefined {
-  const state = ctx.state;
-  const time = event.timeMs;
-  if (Math.floor(time / BASELINE_WINDOW_MS) === state.w || time < state.until) return undefined;
-  const params = paramsOf(ctx.options);
-  const baseline = ctx.baseline;
-  if (!baselineSpikeGate(baseline, 'tokens', time, 1, params.spike)) return undefined;
-  if (baselineAge(baseline, ctx.now) < params.learning) return undefined;
-  return baselineSpike(baseline, 'tokens', time, 1, params.spike);
-}
+const spikes = windowSpike('tokens', 'min_tokens');
 
 export default defineDetector({
   id: 'token-burst',
@@ -78,19 +39,16 @@ export default defineDetector({
   techniques: [TECHNIQUES.stealAccessToken, TECHNIQUES.additionalCloudCredentials, TECHNIQUES.identityPrivilegeAbuse, TECHNIQUES.rogueAgents],
   severity: 'high',
   options,
-  createState: (): State => ({ w: -1, until: 0 }),
+  createState: createWindowSpikeState,
   score(event, ctx) {
-    const spike = judge(event, ctx);
+    const spike = spikes.judge(event.timeMs, ctx);
     if (spike === undefined) return undefined;
     const id = event.agent.id;
     const start = spike.windowStart;
     const end = start + BASELINE_WINDOW_MS;
     const ratio = Number.isFinite(spike.ratio) ? spike.ratio : undefined;
     const token = event.token;
-    const expectedText =
-      spike.peakScope === 'none'
-        ? 'it was never issued tokens at this rate before'
-        : `at most ${formatCount(Math.round(spike.peak))} in a 5-min window ${spike.peakScope === 'hour' ? `around ${formatClock(start)} UTC` : 'at any hour'}`;
+    const expectedText = windowSpikePeakText(spike, 'it was never issued tokens at this rate before');
     const agent = ctx.agent;
     return {
       key: 'tokens',
@@ -122,8 +80,6 @@ export default defineDetector({
     };
   },
   learn(event, ctx) {
-    if (judge(event, ctx) === undefined) return;
-    ctx.state.w = Math.floor(event.timeMs / BASELINE_WINDOW_MS);
-    ctx.state.until = event.timeMs + paramsOf(ctx.options).cooldown;
+    spikes.learn(event.timeMs, ctx);
   },
 });

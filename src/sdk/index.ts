@@ -2,6 +2,8 @@
 export { z } from 'zod';
 export * from './detector.js';
 export * from './techniques.js';
+export * from './window-spike.js';
+export * from './first-seen.js';
 export type { AgentEvent, ToolUseEvent, TokenIssuedEvent, AccessDeniedEvent, EventType, Action } from '../events/contract.js';
 export type { RegisteredAgent } from '../registry/agent.js';
 export { formatDuration } from '../registry/duration.js';
