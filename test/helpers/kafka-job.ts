@@ -10,6 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import * as kafkajs from 'kafkajs';
+import { afterAll, afterEach } from 'vitest';
+import { benchLines, benchRegistryYaml } from '../../bench/workload.js';
 import type { Alert } from '../../src/alerts/alert.js';
 import { buildEngine, runJob } from '../../src/cli/job.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
@@ -17,7 +19,7 @@ import type { KafkaSourceConfig } from '../../src/config/kafka.js';
 import { KafkaJob, type KafkaJobOptions } from '../../src/kafka/job.js';
 import type { AlertSink } from '../../src/sinks/sink.js';
 import { silentLogger, type Logger } from '../../src/telemetry/log.js';
-import { brokers, kafka, randomTopicName, withAdmin } from './kafka.js';
+import { brokers, createTopic, deleteTopics, kafka, randomTopicName, withAdmin } from './kafka.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEMO_EVENTS = join(ROOT, 'fixtures/demo/events.jsonl');
@@ -136,6 +138,106 @@ export async function ensureStopped(job: JobProcess | undefined): Promise<void> 
   if (!job) return;
   job.kill('SIGKILL');
   await job.exited;
+}
+
+/**
+ * The clean-up of a describe block of job tests, registered with vitest: the child processes
+ * started with `spawn` are killed after each test, the topics in `topics` deleted after all.
+ */
+export interface JobSuite {
+  /** Topics to delete after the block (`benchWorkload` and `topic` add theirs). */
+  readonly topics: string[];
+  /** `spawnJob`, killed after the test if it is still running. */
+  spawn(configPath: string, env?: Record<string, string>): JobProcess;
+  /**
+   * Writes a config `<name>.yaml` into `dir` (alerts to `alerts-<name>.jsonl` there, unless
+   * `alertsPath` is given) and spawns `driftwatch run` on it.
+   */
+  start(dir: string, name: string, options: JobConfigOptions): Promise<JobProcess>;
+  /** Fresh job names, the event topic created (and deleted after the block). */
+  topic(prefix: string, partitions?: number): Promise<ReturnType<typeof jobNames>>;
+  /** A temp dir with the benchmark workload (registry and events file), its topic created. */
+  benchWorkload(prefix: string, workload: BenchWorkloadOptions): Promise<BenchWorkload>;
+}
+
+export interface BenchWorkloadOptions {
+  agents: number;
+  events: number;
+  seed: number;
+  partitions?: number;
+  /** Rewrites the generated lines before they are written (e.g. `withTokenMisuse`). */
+  transform?: (lines: string[]) => string[];
+}
+
+export interface BenchWorkload {
+  names: ReturnType<typeof jobNames>;
+  dir: string;
+  /** registry.yaml in `dir`. */
+  registry: string;
+  lines: string[];
+  /** events.jsonl in `dir`: the lines, for `fileReplay`. */
+  eventsPath: string;
+}
+
+/** Call at the top of a describe block: see `JobSuite`. */
+export function jobSuite(): JobSuite {
+  const topics: string[] = [];
+  let running: JobProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(running.map(ensureStopped));
+    running = [];
+  });
+  afterAll(async () => {
+    await deleteTopics(topics).catch(() => undefined);
+  });
+  const spawn = (configPath: string, env?: Record<string, string>): JobProcess => {
+    const job = spawnJob(configPath, env);
+    running.push(job);
+    return job;
+  };
+  const topic = async (prefix: string, partitions = 1) => {
+    const names = jobNames(prefix);
+    await createTopic(names.topic, { partitions });
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
+    return names;
+  };
+  return {
+    topics,
+    spawn,
+    start: async (dir, name, options) => spawn(await writeJobConfig(dir, { alertsPath: join(dir, `alerts-${name}.jsonl`), ...options }, `${name}.yaml`)),
+    topic,
+    async benchWorkload(prefix, { agents, events, seed, partitions = 1, transform = (lines) => lines }) {
+      const dir = await tempDir();
+      const registry = join(dir, 'registry.yaml');
+      await writeFile(registry, benchRegistryYaml(agents));
+      const lines = transform(benchLines(agents, events, seed));
+      const eventsPath = join(dir, 'events.jsonl');
+      await writeFile(eventsPath, lines.join('\n') + '\n');
+      return { names: await topic(prefix, partitions), dir, registry, lines, eventsPath };
+    },
+  };
+}
+
+/** Waits until the job committed something on the topic, then `settleMs` more, so that it is mid-stream. */
+export async function waitForFirstCommit(job: JobProcess, group: string, topic: string, { timeoutMs = 120_000, settleMs = 1_500 } = {}): Promise<void> {
+  await waitFor(async () => (await committedTotal(group, topic)) > 0n, { timeoutMs, label: 'a first commit', alive: [job] });
+  await new Promise((r) => setTimeout(r, settleMs));
+}
+
+/**
+ * Lets the job consume the rest of the stream (`live`, once it is produced) up to the end of the
+ * topic, then stops it with SIGTERM. Returns how it exited.
+ */
+export async function drainAndStop(job: JobProcess, group: string, topic: string, live?: LiveProducer, timeoutMs = 120_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  await live?.finished;
+  await waitForCommittedToEnd(group, topic, timeoutMs, [job]);
+  job.kill('SIGTERM');
+  return job.exited;
+}
+
+/** The alerts of several JSONL alerts files of `dir`, in order. */
+export function readAlertFiles(dir: string, names: readonly string[]): Alert[] {
+  return names.flatMap((name) => readAlerts(join(dir, name)));
 }
 
 /** Canonical alerts of a JSONL alerts file; a torn last line (the writer was killed) is ignored. */

@@ -6,21 +6,17 @@
 // learning period of 1 h of event time).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createTopic, deleteTopics } from '../../helpers/kafka.js';
+import { describe, expect, it } from 'vitest';
 import {
-  ensureStopped,
   groupMembers,
-  jobNames,
+  jobSuite,
   produceValues,
+  readAlertFiles,
   readAlerts,
-  spawnJob,
   TEST_DETECTORS,
   tempDir,
   waitFor,
   waitForCommittedToEnd,
-  writeJobConfig,
-  type JobProcess,
 } from '../../helpers/kafka-job.js';
 
 const WARMUP = 120;
@@ -54,23 +50,13 @@ function toolUse(agent: string, n: number, bytes: number): string {
 }
 
 describe('kafka source: scale-out and takeover', () => {
-  const topics: string[] = [];
-  let running: JobProcess[] = [];
-  afterEach(async () => {
-    await Promise.all(running.map(ensureStopped));
-    running = [];
-  });
-  afterAll(async () => {
-    await deleteTopics(topics).catch(() => undefined);
-  });
+  const suite = jobSuite();
 
   it('the survivor takes over the killed instance\'s partitions with their baselines from the changelog', { timeout: 240_000 }, async () => {
-    const names = jobNames('scale');
+    const names = await suite.topic('scale', 4);
     const dir = await tempDir();
     const registry = join(dir, 'registry.yaml');
     await writeFile(registry, registryYaml());
-    await createTopic(names.topic, { partitions: 4 });
-    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
 
     const common = {
       ...names,
@@ -80,11 +66,9 @@ describe('kafka source: scale-out and takeover', () => {
       settings: { 'volume-baseline': { enabled: true }, 'volume-spike': { enabled: true, options: { learning_period: '1h' } } },
       sessionTimeoutMs: 6_000,
     };
-    const a = spawnJob(await writeJobConfig(dir, { ...common, alertsPath: join(dir, 'alerts-a.jsonl'), source: { client_id: 'scale-a' } }, 'a.yaml'));
-    running.push(a);
+    const a = await suite.start(dir, 'a', { ...common, source: { client_id: 'scale-a' } });
     await waitFor(async () => (await groupMembers(names.group)).length === 1, { timeoutMs: 60_000, label: 'instance a in the group', alive: [a] });
-    const b = spawnJob(await writeJobConfig(dir, { ...common, alertsPath: join(dir, 'alerts-b.jsonl'), source: { client_id: 'scale-b' } }, 'b.yaml'));
-    running.push(b);
+    const b = await suite.start(dir, 'b', { ...common, source: { client_id: 'scale-b' } });
     await waitFor(
       async () => {
         const members = await groupMembers(names.group, names.topic);
@@ -102,7 +86,7 @@ describe('kafka source: scale-out and takeover', () => {
     const partitionOf = new Map(AGENTS.map((agent, i) => [agent, positions[i]!.partition]));
     const moved = AGENTS.filter((agent) => bPartitions.includes(partitionOf.get(agent)!));
     expect(moved.length).toBeGreaterThan(0);
-    expect(readAlerts(join(dir, 'alerts-a.jsonl')).concat(readAlerts(join(dir, 'alerts-b.jsonl')))).toEqual([]);
+    expect(readAlertFiles(dir, ['alerts-a.jsonl', 'alerts-b.jsonl'])).toEqual([]);
 
     b.kill('SIGKILL');
     await b.exited;

@@ -3,15 +3,11 @@
 // is delivered.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
-import { benchLines, benchRegistryYaml } from '../../../bench/workload.js';
+import { describe, expect, it } from 'vitest';
 import { runJob } from '../../../src/cli/job.js';
 import { silentLogger } from '../../../src/telemetry/log.js';
-import { createTopic, deleteTopics } from '../../helpers/kafka.js';
-import { committedOffsets, fileReplay, jobConfig, jobNames, produceValues, tempDir, waitFor, waitForCommittedToEnd } from '../../helpers/kafka-job.js';
+import { committedOffsets, fileReplay, jobConfig, jobSuite, produceValues, waitFor, waitForCommittedToEnd } from '../../helpers/kafka-job.js';
 
 /** A webhook receiver that can be down (503) and records the alert ids it accepted. */
 async function startReceiver(): Promise<{ server: Server; url: string; received: string[]; refused: number; setDown(down: boolean): void }> {
@@ -46,21 +42,10 @@ async function startReceiver(): Promise<{ server: Server; url: string; received:
 }
 
 describe('kafka source: sink outage', () => {
-  const topics: string[] = [];
-  afterAll(async () => {
-    await deleteTopics(topics).catch(() => undefined);
-  });
+  const suite = jobSuite();
 
   it('webhook receiver down for 6 s: commits stop before the first undelivered alert; all alerts arrive after recovery', { timeout: 180_000 }, async () => {
-    const names = jobNames('outage');
-    await createTopic(names.topic, { partitions: 1 });
-    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
-    const dir = await tempDir();
-    const registry = join(dir, 'registry.yaml');
-    await writeFile(registry, benchRegistryYaml(100));
-    const lines = benchLines(100, 6_000, 5);
-    const eventsPath = join(dir, 'events.jsonl');
-    await writeFile(eventsPath, lines.join('\n') + '\n');
+    const { names, registry, lines, eventsPath } = await suite.benchWorkload('outage', { agents: 100, events: 6_000, seed: 5 });
     const expected = await fileReplay(eventsPath, { registry });
     const offsetOfEvent = new Map(lines.map((line, i) => [(JSON.parse(line) as { id: string }).id, i]));
     const alertOffset = (alert: (typeof expected)[number]) => Math.max(...alert.evidence.map((id) => offsetOfEvent.get(id) ?? -1));
