@@ -26,6 +26,14 @@ export const APPLIED_HEADER = 'dw-applied';
  */
 export type AppliedOffsets = Map<string, bigint>;
 
+/** What one checkpoint writes for one partition. */
+export interface Checkpoint {
+  snapshots: readonly AgentSnapshot[];
+  grants?: readonly TokenGrant[];
+  /** Fingerprints of retired token grants (tombstones). */
+  retired?: readonly string[];
+}
+
 export interface RestoredState {
   agents: Map<string, AgentSnapshot>;
   /** The partition each restored agent's latest snapshot was read from. */
@@ -80,34 +88,52 @@ export class StateChangelog {
    * Writes agent snapshots, token grants and tombstones of retired grants, and resolves once the
    * brokers acknowledged them (acks = all).
    */
-  async write(partition: number, checkpoint: { snapshots: readonly AgentSnapshot[]; grants?: readonly TokenGrant[]; retired?: readonly string[] }, applied: AppliedOffsets): Promise<void> {
-    const { snapshots, grants = [], retired = [] } = checkpoint;
-    if (snapshots.length === 0 && grants.length === 0 && retired.length === 0) return;
-    const headers: IHeaders = { [APPLIED_HEADER]: encodeApplied(applied) };
-    const messages: Message[] = [
-      ...retired.map((fingerprint) => ({ key: TOKEN_KEY_PREFIX + fingerprint, value: null, partition, headers })),
-      ...grants.map((grant) => ({ key: TOKEN_KEY_PREFIX + grant.fingerprint, value: JSON.stringify(grant), partition, headers })),
-      ...snapshots.map((snapshot) => ({ key: snapshot.agent, value: JSON.stringify(snapshot), partition, headers })),
-    ];
-    // In order, chunk after chunk: the applied offsets ride on every record, and a checkpoint
-    // counts only once its last chunk is acknowledged (the commit waits for it).
-    let start = 0;
-    let bytes = 0;
-    for (let i = 0; i < messages.length; i++) {
-      const size = (messages[i]!.value as string | null)?.length ?? 0;
-      if (i > start && bytes + size > CHUNK_BYTES) {
-        await this.send(messages.slice(start, i));
-        start = i;
-        bytes = 0;
-      }
-      bytes += size;
-    }
-    await this.send(messages.slice(start));
+  async write(partition: number, checkpoint: Checkpoint, applied: AppliedOffsets): Promise<void> {
+    await this.send(this.encode(partition, checkpoint, applied));
   }
 
-  private async send(messages: Message[]): Promise<void> {
-    if (messages.length === 0) return;
-    await this.producer.send({ topic: this.topic, acks: -1, compression: CompressionTypes.GZIP, messages });
+  /**
+   * The records of a checkpoint, in produce requests of bounded size, serialised now: what
+   * `send` writes later is the state as it is at this call.
+   */
+  encode(partition: number, checkpoint: Checkpoint, applied: AppliedOffsets): Message[][] {
+    const { snapshots, grants = [], retired = [] } = checkpoint;
+    if (snapshots.length === 0 && grants.length === 0 && retired.length === 0) return [];
+    const headers: IHeaders = { [APPLIED_HEADER]: encodeApplied(applied) };
+    const requests: Message[][] = [];
+    let request: Message[] = [];
+    let bytes = 0;
+    const add = (message: Message, size: number) => {
+      if (request.length > 0 && bytes + size > CHUNK_BYTES) {
+        requests.push(request);
+        request = [];
+        bytes = 0;
+      }
+      request.push(message);
+      bytes += size;
+    };
+    for (const fingerprint of retired) add({ key: TOKEN_KEY_PREFIX + fingerprint, value: null, partition, headers }, 0);
+    for (const grant of grants) {
+      const value = JSON.stringify(grant);
+      add({ key: TOKEN_KEY_PREFIX + grant.fingerprint, value, partition, headers }, value.length);
+    }
+    for (const snapshot of snapshots) {
+      const value = JSON.stringify(snapshot);
+      add({ key: snapshot.agent, value, partition, headers }, value.length);
+    }
+    if (request.length > 0) requests.push(request);
+    return requests;
+  }
+
+  /**
+   * Sends encoded checkpoint records request after request, in order: the applied offsets ride
+   * on every record, and a checkpoint counts only once its last request is acknowledged (the
+   * commit waits for it).
+   */
+  async send(requests: readonly Message[][]): Promise<void> {
+    for (const messages of requests) {
+      await this.producer.send({ topic: this.topic, acks: -1, compression: CompressionTypes.GZIP, messages });
+    }
   }
 
   /** Reads the latest snapshot of every agent in the given partitions, up to their current end. */

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { KafkaSourceConfig } from '../config/kafka.js';
 import type { Engine } from '../engine/engine.js';
 import { restoreAgent, snapshotAgent, type AgentSnapshot } from '../engine/snapshot.js';
@@ -65,6 +65,10 @@ interface OwnedPartition {
   checkpointedAt: number;
   /** Shift of this partition's checkpoint slots within the interval (spreads partitions apart). */
   phase: number;
+  /** The checkpoint being written in the background (changelog, then commit); settles, never rejects. */
+  writing: Promise<void>;
+  /** A checkpoint write failed: nothing more is written or committed; the partition is rolled back. */
+  failed: boolean;
 }
 
 /**
@@ -92,8 +96,20 @@ export class KafkaJob {
   private readonly changelog: StateChangelog;
   private readonly tokens: TokenCheckpoint;
   private readonly commitIntervalMs: number;
-  /** Messages of the batch in flight, for dead letters that carry the original bytes. */
-  private inFlight = new Map<string, KafkaMessage>();
+  /** The batch in flight (partition and messages), for dead letters that carry the original bytes. */
+  private inFlight: { partition: number; messages: readonly KafkaMessage[] } | undefined;
+  /**
+   * Batches kafkajs handed over that are not processed yet, oldest first. kafkajs fetches the
+   * next batches only once `eachBatch` returned; returning as soon as a batch is queued (its offset
+   * resolved for the fetch position only, never committed) lets the next fetch run while the
+   * engine works. Read-ahead is bounded: `eachBatch` waits until at most one fetch's worth
+   * (one batch per assigned partition) is queued before it.
+   */
+  private readonly queued: Promise<void>[] = [];
+  /** A queued batch that failed (its partition rolled back): thrown to kafkajs by the next `eachBatch`, so that kafkajs backs off. */
+  private failure: Error | undefined;
+  /** Per partition: bumped when its state is released (rollback, revocation); batches queued before are not processed. */
+  private readonly epochs = new Map<number, number>();
   /** Partition numbers of the current assignment. */
   private assigned = new Set<number>();
   private readonly owned = new Map<number, OwnedPartition>();
@@ -132,7 +148,7 @@ export class KafkaJob {
     this.changelog = new StateChangelog(this.kafka, this.producer, config.state_topic, options.logger);
     this.pipeline = new Pipeline(engine, {
       sinks,
-      deadLetters: new KafkaDeadLetterSink(this.producer, config.dead_letter_topic, (partition, offset) => this.inFlight.get(`${partition}:${offset}`)),
+      deadLetters: new KafkaDeadLetterSink(this.producer, config.dead_letter_topic, (partition, offset) => this.inFlightMessage(partition, offset)),
       maxEventBytes: options.maxEventBytes,
     });
     this.commitIntervalMs = options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
@@ -192,7 +208,7 @@ export class KafkaJob {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.runBatch(payload),
+      eachBatch: (payload) => this.enqueue(payload),
     });
   }
 
@@ -205,8 +221,9 @@ export class KafkaJob {
     this.stopping = true;
     clearInterval(this.timer);
     await this.serially(async () => {
-      for (const partition of [...this.owned.keys()]) {
+      for (const [partition, owned] of [...this.owned]) {
         await this.checkpoint(partition).catch((error: unknown) => this.rollback(partition, error));
+        await owned.writing;
       }
     }).catch(() => undefined);
     await this.consumer.disconnect();
@@ -250,6 +267,8 @@ export class KafkaJob {
 
   /** Forgets the state of a partition's agents (the changelog has it as of the last checkpoint). */
   private release(partition: number, alsoAgents: Iterable<string> = []): void {
+    // Batches queued before are not processed: reading starts again from the last commit.
+    this.epochs.set(partition, (this.epochs.get(partition) ?? 0) + 1);
     this.owned.delete(partition);
     this.tokens.release(partition);
     for (const agent of alsoAgents) {
@@ -267,6 +286,7 @@ export class KafkaJob {
   /** Goes back to the last checkpoint: state restored from the changelog, reading from the last commit. */
   private rollback(partition: number, error: unknown, alsoAgents: Iterable<string> = []): void {
     const owned = this.owned.get(partition);
+    if (owned) owned.failed = true;
     this.tokens.discard();
     this.release(partition, alsoAgents);
     for (const [topic, offset] of owned?.committed ?? []) {
@@ -319,24 +339,62 @@ export class KafkaJob {
         clock: clocks.get(p) ?? 0,
         checkpointedAt: now,
         phase: Math.floor((index * this.commitIntervalMs) / partitions.length),
+        writing: Promise.resolve(),
+        failed: false,
       });
     });
     return this.owned.get(partition)!;
   }
 
-  private runBatch(payload: EachBatchPayload): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return this.serially(() => this.processBatch(payload));
+  /**
+   * kafkajs `eachBatch`: queues the batch behind the batches and checkpoints before it and
+   * resolves its offset (kafkajs' fetch position; commits are the job's own, after the
+   * checkpoint), then returns once at most one batch per assigned partition is queued before it,
+   * so that kafkajs fetches the next batches while this one is processed.
+   */
+  private async enqueue(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    // Stale: fetched before a rollback's seek; the fetch after the seek reads these offsets again.
+    if (this.stopping || batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
+    this.throwFailure();
+    const epoch = this.epochs.get(batch.partition) ?? 0;
+    this.queued.push(this.serially(() => this.processBatch(payload, epoch)));
+    payload.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+    const ahead = Math.max(1, this.assigned.size);
+    // processBatch never rejects: a failure is kept in `failure`.
+    while (this.queued.length > ahead) await this.queued.shift();
+    this.throwFailure();
   }
 
-  private async processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (!isRunning() || isStale() || this.stopping || batch.messages.length === 0) return;
+  /** Hands a queued batch's failure to kafkajs (retriable: it backs off and fetches from the rollback's seek). */
+  private throwFailure(): void {
+    const failure = this.failure;
+    if (!failure) return;
+    this.failure = undefined;
+    throw failure;
+  }
+
+  /** The message of the batch in flight at `offset`, for a dead letter. */
+  private inFlightMessage(partition: number, offset: string): KafkaMessage | undefined {
+    const inFlight = this.inFlight;
+    if (!inFlight || inFlight.partition !== partition) return undefined;
+    const { messages } = inFlight;
+    // Offsets are consecutive unless compaction or transactions left gaps.
+    const guess = messages[Number(BigInt(offset) - BigInt(messages[0]!.offset))];
+    return guess?.offset === offset ? guess : messages.find((message) => message.offset === offset);
+  }
+
+  private async processBatch({ batch, heartbeat }: EachBatchPayload, epoch: number): Promise<void> {
     const { topic, partition } = batch;
+    // Rolled back since it was queued (read again from the last commit), revoked, or shutting down.
+    if (this.stopping || (this.epochs.get(partition) ?? 0) !== epoch || (this.assigned.size > 0 && !this.assigned.has(partition))) return;
     const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
     const touched = this.engine.touched!;
     touched.clear();
     try {
       const owned = await this.takeOwnership(partition);
+      // Its checkpoint failed: the rollback queued behind this batch reads it again.
+      if (owned.failed) return;
       const first = BigInt(batch.messages[0]!.offset);
       if (!owned.committed.has(topic)) owned.committed.set(topic, first);
       const done = owned.applied.get(topic);
@@ -344,11 +402,12 @@ export class KafkaJob {
       const messages = done === undefined || done < first ? batch.messages : batch.messages.filter((message) => BigInt(message.offset) > done);
       const last = batch.messages[batch.messages.length - 1]!.offset;
       if (messages.length > 0) {
-        this.inFlight = new Map(messages.map((message) => [`${partition}:${message.offset}`, message]));
-        const records: SourceRecord[] = messages.map((message) => ({
-          value: message.value ?? EMPTY,
-          position: { topic, partition, offset: message.offset },
-        }));
+        this.inFlight = { partition, messages };
+        const records: SourceRecord[] = new Array(messages.length);
+        for (let i = 0; i < messages.length; i++) {
+          const message = messages[i]!;
+          records[i] = { value: message.value ?? EMPTY, position: { topic, partition, offset: message.offset } };
+        }
         // Resolves once every sink acknowledged the batch's alerts and its dead letters are written.
         await this.pipeline.processBatch(records);
         owned.applied.set(topic, BigInt(last));
@@ -362,28 +421,33 @@ export class KafkaJob {
       }
       owned.uncommitted.set(topic, BigInt(last) + 1n);
       this.batchAt = Date.now();
-      resolveOffset(last);
       if (this.slotPassed(owned, Date.now())) await this.checkpoint(partition);
     } catch (error) {
       // The engine may hold effects that were not checkpointed: start over from the last checkpoint.
       this.rollback(partition, error, touched);
-      // Always retriable for kafkajs: it fetches the batch again (a non-retriable error would stop
-      // the consumer for good while the process lives on).
-      throw new DriftwatchError('DW_SOURCE_FAILED', `partition ${partition} of ${topic}: ${(error as Error).message}`, { cause: error, retriable: true });
+      // Always retriable for kafkajs: it backs off and fetches again from the rollback's seek (a
+      // non-retriable error would stop the consumer for good while the process lives on).
+      this.failure ??= new DriftwatchError('DW_SOURCE_FAILED', `partition ${partition} of ${topic}: ${(error as Error).message}`, { cause: error, retriable: true });
     } finally {
       clearInterval(keepAlive);
-      this.inFlight = new Map();
+      this.inFlight = undefined;
       touched.clear();
     }
   }
 
   /**
-   * Writes the snapshots of the partition's changed agents, its new token grants and the
-   * tombstones of retired ones (with the applied offsets), then commits the offsets processed.
+   * Checkpoints the partition: takes the snapshots of its changed agents, its new token grants and
+   * the tombstones of retired ones (with the applied offsets), serialised now, and writes them in
+   * the background while the next batches are processed: to the changelog, and only then the
+   * commit of the offsets processed. The write of the partition's previous checkpoint is waited
+   * for first (one at a time per partition, in order). A write that fails rolls the partition
+   * back (in turn with the batches) and stops its later writes.
    */
   private async checkpoint(partition: number): Promise<void> {
     const owned = this.owned.get(partition);
     if (!owned || owned.uncommitted.size === 0) return;
+    await owned.writing;
+    if (owned.failed || this.owned.get(partition) !== owned) return;
     const snapshots: AgentSnapshot[] = [];
     for (const agent of owned.dirty) {
       const snapshot = snapshotAgent(this.engine, agent);
@@ -392,15 +456,33 @@ export class KafkaJob {
       if (snapshot.clock > owned.clock) owned.clock = snapshot.clock;
     }
     const retired = this.tokens.due(partition, owned.clock);
-    await this.changelog.write(partition, { snapshots, grants: owned.grants, retired }, owned.applied);
+    const requests = this.changelog.encode(partition, { snapshots, grants: owned.grants, retired }, owned.applied);
     const commits = [...owned.uncommitted].map(([topic, offset]) => ({ topic, partition, offset: offset.toString() }));
-    await this.consumer.commitOffsets(commits);
-    for (const [topic, offset] of owned.uncommitted) owned.committed.set(topic, offset);
     owned.uncommitted.clear();
     owned.dirty.clear();
     owned.grants = [];
     owned.checkpointedAt = Date.now();
-    for (const commit of commits) this.options.onCommitted?.({ ...commit, agents: snapshots.length });
+    owned.writing = this.write(partition, owned, requests, commits, snapshots.length);
+  }
+
+  /** Writes a checkpoint taken by `checkpoint` to the changelog, then commits its offsets. */
+  private async write(partition: number, owned: OwnedPartition, requests: readonly Message[][], commits: { topic: string; partition: number; offset: string }[], agents: number): Promise<void> {
+    try {
+      await this.changelog.send(requests);
+      await this.consumer.commitOffsets(commits);
+    } catch (error) {
+      owned.failed = true;
+      // In turn with the batches (the engine is shared), unless the partition was released since
+      // (revoked, or rolled back already). Not awaited: stop() waits for this write in that queue.
+      void this.serially(async () => {
+        if (this.owned.get(partition) !== owned) return;
+        this.rollback(partition, error);
+        this.failure ??= new DriftwatchError('DW_SOURCE_FAILED', `checkpoint of partition ${partition}: ${(error as Error).message}`, { cause: error, retriable: true });
+      });
+      return;
+    }
+    for (const commit of commits) owned.committed.set(commit.topic, BigInt(commit.offset));
+    for (const commit of commits) this.options.onCommitted?.({ ...commit, agents });
   }
 
   /**

@@ -1,0 +1,55 @@
+import type { Kafka, Message, Producer, ProducerRecord } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import type { AgentSnapshot } from '../../../src/engine/snapshot.js';
+import { APPLIED_HEADER, StateChangelog } from '../../../src/kafka/changelog.js';
+import { TOKEN_KEY_PREFIX } from '../../../src/kafka/token-checkpoint.js';
+import { silentLogger } from '../../../src/telemetry/log.js';
+
+function snapshot(agent: string, padding: number): AgentSnapshot {
+  return { v: 1, agent, clock: 1, detectors: { pad: { version: '1.0.0', state: 'x'.repeat(padding) } }, recent: { ids: [], until: [], counts: [] } } as unknown as AgentSnapshot;
+}
+
+function changelog(sent: ProducerRecord[] = []): StateChangelog {
+  const producer = { send: async (record: ProducerRecord) => void sent.push(record) } as unknown as Producer;
+  return new StateChangelog({} as Kafka, producer, 'state', silentLogger);
+}
+
+describe('StateChangelog.encode / send', () => {
+  it('tombstones, then grants, then snapshots, on the partition, each with the applied offsets as of the call', () => {
+    const applied = new Map([['events', 41n]]);
+    const requests = changelog().encode(
+      3,
+      { snapshots: [snapshot('a-1', 10)], grants: [{ fingerprint: 'f2', agentId: 'a-1', eventId: 'e', issuedAt: 5 }], retired: ['f1'] },
+      applied,
+    );
+    // Later changes do not reach what was encoded.
+    applied.set('events', 99n);
+    expect(requests).toHaveLength(1);
+    const [messages] = requests as [Message[]];
+    expect(messages.map((m) => m.key)).toEqual([`${TOKEN_KEY_PREFIX}f1`, `${TOKEN_KEY_PREFIX}f2`, 'a-1']);
+    expect(messages[0]!.value).toBeNull();
+    expect(JSON.parse(messages[2]!.value as string)).toMatchObject({ agent: 'a-1' });
+    for (const message of messages) {
+      expect(message.partition).toBe(3);
+      expect(message.headers?.[APPLIED_HEADER]).toBe('{"events":"41"}');
+    }
+  });
+
+  it('nothing to write: no request', () => {
+    expect(changelog().encode(0, { snapshots: [] }, new Map())).toEqual([]);
+  });
+
+  it('splits at 2 MiB of values, keeping the order, and sends the requests one after the other, gzip, acks all', async () => {
+    const sent: ProducerRecord[] = [];
+    const log = changelog(sent);
+    const snapshots = Array.from({ length: 5 }, (_, i) => snapshot(`a-${i}`, 700 * 1024));
+    const requests = log.encode(0, { snapshots }, new Map([['events', 1n]]));
+    expect(requests.map((r) => r.map((m) => m.key))).toEqual([['a-0', 'a-1'], ['a-2', 'a-3'], ['a-4']]);
+    await log.send(requests);
+    expect(sent.map((r) => [r.topic, r.acks, r.compression, r.messages.length])).toEqual([
+      ['state', -1, 1, 2],
+      ['state', -1, 1, 2],
+      ['state', -1, 1, 1],
+    ]);
+  });
+});
