@@ -23,7 +23,8 @@ export interface ConfiguredDetector {
   readonly mode: DetectorMode;
   readonly severity?: Severity;
   readonly suppressForMs: number;
-  readonly isExcepted: ExceptionMatcher;
+  /** Undefined when the config sets no exceptions for the detector. */
+  readonly isExcepted: ExceptionMatcher | undefined;
 }
 
 export const DEFAULT_SUPPRESS_FOR = '1h';

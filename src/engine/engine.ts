@@ -136,9 +136,15 @@ export class Engine {
     else state.clock = event.timeMs;
     this.count(event);
 
+    // Detector states are disjoint and the shared baseline changes only after the loop, so scoring
+    // and learning each detector in turn judges every detector against the state before the event.
     const slots = this.slotsByType[event.type];
-    for (let i = 0; i < slots.length; i++) this.score(slots[i]!, event, agent, state, output);
-    for (let i = 0; i < slots.length; i++) this.learn(slots[i]!, event, agent, state);
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
+      const ctx = this.prepare(slot, agentId, agent, state);
+      this.score(slot, ctx, event, agent, state, output);
+      this.learn(slot, ctx, event);
+    }
     updateBaseline(state.baseline, event);
     if (event.type === 'token_issued') this.recordToken(event);
   }
@@ -166,13 +172,12 @@ export class Engine {
     return ctx;
   }
 
-  private score(slot: Slot, event: AgentEvent, agent: RegisteredAgent | undefined, state: AgentState, output: EngineOutput): void {
+  private score(slot: Slot, ctx: MutableContext, event: AgentEvent, agent: RegisteredAgent | undefined, state: AgentState, output: EngineOutput): void {
     const { configured } = slot;
-    if (configured.isExcepted(event)) {
+    if (configured.isExcepted !== undefined && configured.isExcepted(event)) {
       this.stats.detectors[configured.definition.id]!.excepted++;
       return;
     }
-    const ctx = this.prepare(slot, event.agent.id, agent, state);
     let result: Finding | readonly Finding[] | undefined;
     try {
       const before = this.options.strict ? JSON.stringify(ctx.state) : undefined;
@@ -218,10 +223,9 @@ export class Engine {
     output.alerts.push(alert);
   }
 
-  private learn(slot: Slot, event: AgentEvent, agent: RegisteredAgent | undefined, state: AgentState): void {
+  private learn(slot: Slot, ctx: MutableContext, event: AgentEvent): void {
     const learn = slot.configured.definition.learn;
     if (learn === undefined) return;
-    const ctx = this.prepare(slot, event.agent.id, agent, state);
     try {
       const baselineBefore = this.options.strict ? JSON.stringify(ctx.baseline) : undefined;
       learn(event, ctx);

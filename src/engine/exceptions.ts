@@ -27,10 +27,9 @@ const readers: Record<(typeof EXCEPTION_FIELDS)[number], FieldReader> = {
 
 export type ExceptionMatcher = (event: AgentEvent) => boolean;
 
-const NONE: ExceptionMatcher = () => false;
-
-export function compileExceptions(conditions: readonly ExceptionCondition[]): ExceptionMatcher {
-  if (conditions.length === 0) return NONE;
+/** One matcher for a detector's exceptions; undefined when it has none, so the engine skips the test. */
+export function compileExceptions(conditions: readonly ExceptionCondition[]): ExceptionMatcher | undefined {
+  if (conditions.length === 0) return undefined;
   const compiled = conditions.map((condition) =>
     EXCEPTION_FIELDS.flatMap((field) => {
       const value = condition[field];

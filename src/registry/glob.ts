@@ -26,10 +26,28 @@ export function globToRegexSource(pattern: string): string {
   return source + ')'.repeat(braceDepth);
 }
 
-/** One matcher for a list of scope globs (`erp.*`, `mail.send_internal`, `db-*-prod`); case-sensitive. */
+const SPECIAL = /[*?{]/;
+
+/**
+ * One matcher for a list of scope globs (`erp.*`, `mail.send_internal`, `db-*-prod`); case-sensitive.
+ * Matchers run on every event, so the usual shapes skip the regex: exact names are a set lookup
+ * and `prefix*` a `startsWith`; only other globs go through one combined regex.
+ */
 export function compileGlobs(patterns: readonly string[]): Matcher {
   if (patterns.length === 0) return NEVER;
   if (patterns.includes('*')) return ALWAYS;
-  const combined = new RegExp(`^(?:${patterns.map(globToRegexSource).join('|')})$`);
-  return (value) => combined.test(value);
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  const others: string[] = [];
+  for (const pattern of patterns) {
+    if (!SPECIAL.test(pattern)) exact.add(pattern);
+    else if (pattern.endsWith('*') && !SPECIAL.test(pattern.slice(0, -1))) prefixes.push(pattern.slice(0, -1));
+    else others.push(pattern);
+  }
+  const combined = others.length === 0 ? undefined : new RegExp(`^(?:${others.map(globToRegexSource).join('|')})$`);
+  return (value) => {
+    if (exact.has(value)) return true;
+    for (let i = 0; i < prefixes.length; i++) if (value.startsWith(prefixes[i]!)) return true;
+    return combined !== undefined && combined.test(value);
+  };
 }

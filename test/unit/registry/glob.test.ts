@@ -85,4 +85,17 @@ describe('scope globs', () => {
       { numRuns: 500 },
     );
   });
+
+  it('a list gives the same verdicts as one regex of all its patterns (the fast paths change nothing)', () => {
+    const piece = fc.constantFrom('a', 'b', '.', '-', '*', '?', '{a,b}', 'ab');
+    const pattern = fc.array(piece, { minLength: 1, maxLength: 5 }).map((parts) => parts.join(''));
+    const value = fc.array(fc.constantFrom('a', 'b', '.', '-', 'x'), { maxLength: 7 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.array(pattern, { minLength: 1, maxLength: 4 }), value, (patterns, candidate) => {
+        const reference = new RegExp(`^(?:${patterns.map(globToRegexSource).join('|')})$`);
+        expect(compileGlobs(patterns)(candidate)).toBe(reference.test(candidate));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
