@@ -1,0 +1,55 @@
+// rate-spike's sustained path: consecutive 5-minute windows above the agent's busiest window for
+// this time of day, judged against the baseline as it was before the run began (the run's own
+// first windows raise the hour peak; judged against that, a ramping loop would never alert).
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../../src/alerts/alert.js';
+import { builtinDetector, events, runDetector } from '../../helpers/engine.js';
+import * as T from '../../helpers/traffic.js';
+
+const MINUTE = T.MINUTE;
+/** Day `day` of the stream at `h`:`m` UTC. */
+const at = (day: number, h: number, m = 0): number => T.START + day * T.DAY + h * T.HOUR + m * MINUTE;
+
+const LOOKUP: T.Tool = { tool: 'crm.lookup', system: 'crm', action: 'read' };
+const NOTES: T.Tool = { tool: 'notes.append', system: 'notes', action: 'write' };
+/** An office-hours agent: a few calls per active 5-minute window. */
+const office = (days: number): T.NativeEvent[] => T.businessHours({ agent: 'ops-bot', prefix: 'ops-bot-n', days, tools: [LOOKUP, NOTES], bytes: 20_000 });
+
+/** `windows` consecutive 5-minute windows of `perWindow` calls each, from `from`. */
+function run(tag: string, from: number, windows: number, perWindow: number): T.NativeEvent[] {
+  return Array.from({ length: windows }, (_, i) => T.burst(`${tag}-${i}`, 'ops-bot', from + i * 5 * MINUTE, perWindow, LOOKUP, 20_000)).flat();
+}
+
+function alertsOf(stream: T.NativeEvent[], options?: Record<string, unknown>): Alert[] {
+  const result = runDetector(builtinDetector('rate-spike'), events(...stream), undefined, options === undefined ? {} : { options });
+  expect(result.failures).toEqual([]);
+  return result.alerts;
+}
+
+describe('rate-spike: sustained path', () => {
+  it('three windows in a row of 40 calls (below min_events) alert once, on the third, with the run in the alert', () => {
+    const alerts = alertsOf(T.merge(office(9), run('late', at(8, 14), 4, 40)));
+    expect(alerts).toHaveLength(1);
+    const [alert] = alerts;
+    expect(alert!.key).toBe('rate');
+    // It alerts as soon as the third window qualifies (at sustained_min_events), not when it closes.
+    expect(alert!.observed).toMatchObject({ window_events: 15, consecutive_windows: 3 });
+    expect(alert!.window.start).toBe(new Date(at(8, 14)).toISOString());
+    expect(alert!.summary).toMatch(/3 windows in a row/);
+    expect(alert!.summary).not.toMatch(/undefined|NaN/);
+  });
+
+  it('two windows in a row raise nothing; nor does the run inside the learning period', () => {
+    expect(alertsOf(T.merge(office(9), run('short', at(8, 14), 2, 40)))).toEqual([]);
+    expect(alertsOf(T.merge(office(9), run('early', at(1, 14), 4, 40)))).toEqual([]);
+  });
+
+  it('a gap breaks the run', () => {
+    const stream = T.merge(office(9), run('a', at(8, 14), 2, 40), run('b', at(8, 14, 15), 2, 40));
+    expect(alertsOf(stream)).toEqual([]);
+  });
+
+  it('sustained_windows 0 turns the path off', () => {
+    expect(alertsOf(T.merge(office(9), run('off', at(8, 14), 4, 40)), { sustained_windows: 0 })).toEqual([]);
+  });
+});
