@@ -4,7 +4,7 @@ import type { AgentState, Engine } from './engine.js';
 import type { RecentAlerts } from './recent-alerts.js';
 import { restoreBaseline, type AgentBaseline } from './baseline.js';
 
-/** One agent's state as checkpointed: detector states by detector id, with the version that wrote them. */
+/** One agent's state as checkpointed: detector states by detector id, with the version that wrote them (null states left out). */
 export interface AgentSnapshot {
   v: 1;
   agent: string;
@@ -29,7 +29,8 @@ export function snapshotAgent(engine: Engine, agentId: string): AgentSnapshot | 
   const detectors: AgentSnapshot['detectors'] = {};
   engine.detectors.forEach((configured, index) => {
     const detectorState = state.detectors[index];
-    if (detectorState !== undefined) {
+    // Stateless detectors (createState returns null) are left out: restoring recreates their null.
+    if (detectorState !== undefined && detectorState !== null) {
       detectors[configured.definition.id] = { version: configured.definition.version, state: detectorState };
     }
   });

@@ -289,6 +289,26 @@ describe('snapshot and restore', () => {
     expect(same.agentState('invoice-bot')!.detectors[0]).toEqual({ events: 2, systems: ['erp-prod'] });
   });
 
+  it('leaves out stateless detectors (null state) and restores them as null: they still alert', () => {
+    const stateless = defineDetector({
+      ...everyEvent,
+      id: 'test-stateless',
+      createState: () => null,
+      score: (event) => ({ key: 'same', title: 'seen', summary: event.id, score: 10, observed: {}, expected: {}, recommendation: 'none' }),
+      learn: undefined,
+    });
+    const before = new Engine([configureDetector(widen(stateless)), configureDetector(widen(everyEvent))]);
+    run(before, [toolUse({ time: at(1) })]);
+    const snapshot = JSON.parse(JSON.stringify(snapshotEngine(before))) as EngineSnapshot;
+    expect(Object.keys(snapshot.agents[0]!.detectors)).toEqual(['test-every-event']);
+
+    const after = new Engine([configureDetector(widen(stateless)), configureDetector(widen(everyEvent))]);
+    restoreEngine(after, snapshot);
+    const output = run(after, [toolUse({ time: at(2 * 60) })]);
+    expect(output.alerts.map((a) => a.detector).sort()).toEqual(['test-every-event', 'test-stateless']);
+    expect(after.agentState('invoice-bot')!.detectors[0]).toBeNull();
+  });
+
   it('refuses what is not a v1 snapshot with DW_SNAPSHOT_INVALID', () => {
     const engine = newEngine();
     for (const bad of [null, {}, { v: 2, agents: [] }, { v: 1, agents: 'x' }, { v: 1, agents: [{ v: 1, agent: 'a' }] }]) {
