@@ -32,6 +32,7 @@ export async function buildEngine(config: Config, logger: Logger): Promise<Engin
   const detectors = selectDetectors(available, config.detectors.maturity, config.detectors.settings);
   return new Engine(detectors, {
     registry,
+    maxUnregisteredAgents: config.max_unregistered_agents,
     onDetectorError: ({ detector, agentId, eventId, phase, error }) =>
       logger.log('error', 'detector failed; event goes on to the other detectors', {
         code: 'DW_DETECTOR_FAILED',

@@ -8,6 +8,8 @@ export interface RunSummary {
   invalid: number;
   invalidByCode: Record<string, number>;
   late: number;
+  /** Unregistered agents whose state was dropped (max_unregistered_agents). */
+  agentsEvicted: number;
   alerts: number;
   alertsBySeverity: EngineStats['alertsBySeverity'];
   detectors: EngineStats['detectors'];
@@ -23,6 +25,7 @@ export function summarize(counters: PipelineCounters, stats: EngineStats, agents
     invalid: counters.invalid,
     invalidByCode: counters.invalidByCode,
     late: stats.late,
+    agentsEvicted: stats.agentsEvicted,
     alerts: stats.alerts,
     alertsBySeverity: stats.alertsBySeverity,
     detectors: stats.detectors,
@@ -41,6 +44,7 @@ export function formatSummary(summary: RunSummary, color: boolean): string {
     `  invalid    ${summary.invalid}${summary.invalid > 0 ? ' (' + Object.entries(summary.invalidByCode).map(([code, n]) => `${code} ${n}`).join(', ') + ') → dead letters' : ''}`,
   ];
   if (summary.late > 0) lines.push(`  late       ${summary.late} events earlier than their agent's clock`);
+  if (summary.agentsEvicted > 0) lines.push(`  evicted    ${summary.agentsEvicted} unregistered agents' state dropped (max_unregistered_agents)`);
   const severities = Object.entries(summary.alertsBySeverity).filter(([, n]) => n > 0).map(([severity, n]) => `${severity} ${n}`);
   lines.push(`  alerts     ${summary.alerts}${severities.length ? ' (' + severities.join(', ') + ')' : ''}`);
   for (const [id, counters] of Object.entries(summary.detectors)) {

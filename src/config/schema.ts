@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SEVERITIES, MATURITIES } from '../sdk/detector.js';
 import { FACILITIES, FORMAT_NAMES, type FacilityName } from '../sinks/formats/index.js';
 import { EXCEPTION_FIELDS } from '../engine/exceptions.js';
+import { DEFAULT_MAX_UNREGISTERED_AGENTS } from '../engine/engine.js';
 import { parseDuration } from '../registry/duration.js';
 import { kafkaConnectionSchema, kafkaSourceSchema } from './kafka.js';
 
@@ -178,6 +179,12 @@ export const configSchema = z.strictObject({
   registry: z.string().min(1).describe('path of the agent registry YAML (reloaded when it changes)'),
   source: z.discriminatedUnion('type', [fileSource, stdinSource, kafkaSourceSchema]).default({ type: 'stdin' }),
   max_event_bytes: size.default(1024 * 1024).describe('larger events go to the dead letters unparsed'),
+  max_unregistered_agents: z
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_MAX_UNREGISTERED_AGENTS)
+    .describe('agents unknown to the registry whose state is kept; past it the least recently active one is dropped'),
   dead_letter: z
     .strictObject({ path: z.string().min(1).describe('JSONL file of rejected input with the reason') })
     .default({ path: 'dead-letters.jsonl' }),

@@ -30,6 +30,9 @@ interface AgentSlot {
   agent: RegisteredAgent | undefined;
 }
 
+/** Default bound on the agents with state that the registry does not know (see `EngineOptions`). */
+export const DEFAULT_MAX_UNREGISTERED_AGENTS = 100_000;
+
 export interface EngineOptions {
   registry?: Registry;
   /**
@@ -38,6 +41,12 @@ export interface EngineOptions {
    */
   strict?: boolean;
   onDetectorError?: (failure: DetectorFailure) => void;
+  /**
+   * Agents unknown to the registry keep state too (their baselines, the unregistered-agent
+   * suppression); a stream inventing agent ids must not grow memory without end. Past this many,
+   * the least recently active unregistered agent's state is dropped.
+   */
+  maxUnregisteredAgents?: number;
 }
 
 export interface DetectorFailure {
@@ -70,6 +79,9 @@ type MutableContext = { -readonly [K in keyof DetectorContext<unknown, unknown>]
 export class Engine {
   private registry: Registry;
   private readonly agents = new Map<string, AgentSlot>();
+  /** The unregistered agents' slots, least recently active first: the eviction order. */
+  private readonly unregistered = new Map<string, AgentSlot>();
+  private readonly maxUnregistered: number;
   private registryVersion = 0;
   private readonly slots: readonly Slot[];
   private readonly slotsByType: Readonly<Record<EventType, readonly Slot[]>>;
@@ -83,6 +95,7 @@ export class Engine {
     private readonly options: EngineOptions = {},
   ) {
     this.registry = options.registry ?? Registry.empty();
+    this.maxUnregistered = options.maxUnregisteredAgents ?? DEFAULT_MAX_UNREGISTERED_AGENTS;
     const registryView = { get: (id: string) => this.registry.get(id) };
     this.slots = detectors.map((configured, index) => ({
       index,
@@ -131,6 +144,10 @@ export class Engine {
       slot.registryVersion = this.registryVersion;
     }
     const { state, agent } = slot;
+    if (agent === undefined) {
+      this.unregistered.delete(agentId);
+      this.unregistered.set(agentId, slot);
+    }
     this.touched?.add(agentId);
     if (event.timeMs < state.clock) this.stats.late++;
     else state.clock = event.timeMs;
@@ -259,9 +276,25 @@ export class Engine {
   }
 
   private newSlot(agentId: string, state: AgentState): AgentSlot {
-    const slot = { state, registryVersion: this.registryVersion, agent: this.registry.get(agentId) };
+    const slot: AgentSlot = { state, registryVersion: this.registryVersion, agent: this.registry.get(agentId) };
     this.agents.set(agentId, slot);
+    if (slot.agent === undefined) {
+      this.unregistered.set(agentId, slot);
+      if (this.unregistered.size > this.maxUnregistered) this.evictUnregistered();
+    }
     return slot;
+  }
+
+  /** Drops the least recently active unregistered agents' state until the bound holds again. */
+  private evictUnregistered(): void {
+    for (const agentId of this.unregistered.keys()) {
+      if (this.unregistered.size <= this.maxUnregistered) return;
+      this.unregistered.delete(agentId);
+      if (this.registry.get(agentId) !== undefined) continue; // registered since: no longer a candidate
+      this.agents.delete(agentId);
+      this.touched?.delete(agentId);
+      this.stats.agentsEvicted++;
+    }
   }
 
   /** The agent's state for checkpointing, or undefined when the engine has none. */
@@ -279,5 +312,6 @@ export class Engine {
 
   dropAgent(agentId: string): void {
     this.agents.delete(agentId);
+    this.unregistered.delete(agentId);
   }
 }

@@ -18,6 +18,8 @@ export interface EngineStats {
   eventsByType: Record<EventType, number>;
   /** Events whose time is earlier than their agent's clock (processed at the agent's clock). */
   late: number;
+  /** Unregistered agents whose state was dropped to stay within the engine's bound. */
+  agentsEvicted: number;
   alerts: number;
   alertsBySeverity: Record<Severity, number>;
   detectors: Record<string, DetectorCounters>;
@@ -30,6 +32,7 @@ export function createEngineStats(detectorIds: readonly string[]): EngineStats {
     events: 0,
     eventsByType: { tool_use: 0, token_issued: 0, access_denied: 0 },
     late: 0,
+    agentsEvicted: 0,
     alerts: 0,
     alertsBySeverity: { low: 0, medium: 0, high: 0, critical: 0 },
     detectors: Object.fromEntries(

@@ -370,6 +370,42 @@ describe('suppression', () => {
   });
 });
 
+describe('unregistered agents', () => {
+  const engineWithBound = (max: number) => new Engine([configureDetector(widen(everyEvent))], { registry: registry(), maxUnregisteredAgents: max });
+
+  it('a stream inventing agent ids keeps at most max_unregistered_agents of them, registered agents untouched', () => {
+    const engine = engineWithBound(50);
+    run(engine, [toolUse({ time: at(0) })]);
+    for (let i = 0; i < 5_000; i++) run(engine, [toolUse({ time: at(1), agent: { id: `made-up-${i}` } })]);
+    expect(engine.agentCount).toBe(51);
+    expect(engine.agentState('invoice-bot')).toBeDefined();
+    expect(engine.stats.agentsEvicted).toBe(5_000 - 50);
+  });
+
+  it('drops the least recently active one: an unregistered agent that keeps acting keeps its state', () => {
+    const engine = engineWithBound(3);
+    const act = (id: string, minute: number) => run(engine, [toolUse({ time: at(minute), agent: { id } })]);
+    act('shadow-a', 1);
+    act('shadow-b', 2);
+    act('shadow-c', 3);
+    act('shadow-a', 4);
+    act('shadow-d', 5);
+    expect(engine.agentState('shadow-b')).toBeUndefined();
+    expect(engine.agentState('shadow-a')).toBeDefined();
+    expect([...engine.agentIds()].sort()).toEqual(['shadow-a', 'shadow-c', 'shadow-d']);
+  });
+
+  it('never drops an agent the registry knows by then', () => {
+    const engine = new Engine([configureDetector(widen(everyEvent))], { maxUnregisteredAgents: 1 });
+    run(engine, [toolUse({ time: at(1) })]);
+    engine.setRegistry(registry());
+    run(engine, [toolUse({ time: at(2), agent: { id: 'stranger' } })]);
+    expect(engine.agentState('invoice-bot')).toBeDefined();
+    expect(engine.agentState('stranger')).toBeDefined();
+    expect(engine.stats.agentsEvicted).toBe(0);
+  });
+});
+
 describe('exceptions', () => {
   const settings: DetectorSettings = {
     exceptions: [
