@@ -26,9 +26,10 @@ import {
  * Two paths. A single window far above the agent's busiest window for this time of day (factor,
  * min_events). Or a sustained run: several consecutive windows, each well above the agent's
  * busiest window for this time of day as it was before the run began (sustained_*). The run keeps
- * the reference of its first window: otherwise the run's own first windows would become the peak
- * its later windows are judged against, and a loop that ramps up over a few windows would never
- * look unusual. Measured on `driftwatch simulate` traffic, agents' busy windows are mostly single
+ * the reference of its first window, taken without the window just before it (where a run usually
+ * starts, part-way through): the engine's baseline learns every closed window, so judged against
+ * the live peaks a loop's own first windows would become the peak its later windows are compared
+ * with, and a loop that ramps up over a few windows would never look unusual. Measured on `driftwatch simulate` traffic, agents' busy windows are mostly single
  * windows of a burst; a cadence held for a quarter of an hour above the agent's own busiest window
  * is rare, which is what lets the sustained path use lower thresholds.
  */
@@ -42,7 +43,7 @@ const { cooldown, ...spikeOptions } = windowSpikeOptions(
 const options = z.strictObject({
   ...spikeOptions,
   sustained_windows: z.number().int().min(0).default(3).describe('sustained path: this many consecutive 5-minute windows (0: off), each…'),
-  sustained_factor: z.number().gt(1).default(2).describe('…above this multiple of the busiest window the agent had around this hour of day before the run began (and factor_any_hour × its busiest at any hour)…'),
+  sustained_factor: z.number().gt(1).default(3).describe('…above this multiple of the busiest window the agent had around this hour of day before the run began, leaving out the window just before the run (and factor_any_hour × its busiest at any hour)…'),
   sustained_min_events: z.number().int().min(1).default(15).describe('…with at least this many events…'),
   sustained_min_z: z.number().nonnegative().default(4).describe('…and a robust z of at least this against its typical active window before the run (with min_windows)'),
   cooldown,
@@ -63,6 +64,11 @@ interface State extends WindowSpikeState {
   rm: number;
   rs: number;
   rk: number;
+  /** Window index of `ph` and `pa`; −1 before any. */
+  pw: number;
+  /** Peak levels (this hour of day, any hour) at the first event of window `pw`: without the window before it. */
+  ph: number;
+  pa: number;
 }
 
 const spikes = windowSpike('events', 'min_events');
@@ -96,8 +102,13 @@ function step(event: AgentEvent, ctx: DetectorContext<Options, State>): Step | u
     any = state.ra;
     scope = state.rc;
   } else {
-    const hourLevel = baselineHourPeakLevel(baseline, 'events', time, o.hour_radius);
-    const anyLevel = baselinePeakLevel(baseline, 'events', time);
+    // Peaks without the window before this one (a run usually starts part-way through it).
+    let hourLevel = baselineHourPeakLevel(baseline, 'events', time, o.hour_radius);
+    let anyLevel = baselinePeakLevel(baseline, 'events', time);
+    if (state.pw === win) {
+      if (state.ph < hourLevel) hourLevel = state.ph;
+      if (state.pa < anyLevel) anyLevel = state.pa;
+    }
     any = levelValue(anyLevel);
     peak = hourLevel > 0 ? levelValue(hourLevel) : any;
     scope = hourLevel > 0 ? 'hour' : anyLevel > 0 ? 'day' : 'none';
@@ -157,15 +168,15 @@ export default defineDetector({
     'the count must reach min_events, exceed factor × the busiest window the agent had within hour_radius hours of this ' +
     'hour of day (or of any hour, when it has no history at this hour), and reach a robust z of min_z against its typical ' +
     'active window. Or a sustained run: sustained_windows consecutive windows, each with at least sustained_min_events ' +
-    'events, above sustained_factor × that busiest window as it was before the run began (and factor_any_hour × the ' +
-    'busiest at any hour), at a robust z of sustained_min_z. Quiet during the learning period and for cooldown after an ' +
-    'alert; one alert per agent per window (key rate).',
+    'events, above sustained_factor × that busiest window as it was before the run began (leaving out the window just ' +
+    'before the run) and factor_any_hour × the busiest at any hour, at a robust z of sustained_min_z. Quiet during the ' +
+    'learning period and for cooldown after an alert; one alert per agent per window (key rate).',
   eventTypes: ['tool_use', 'token_issued', 'access_denied'],
   maturity: 'incubating',
   techniques: [TECHNIQUES.rogueAgents, TECHNIQUES.toolMisuse, TECHNIQUES.automatedExfiltration, TECHNIQUES.cloudServiceDiscovery],
   severity: 'medium',
   options,
-  createState: (): State => ({ w: -1, until: 0, rw: -1, rn: 0, rp: 0, rc: 'none', ra: 0, rm: 0, rs: 0, rk: 0 }),
+  createState: (): State => ({ w: -1, until: 0, rw: -1, rn: 0, rp: 0, rc: 'none', ra: 0, rm: 0, rs: 0, rk: 0, pw: -1, ph: 0, pa: 0 }),
   score(event, ctx) {
     const found = judge(event, ctx);
     if (found === undefined) return undefined;
@@ -221,6 +232,13 @@ export default defineDetector({
     const found = judge(event, ctx);
     const next = step(event, ctx);
     const state = ctx.state;
+    const win = Math.floor(event.timeMs / BASELINE_WINDOW_MS);
+    if (state.pw !== win && ctx.options.sustained_windows > 0) {
+      // The first event of a window: the baseline has not closed the window before it yet.
+      state.pw = win;
+      state.ph = baselineHourPeakLevel(ctx.baseline, 'events', event.timeMs, ctx.options.hour_radius);
+      state.pa = baselinePeakLevel(ctx.baseline, 'events', event.timeMs);
+    }
     if (next !== undefined) {
       if (next.run === 1) {
         const spike = next.spike;
@@ -231,7 +249,7 @@ export default defineDetector({
         state.rs = spike.typical.windows > 0 ? spike.typical.spread : 0;
         state.rk = spike.typical.windows;
       }
-      state.rw = Math.floor(event.timeMs / BASELINE_WINDOW_MS);
+      state.rw = win;
       state.rn = next.run;
     }
     if (found !== undefined) spikes.remember(event.timeMs, ctx);

@@ -39,6 +39,13 @@ describe('rate-spike: sustained path', () => {
     expect(alert!.summary).not.toMatch(/undefined|NaN/);
   });
 
+  it('a run that ramps up is judged without the window just before it (12 calls, then three windows of 30)', () => {
+    const ramp = T.burst('ramp', 'ops-bot', at(8, 14), 12, LOOKUP, 20_000);
+    const alerts = alertsOf(T.merge(office(9), ramp, run('ramped', at(8, 14, 5), 3, 30)));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.observed).toMatchObject({ consecutive_windows: 3 });
+  });
+
   it('two windows in a row raise nothing; nor does the run inside the learning period', () => {
     expect(alertsOf(T.merge(office(9), run('short', at(8, 14), 2, 40)))).toEqual([]);
     expect(alertsOf(T.merge(office(9), run('early', at(1, 14), 4, 40)))).toEqual([]);
