@@ -12,6 +12,7 @@ import { createConfiguredSinks } from '../sinks/create.js';
 import { JsonLinesDeadLetterSink } from '../sinks/file.js';
 import { fileSource } from '../sources/file.js';
 import type { Logger } from '../telemetry/log.js';
+import { startMetricsExport } from '../telemetry/metrics-export.js';
 import { observePipeline } from '../telemetry/pipeline-metrics.js';
 import { summarize, type RunSummary } from './summary.js';
 
@@ -47,17 +48,23 @@ export async function buildEngine(config: Config, logger: Logger): Promise<Engin
 
 /** Runs the configured source through the pipeline to its end (a Kafka source: until io.signal). */
 export async function runJob(config: Config, io: JobIo): Promise<RunSummary> {
-  const engine = await buildEngine(config, io.logger);
-  const stopWatching = io.watch ? watchRegistry(config.registry, (registry) => engine.setRegistry(registry), io.logger) : undefined;
-  const started = performance.now();
-  let counters: PipelineCounters;
+  // Registered before the pipeline, engine and sinks ask the API for their meter.
+  const metricsExport = await startMetricsExport(config.telemetry, io.logger);
   try {
-    counters = config.source.type === 'kafka' ? await consumeKafka(config, config.source, engine, io) : await consumeLines(config, engine, io);
+    const engine = await buildEngine(config, io.logger);
+    const stopWatching = io.watch ? watchRegistry(config.registry, (registry) => engine.setRegistry(registry), io.logger) : undefined;
+    const started = performance.now();
+    let counters: PipelineCounters;
+    try {
+      counters = config.source.type === 'kafka' ? await consumeKafka(config, config.source, engine, io) : await consumeLines(config, engine, io);
+    } finally {
+      stopWatching?.();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return summarize(counters, engine.stats, engine.agentCount, seconds);
   } finally {
-    stopWatching?.();
+    await metricsExport.shutdown();
   }
-  const seconds = (performance.now() - started) / 1000;
-  return summarize(counters, engine.stats, engine.agentCount, seconds);
 }
 
 async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: Engine, io: JobIo): Promise<PipelineCounters> {

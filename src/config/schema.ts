@@ -175,6 +175,26 @@ const routeSchema = z.strictObject({
   sinks: z.array(z.string().min(1)).min(1).describe('names of the sinks that receive the matching alerts'),
 });
 
+/** A TCP port, as a number or a numeric string (what `${ENV}` gives); 0 takes any free port. */
+const listenPort = z
+  .union([z.number(), z.string().regex(/^\d+$/, 'must be a port number')])
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(65535));
+
+const telemetrySchema = z
+  .strictObject({
+    prometheus: z
+      .strictObject({
+        host: z.string().min(1).default('0.0.0.0').describe('address the metrics endpoint listens on (127.0.0.1 to keep it on the host)'),
+        port: listenPort.default(9464).describe('port of the metrics endpoint (default 9464, the port registered for OpenTelemetry Prometheus exporters; 0: any free port)'),
+        path: z.string().regex(/^\//, 'must start with /').default('/metrics').describe('HTTP path Prometheus scrapes'),
+      })
+      .optional()
+      .describe('serve the pipeline, engine and sink metrics for Prometheus to scrape while the job runs (docs/telemetry.md)'),
+  })
+  .default({})
+  .describe('metrics export; off unless a section is given');
+
 export const configSchema = z.strictObject({
   registry: z.string().min(1).describe('path of the agent registry YAML (reloaded when it changes)'),
   source: z.discriminatedUnion('type', [fileSource, stdinSource, kafkaSourceSchema]).default({ type: 'stdin' }),
@@ -207,6 +227,7 @@ export const configSchema = z.strictObject({
     }),
   routes: z.array(routeSchema).default([]).describe('which sinks receive which alerts; none: every sink receives every alert'),
   default_sinks: z.array(z.string().min(1)).default([]).describe('sinks of alerts that match no route (otherwise such alerts are counted as unrouted)'),
+  telemetry: telemetrySchema,
 }).superRefine((config, context) => {
   const names = new Set(config.sinks.map((sink) => sink.name));
   const check = (name: string, path: PropertyKey[]) => {
@@ -217,4 +238,5 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
+export type TelemetryConfig = z.output<typeof telemetrySchema>;
 export type DetectorSettingsConfig = z.output<typeof detectorSettingsSchema>;
