@@ -1,4 +1,4 @@
-import { ACTIONS, type Action } from '../events/contract.js';
+import { ACTIONS } from '../events/contract.js';
 import { parseDuration } from './duration.js';
 import { compileGlobs, type Matcher } from './glob.js';
 import type { AgentEntry, RegistryFile } from './schema.js';
@@ -41,15 +41,55 @@ export interface RegisteredAgent {
   readonly isHighConsequence: (tool: string | undefined, action: string | undefined) => boolean;
 }
 
-export function resolveAgent(entry: AgentEntry, defaults: RegistryFile['defaults'], line?: number): RegisteredAgent {
+/**
+ * Compiles the matchers of a registry's agents, one per distinct list: agents registered with the
+ * same scope share one matcher. Matchers run on every event, and with thousands of agents a
+ * matcher of each agent's own is a cache miss per call; a few hundred shared ones stay in cache.
+ */
+export class MatcherCache {
+  private readonly matchers = new Map<string, Matcher>();
+  private readonly highConsequenceTests = new Map<string, RegisteredAgent['isHighConsequence']>();
+
+  /** A glob matcher for `patterns` (order and duplicates ignored). */
+  globs(patterns: readonly string[]): Matcher {
+    return this.shared(`g\n${keyOf(patterns)}`, () => compileGlobs(patterns));
+  }
+
+  /** A matcher of exact values (actions, delegate ids). */
+  exact(values: readonly string[]): Matcher {
+    return this.shared(`e\n${keyOf(values)}`, () => {
+      const set: ReadonlySet<string> = new Set(values);
+      return (value) => set.has(value);
+    });
+  }
+
+  /** The test of an agent's `high_consequence` list: action names match actions, other items are tool globs. */
+  highConsequence(items: readonly string[]): RegisteredAgent['isHighConsequence'] {
+    const key = keyOf(items);
+    let test = this.highConsequenceTests.get(key);
+    if (test === undefined) {
+      const hcActions = this.exact(items.filter((item) => actionNames.has(item)));
+      const hcTools = this.globs(items.filter((item) => !actionNames.has(item)));
+      test = (tool, action) => (action !== undefined && hcActions(action)) || (tool !== undefined && hcTools(tool));
+      this.highConsequenceTests.set(key, test);
+    }
+    return test;
+  }
+
+  private shared(key: string, compile: () => Matcher): Matcher {
+    let matcher = this.matchers.get(key);
+    if (matcher === undefined) this.matchers.set(key, (matcher = compile()));
+    return matcher;
+  }
+}
+
+const keyOf = (values: readonly string[]): string => [...new Set(values)].sort().join('\n');
+
+export function resolveAgent(entry: AgentEntry, defaults: RegistryFile['defaults'], line?: number, matchers = new MatcherCache()): RegisteredAgent {
   const credentials = { ...defaults.credentials, ...entry.credentials };
   const systems = entry.scope.systems;
   const actions = entry.scope.actions;
-  const allActions = actions.includes('*');
-  const actionSet: ReadonlySet<string> = new Set(actions);
-  const hcActions: ReadonlySet<string> = new Set(entry.high_consequence.filter((item) => actionNames.has(item)));
-  const hcTools = compileGlobs(entry.high_consequence.filter((item) => !actionNames.has(item)));
-  const delegates: ReadonlySet<string> = new Set(entry.delegation?.may_delegate_to ?? []);
+  const actionAllowed = actions.includes('*') ? matchers.globs(['*']) : matchers.exact(actions);
   const maxTtl = credentials.max_ttl === undefined ? undefined : parseDuration(credentials.max_ttl);
   const reviewedMs = entry.reviewed === undefined ? undefined : Date.parse(entry.reviewed);
   return {
@@ -77,14 +117,13 @@ export function resolveAgent(entry: AgentEntry, defaults: RegistryFile['defaults
     },
     line,
     allows: {
-      system: compileGlobs(systems),
-      tool: compileGlobs(entry.scope.tools),
-      action: (action) => allActions || actionSet.has(action),
-      audience: compileGlobs(credentials.audiences ?? systems),
-      tokenScope: credentials.scopes === undefined ? undefined : compileGlobs(credentials.scopes),
-      delegateTo: (agentId) => delegates.has(agentId),
+      system: matchers.globs(systems),
+      tool: matchers.globs(entry.scope.tools),
+      action: actionAllowed,
+      audience: matchers.globs(credentials.audiences ?? systems),
+      tokenScope: credentials.scopes === undefined ? undefined : matchers.globs(credentials.scopes),
+      delegateTo: matchers.exact(entry.delegation?.may_delegate_to ?? []),
     },
-    isHighConsequence: (tool, action) =>
-      (action !== undefined && hcActions.has(action as Action)) || (tool !== undefined && hcTools(tool)),
+    isHighConsequence: matchers.highConsequence(entry.high_consequence),
   };
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { formatYamlIssue, parseYaml, type Locate, type YamlIssue } from '../config/yaml.js';
 import { DriftwatchError } from '../errors.js';
-import { resolveAgent, type RegisteredAgent } from './agent.js';
+import { MatcherCache, resolveAgent, type RegisteredAgent } from './agent.js';
 import { registryFileSchema } from './schema.js';
 
 export type RegistryIssue = YamlIssue;
@@ -43,10 +43,11 @@ export function parseRegistry(
   const warnings: RegistryIssue[] = [];
   const seen = new Set(data.agents.map((entry) => entry.id));
   const agents: RegisteredAgent[] = [];
+  const matchers = new MatcherCache();
   data.agents.forEach((entry, index) => {
     if (!entry.owner) warnings.push(locate(['agents', index], `agent "${entry.id}" has no owner`));
     if (!entry.custodian) warnings.push(locate(['agents', index], `agent "${entry.id}" has no custodian`));
-    agents.push(resolveAgent(entry, data.defaults, locate(['agents', index], '').line));
+    agents.push(resolveAgent(entry, data.defaults, locate(['agents', index], '').line, matchers));
   });
   data.agents.forEach((entry, index) => {
     (entry.delegation?.may_delegate_to ?? []).forEach((delegate, delegateIndex) => {

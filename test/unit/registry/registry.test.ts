@@ -278,3 +278,35 @@ describe('loadRegistry', () => {
     }
   });
 });
+
+describe('shared matchers', () => {
+  const text = `agents:
+  - { id: a, scope: { systems: [erp-prod, "mail-*"], tools: ["erp.*"], actions: [read, send] }, high_consequence: [transfer, "erp.pay*"], delegation: { may_delegate_to: [b] } }
+  - { id: b, scope: { systems: ["mail-*", erp-prod, erp-prod], tools: ["erp.*"], actions: [send, read] }, high_consequence: ["erp.pay*", transfer], delegation: { may_delegate_to: [b] } }
+  - { id: c, scope: { systems: [warehouse], tools: ["*"], actions: ["*"] }, high_consequence: [delete] }
+`;
+
+  it('agents registered with the same lists (in any order) share one matcher; others keep their own verdicts', () => {
+    const registry = registryOf(text);
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => registry.get(id)!);
+    expect(b!.allows.system).toBe(a!.allows.system);
+    expect(b!.allows.tool).toBe(a!.allows.tool);
+    expect(b!.allows.action).toBe(a!.allows.action);
+    expect(b!.allows.delegateTo).toBe(a!.allows.delegateTo);
+    expect(b!.isHighConsequence).toBe(a!.isHighConsequence);
+    expect(c!.allows.system).not.toBe(a!.allows.system);
+
+    expect(a!.allows.system('mail-internal')).toBe(true);
+    expect(a!.allows.system('warehouse')).toBe(false);
+    expect(c!.allows.system('warehouse')).toBe(true);
+    expect(c!.allows.system('erp-prod')).toBe(false);
+    expect(a!.allows.action('delete')).toBe(false);
+    expect(c!.allows.action('delete')).toBe(true);
+    expect(a!.isHighConsequence('erp.payment_run', 'read')).toBe(true);
+    expect(a!.isHighConsequence('erp.read', 'transfer')).toBe(true);
+    expect(a!.isHighConsequence('erp.read', 'delete')).toBe(false);
+    expect(c!.isHighConsequence('erp.read', 'delete')).toBe(true);
+    expect(a!.allows.delegateTo('b')).toBe(true);
+    expect(c!.allows.delegateTo('b')).toBe(false);
+  });
+});
