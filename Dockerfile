@@ -17,4 +17,6 @@ COPY package.json ./
 COPY fixtures ./fixtures
 USER node
 ENTRYPOINT ["node", "dist/src/cli/bin.js"]
+# Prometheus metrics (telemetry.prometheus in the config)
+EXPOSE 9464
 CMD ["run", "--config", "/etc/driftwatch/driftwatch.yaml"]
