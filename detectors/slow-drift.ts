@@ -8,6 +8,7 @@ import {
   durationMs,
   durationOption,
   formatKb,
+  intern,
   TECHNIQUES,
   baselineNewSystemsOn,
   z,
@@ -174,7 +175,7 @@ function slotOf(state: State, tool: string): number {
   if (i >= 0) return i;
   if (state.t.length < TOOLS) {
     i = state.t.length;
-    state.t.push(key);
+    state.t.push(intern(key));
     state.kb.push(0);
     state.ref.push(0, 0);
     state.n.push(0, 0);
@@ -185,7 +186,7 @@ function slotOf(state: State, tool: string): number {
     for (let j = 1; j < TOOLS; j++) {
       if ((state.ref[2 * j] as number) + (state.ref[2 * j + 1] as number) < (state.ref[2 * i] as number) + (state.ref[2 * i + 1] as number)) i = j;
     }
-    state.t[i] = key;
+    state.t[i] = intern(key);
     state.kb[i] = 0;
     state.st[i] = 0;
     state.pv[i] = 0;

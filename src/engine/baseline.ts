@@ -64,6 +64,7 @@ import { DAY_MS } from '../stats/trend.js';
 import { MAD_TO_SIGMA } from '../stats/window-ring.js';
 import type { AgentEvent } from '../events/contract.js';
 import { boundedKey, hashTwice } from '../stats/hash.js';
+import { intern, internAll } from '../stats/intern.js';
 import { bloomAdd, bloomHas, bloomSetBits, createBloomWords } from '../stats/bloom-filter.js';
 
 export const BASELINE_VERSION = 1;
@@ -322,7 +323,7 @@ function learnInstance(history: InstanceHistory, instance: string, time: number)
   hashTwice(key, instanceHashes);
   if (bloomSetBits(history.b) * 2 >= INSTANCE_BLOOM_BITS) history.b.fill(0);
   const seen = bloomAdd(history.b, 2, instanceHashes[0] as number, instanceHashes[1] as number);
-  history.v = key;
+  history.v = intern(key);
   history.t = seen ? 0 : time;
 }
 
@@ -404,6 +405,8 @@ export function updateBaseline(baseline: AgentBaseline, event: AgentEvent): void
 const isNumberArray = (value: unknown, length?: number): value is number[] =>
   Array.isArray(value) && (length === undefined || value.length === length) && value.every((x) => typeof x === 'number' && Number.isFinite(x));
 
+const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((x) => typeof x === 'string');
+
 /**
  * A checkpointed baseline, or a fresh one when the value is missing, of another layout version or
  * malformed (the agent then learns its baseline again rather than failing on bad state).
@@ -420,10 +423,16 @@ export function restoreBaseline(value: unknown): AgentBaseline {
     typeof b.mix !== 'object' || typeof b.fresh !== 'object' || b.fresh === null || typeof b.fresh.d !== 'number' ||
     typeof b.inst !== 'object' || b.inst === null || typeof b.inst.v !== 'string' || typeof b.inst.t !== 'number' || !isNumberArray(b.inst.b, INSTANCE_BLOOM_BITS / 32) ||
     !isNumberArray(b.hours?.w, HOURS_PER_WEEK / 7) || !isNumberArray(b.fresh.c, FRESH_DAYS) ||
-    !isNumberArray(b.systems?.bloom) || !isNumberArray(b.tools?.bloom) || !Array.isArray(b.mix?.names)
+    !isNumberArray(b.systems?.bloom) || !isNumberArray(b.tools?.bloom) ||
+    !isStringArray(b.systems?.v) || !isStringArray(b.tools?.v) || !isStringArray(b.mix?.names)
   ) {
     return createBaseline();
   }
+  // Names parsed from the checkpoint are copies of their own: share the process-wide ones.
+  internAll(b.systems.v);
+  internAll(b.tools.v);
+  internAll(b.mix.names);
+  b.inst.v = intern(b.inst.v);
   return b as AgentBaseline;
 }
 

@@ -25,6 +25,7 @@
 import { bloomAdd, bloomHas, bloomSetBits, createBloomWords } from './bloom-filter.js';
 import { boundedKey, hashTwice } from './hash.js';
 import { createHllRegisters, hllAdd, hllEstimate } from './hyperloglog.js';
+import { intern } from './intern.js';
 
 export interface BoundedSetState {
   /** K, capacity of the exact top-K. */
@@ -145,7 +146,7 @@ export function updateBoundedSet(state: BoundedSetState, value: string, timeMs: 
   if (state.hll.length > 0) hllAdd(state.hll, h2);
 
   if (size < state.k) {
-    values.push(key);
+    values.push(intern(key));
     state.c.push(1);
     state.err.push(0);
     state.first.push(time);
@@ -166,7 +167,7 @@ export function updateBoundedSet(state: BoundedSetState, value: string, timeMs: 
       victimLast = lasts[i] as number;
     }
   }
-  values[victim] = key;
+  values[victim] = intern(key);
   counts[victim] = victimCount + 1;
   state.err[victim] = victimCount;
   state.first[victim] = time;

@@ -14,6 +14,7 @@
  */
 
 import { boundedKey } from './hash.js';
+import { intern } from './intern.js';
 
 export interface CategoryCountsState {
   /** K, maximum number of named categories. */
@@ -59,7 +60,7 @@ export function updateCategoryCounts(state: CategoryCountsState, category: strin
   if (i >= 0) {
     state.counts[i] = (state.counts[i] as number) + weight;
   } else if (state.names.length < state.k) {
-    state.names.push(name);
+    state.names.push(intern(name));
     state.counts.push(weight);
   } else {
     state.other += weight;

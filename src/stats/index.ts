@@ -34,4 +34,5 @@ export * from './bounded-set.js';
 export * from './category-counts.js';
 export * from './divergence.js';
 export * from './trend.js';
+export * from './intern.js';
 export { medianOfSorted, quantileOfSorted } from './order-statistics.js';

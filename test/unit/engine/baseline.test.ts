@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BUILTIN_DETECTORS } from '../../../detectors/index.js';
 import type { Alert } from '../../../src/alerts/alert.js';
 import { configureDetector } from '../../../src/engine/configured-detector.js';
+import { createBaseline, restoreBaseline, type AgentBaseline } from '../../../src/engine/baseline.js';
 import { Engine } from '../../../src/engine/engine.js';
 import { restoreEngine, snapshotAgent, snapshotEngine, type EngineSnapshot } from '../../../src/engine/snapshot.js';
 import type { AgentEvent } from '../../../src/events/contract.js';
@@ -94,6 +95,21 @@ const STATISTICAL = new Set([
   'tool-mix-drift',
   'slow-drift',
 ]);
+
+describe('baseline restore', () => {
+  it('a checkpoint whose name lists are not lists of strings gives a fresh baseline, not a crash', () => {
+    const engine = newEngine();
+    const { first } = streams();
+    feed(engine, first);
+    const good = JSON.parse(JSON.stringify(snapshotAgent(engine, 'ops-bot')!.baseline)) as AgentBaseline;
+    expect(restoreBaseline(JSON.parse(JSON.stringify(good)))).toEqual(good);
+    for (const spoil of [(b: AgentBaseline) => void (b.tools.v = [1] as never), (b: AgentBaseline) => void (b.mix.names = 'crm' as never), (b: AgentBaseline) => void (b.systems.v = null as never)]) {
+      const bad = JSON.parse(JSON.stringify(good)) as AgentBaseline;
+      spoil(bad);
+      expect(restoreBaseline(bad)).toEqual(createBaseline());
+    }
+  });
+});
 
 describe('baseline size', () => {
   it('stays within 4 KB per agent after the agent touches 100,000 distinct systems', () => {
