@@ -146,7 +146,7 @@ export default defineDetector({
     const peakText =
       peakKb > 0
         ? `its largest 5-min window ${peakScope === 'hour' ? `around ${formatClock(start)} UTC` : 'at any hour'} was ${formatKb(peakKb)} (not counting its largest call)`
-        : 'it had not moved data before';
+        : 'none of its earlier 5-min windows moved data beyond their largest call (nothing to compare with)';
     const typicalText = typical.windows > 0 ? ` and its typical active window ${formatKb(typical.median)} ± ${formatKb(typical.spread)}` : '';
     return {
       key: 'volume',

@@ -212,3 +212,16 @@ describe('statistical detectors on generated traffic', () => {
     });
   });
 });
+
+describe('volume-spike wording', () => {
+  it('an agent whose earlier windows each held one call is told it had nothing to compare with, not that it never moved data', () => {
+    const sparse: T.NativeEvent[] = [];
+    for (let day = 0; day < 9; day++) {
+      for (let hour = 8; hour < 18; hour++) sparse.push(T.call(`sparse-${day}-${hour}`, 'ops-bot', at(day, hour, 7), OPS[hour % 4]!, 20_000));
+    }
+    const alerts = run('volume-spike', T.merge(sparse, T.burst('sparse-burst', 'ops-bot', at(9, 14), 30, OPS[0]!, 5_000_000)));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.summary).toContain('nothing to compare with');
+    expect(alerts[0]!.summary).not.toContain('had not moved data');
+  });
+});
