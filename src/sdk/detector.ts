@@ -95,7 +95,7 @@ export interface DetectorDefinition<T extends EventType = EventType, O = unknown
   readonly createState: (options: O) => S;
   /** Judges the event against the state as it was before the event; must not change the state. */
   score(event: EventOf<T>, ctx: DetectorContext<O, S>): Finding | readonly Finding[] | undefined;
-  /** Updates the state with the event, after every detector has scored it. */
+  /** Updates the state with the event, after this detector scored it and before the engine updates the baseline. */
   learn?(event: EventOf<T>, ctx: DetectorContext<O, S>): void;
 }
 
