@@ -32,7 +32,12 @@ export const kafkaSourceSchema = kafkaConnectionSchema.extend({
   from_beginning: z.boolean().default(false).describe('where a new group starts'),
   dead_letter_topic: z.string().min(1).default('driftwatch-dead-letters'),
   state_topic: z.string().min(1).default('driftwatch-state').describe('compacted changelog of per-agent state, co-partitioned with the events'),
-  create_topics: z.boolean().default(true).describe('create missing state and dead-letter topics with the required configs'),
+  tokens_topic: z
+    .string()
+    .min(1)
+    .default('driftwatch-tokens')
+    .describe('compacted topic of token grants keyed by fingerprint, read by every instance: the token ledger of the whole group'),
+  create_topics: z.boolean().default(true).describe('create missing state, tokens and dead-letter topics with the required configs'),
   session_timeout_ms: z.number().int().positive().default(30_000),
   max_bytes_per_partition: z.number().int().positive().default(1_048_576),
   commit_interval_ms: z

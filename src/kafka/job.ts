@@ -11,6 +11,7 @@ import { StateChangelog, type AppliedOffsets } from './changelog.js';
 import { kafkaClient } from './client.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { TokenCheckpoint } from './token-checkpoint.js';
+import { TokenFeed } from './token-feed.js';
 import { ensureTopics, eventPartitionCount } from './topics.js';
 
 const EMPTY = new Uint8Array(0);
@@ -95,6 +96,8 @@ export class KafkaJob {
   private readonly producer: Producer;
   private readonly changelog: StateChangelog;
   private readonly tokens: TokenCheckpoint;
+  /** The shared tokens topic: grants published at checkpoints, every instance's grants followed. */
+  private readonly feed: TokenFeed;
   private readonly commitIntervalMs: number;
   /** The batch in flight (partition and messages), for dead letters that carry the original bytes. */
   private inFlight: { partition: number; messages: readonly KafkaMessage[] } | undefined;
@@ -154,6 +157,7 @@ export class KafkaJob {
     this.commitIntervalMs = options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
     engine.touched = new Set();
     this.tokens = new TokenCheckpoint(engine);
+    this.feed = new TokenFeed(this.kafka, this.producer, config.tokens_topic, config.group, (grant) => this.tokens.adopt(grant), options.logger);
     this.failed = new Promise<never>((_, reject) => (this.fatal = reject));
     this.failed.catch(() => undefined);
   }
@@ -163,6 +167,7 @@ export class KafkaJob {
     try {
       await this.connect();
     } catch (error) {
+      await this.feed.stop();
       if (error instanceof DriftwatchError) throw error;
       // A coded error (the CLI prints code and message, no stack); kafkajs says whether it may pass.
       const kafkaError = error as Error & { retriable?: boolean };
@@ -185,6 +190,7 @@ export class KafkaJob {
       await ensureTopics(admin, {
         stateTopic: this.config.state_topic,
         deadLetterTopic: this.config.dead_letter_topic,
+        tokensTopic: this.config.tokens_topic,
         partitions,
         create: this.config.create_topics,
       });
@@ -192,6 +198,8 @@ export class KafkaJob {
       await admin.disconnect();
     }
     await this.producer.connect();
+    // Other instances' grants first: a use of their tokens in the first batches is judged against them.
+    await this.feed.start();
     await this.consumer.connect();
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment));
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
@@ -227,6 +235,7 @@ export class KafkaJob {
       }
     }).catch(() => undefined);
     await this.consumer.disconnect();
+    await this.feed.stop();
     await this.producer.disconnect();
     await this.pipeline.close();
     if (this.started) this.options.logger.log('info', 'kafka source stopped', { group: this.config.group });
@@ -457,18 +466,25 @@ export class KafkaJob {
     }
     const retired = this.tokens.due(partition, owned.clock);
     const requests = this.changelog.encode(partition, { snapshots, grants: owned.grants, retired }, owned.applied);
+    const published = this.feed.encode(owned.grants, retired);
     const commits = [...owned.uncommitted].map(([topic, offset]) => ({ topic, partition, offset: offset.toString() }));
     owned.uncommitted.clear();
     owned.dirty.clear();
     owned.grants = [];
     owned.checkpointedAt = Date.now();
-    owned.writing = this.write(partition, owned, requests, commits, snapshots.length);
+    owned.writing = this.write(partition, owned, requests, published, commits, snapshots.length);
   }
 
-  /** Writes a checkpoint taken by `checkpoint` to the changelog, then commits its offsets. */
-  private async write(partition: number, owned: OwnedPartition, requests: readonly Message[][], commits: { topic: string; partition: number; offset: string }[], agents: number): Promise<void> {
+  /** Writes a checkpoint taken by `checkpoint` to the changelog and its token records to the tokens topic, then commits its offsets. */
+  private async write(
+    partition: number,
+    owned: OwnedPartition,
+    requests: readonly Message[][],
+    published: readonly Message[],
+    commits: { topic: string; partition: number; offset: string }[], agents: number): Promise<void> {
     try {
       await this.changelog.send(requests);
+      await this.feed.send(published);
       await this.consumer.commitOffsets(commits);
     } catch (error) {
       owned.failed = true;

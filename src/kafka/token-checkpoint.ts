@@ -66,6 +66,17 @@ export class TokenCheckpoint {
     }
   }
 
+  /**
+   * Puts a grant another instance published to the tokens topic into the ledger: not captured
+   * (it is not published again) and not tracked for retirement (its issuing partition's owner
+   * retires it). A grant older than the one the ledger holds for the fingerprint is ignored.
+   */
+  adopt(grant: TokenGrant): void {
+    const known = this.engine.tokens.get(grant.fingerprint);
+    if (known && known.issuedAt > grant.issuedAt) return;
+    this.record(grant);
+  }
+
   /** Fingerprints on `partition` whose retirement is before `eventTime`: to be tombstoned. */
   due(partition: number, eventTime: number): string[] {
     const buckets = this.retiring.get(partition);

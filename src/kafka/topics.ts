@@ -8,6 +8,9 @@ export const STATE_TOPIC_CONFIG = {
   'segment.ms': '3600000',
 } as const;
 
+/** The shared tokens topic: compacted (the latest grant of every fingerprint), one partition (see ensureTopics). */
+export const TOKENS_TOPIC_CONFIG = STATE_TOPIC_CONFIG;
+
 export const DEAD_LETTER_TOPIC_CONFIG = { 'cleanup.policy': 'delete', 'retention.ms': String(14 * 86_400_000) } as const;
 
 /** Partition count shared by every event topic; the state changelog must have the same. */
@@ -23,28 +26,46 @@ export async function eventPartitionCount(admin: Admin, topics: readonly string[
 }
 
 /**
- * Creates the state and dead-letter topics when missing. An existing state topic is checked: it
- * must be compacted and have at least as many partitions as the event topics.
+ * Creates the state, tokens and dead-letter topics when missing. An existing state topic is
+ * checked: it must be compacted and have at least as many partitions as the event topics; an
+ * existing tokens topic must be compacted. The tokens topic is created with one partition: every
+ * instance reads all of it anyway (keys are fingerprints, not agents), grants are few and small,
+ * and one partition keeps them in the order they were published.
  */
-export async function ensureTopics(admin: Admin, options: { stateTopic: string; deadLetterTopic: string; partitions: number; create: boolean }): Promise<void> {
+export async function ensureTopics(
+  admin: Admin,
+  options: { stateTopic: string; deadLetterTopic: string; tokensTopic?: string; partitions: number; create: boolean },
+): Promise<void> {
   const existing = new Set(await admin.listTopics());
+  const entries = (config: Record<string, string>) => Object.entries(config).map(([name, value]) => ({ name, value }));
   const missing = [
-    { topic: options.stateTopic, configEntries: Object.entries(STATE_TOPIC_CONFIG).map(([name, value]) => ({ name, value })) },
-    { topic: options.deadLetterTopic, configEntries: Object.entries(DEAD_LETTER_TOPIC_CONFIG).map(([name, value]) => ({ name, value })) },
+    { topic: options.stateTopic, numPartitions: options.partitions, configEntries: entries(STATE_TOPIC_CONFIG) },
+    { topic: options.deadLetterTopic, numPartitions: options.partitions, configEntries: entries(DEAD_LETTER_TOPIC_CONFIG) },
+    ...(options.tokensTopic ? [{ topic: options.tokensTopic, numPartitions: 1, configEntries: entries(TOKENS_TOPIC_CONFIG) }] : []),
   ].filter(({ topic }) => !existing.has(topic));
   if (missing.length > 0) {
     if (!options.create) {
       throw new DriftwatchError('DW_CONFIG_INVALID', `missing topics ${missing.map((t) => t.topic).join(', ')} and create_topics is false (see docs/kafka.md for their configs)`);
     }
-    await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ ...topic, numPartitions: options.partitions })) });
+    await admin.createTopics({ waitForLeaders: true, topics: missing });
   }
   const [state] = (await admin.fetchTopicMetadata({ topics: [options.stateTopic] })).topics;
   if (!state || state.partitions.length < options.partitions) {
     throw new DriftwatchError('DW_CONFIG_INVALID', `state topic ${options.stateTopic} has ${state?.partitions.length ?? 0} partitions; it needs at least ${options.partitions}, as many as the event topics`);
   }
-  const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: options.stateTopic, configNames: ['cleanup.policy'] }] });
-  const policy = described.resources[0]?.configEntries.find((entry) => entry.configName === 'cleanup.policy')?.configValue;
-  if (policy !== undefined && !policy.includes('compact')) {
-    throw new DriftwatchError('DW_CONFIG_INVALID', `state topic ${options.stateTopic} must have cleanup.policy=compact (has ${policy})`);
+  const compacted = [
+    { kind: 'state', name: options.stateTopic },
+    ...(options.tokensTopic ? [{ kind: 'tokens', name: options.tokensTopic }] : []),
+  ];
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: compacted.map(({ name }) => ({ type: 2, name, configNames: ['cleanup.policy'] })),
+  });
+  for (const { kind, name } of compacted) {
+    const resource = described.resources.find((r) => r.resourceName === name);
+    const policy = resource?.configEntries.find((entry) => entry.configName === 'cleanup.policy')?.configValue;
+    if (policy !== undefined && !policy.includes('compact')) {
+      throw new DriftwatchError('DW_CONFIG_INVALID', `${kind} topic ${name} must have cleanup.policy=compact (has ${policy})`);
+    }
   }
 }

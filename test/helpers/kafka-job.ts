@@ -30,10 +30,10 @@ export async function tempDir(prefix = 'dw-kafka-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-/** Names for one test: event topic, group, state and dead-letter topics, all unique. */
-export function jobNames(prefix: string): { topic: string; group: string; stateTopic: string; deadLetterTopic: string } {
+/** Names for one test: event topic, group, state, dead-letter and tokens topics, all unique. */
+export function jobNames(prefix: string): { topic: string; group: string; stateTopic: string; deadLetterTopic: string; tokensTopic: string } {
   const topic = randomTopicName(prefix);
-  return { topic, group: `${topic}-group`, stateTopic: `${topic}-state`, deadLetterTopic: `${topic}-dlq` };
+  return { topic, group: `${topic}-group`, stateTopic: `${topic}-state`, deadLetterTopic: `${topic}-dlq`, tokensTopic: `${topic}-tokens` };
 }
 
 export interface JobConfigOptions {
@@ -41,6 +41,8 @@ export interface JobConfigOptions {
   group: string;
   stateTopic: string;
   deadLetterTopic: string;
+  /** The shared tokens topic (omitted: the config's default). */
+  tokensTopic?: string;
   registry: string;
   /** JSONL alerts file (`type: file` sink); omitted: no file sink. */
   alertsPath?: string;
@@ -70,6 +72,7 @@ export function jobConfigData(options: JobConfigOptions): Record<string, unknown
       from_beginning: true,
       state_topic: options.stateTopic,
       dead_letter_topic: options.deadLetterTopic,
+      ...(options.tokensTopic ? { tokens_topic: options.tokensTopic } : {}),
       session_timeout_ms: options.sessionTimeoutMs ?? 10_000,
       ...(options.maxBytesPerPartition ? { max_bytes_per_partition: options.maxBytesPerPartition } : {}),
       ...options.source,
@@ -198,7 +201,7 @@ export function jobSuite(): JobSuite {
   const topic = async (prefix: string, partitions = 1) => {
     const names = jobNames(prefix);
     await createTopic(names.topic, { partitions });
-    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic, names.tokensTopic);
     return names;
   };
   return {

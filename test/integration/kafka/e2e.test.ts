@@ -87,7 +87,7 @@ describe('kafka source end to end', () => {
     const alertsPath = join(dir, 'alerts.jsonl');
     await consumeToEnd({ ...names, registry, alertsPath, maxBytesPerPartition: 64 * 1024 });
 
-    // token-misuse reads the token ledger, which is per instance and fed in the order partitions
+    // token-misuse reads the token ledger, which is fed in the order partitions
     // interleave: it is left out here (the single-partition test covers it).
     const perAgent = (alerts: readonly Alert[]) => alerts.filter((a) => a.detector !== 'token-misuse');
     const expected = perAgent(await fileReplay(eventsPath, { registry }));
