@@ -327,7 +327,7 @@ async function run(brokers: string[]): Promise<void> {
     console.log(`target p99 ≤ 250 ms at 5,000 events/s: ${p99 <= 250 ? 'met' : 'NOT met'}`);
   }
 
-  const jobTopics = [`bench-driftwatch-${suffix}`, `bench-latency-${suffix}`].flatMap((group) => [`${group}-state`, `${group}-dlq`]);
+  const jobTopics = [`bench-driftwatch-${suffix}`, `bench-latency-${suffix}`].flatMap((group) => [`${group}-state`, `${group}-dlq`, `${group}-tokens`]);
   const existing = new Set(await admin.listTopics());
   await admin.deleteTopics({ topics: [...(reused || process.env.BENCH_KEEP_TOPIC ? [] : [topic]), latencyTopic, ...jobTopics].filter((name) => existing.has(name)) }).catch(() => undefined);
   await admin.disconnect();
@@ -350,6 +350,7 @@ function benchConfig(registry: string, topic: string, group: string, alertsPath:
       // would restore its agents and skip the events it applied.
       state_topic: `${group}-state`,
       dead_letter_topic: `${group}-dlq`,
+      tokens_topic: `${group}-tokens`,
       max_bytes_per_partition: MAX_BYTES_PER_PARTITION,
     },
     sinks: [{ type: 'file', name: 'alerts', path: alertsPath }],
