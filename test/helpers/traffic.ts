@@ -11,6 +11,11 @@ export const DAY = 24 * HOUR;
 /** 2026-06-01T00:00:00Z, a Monday. */
 export const START = Date.UTC(2026, 5, 1);
 
+/** Day `day` of the stream (from START) at `h`:`m` UTC, in ms. */
+export function at(day: number, h: number, m = 0): number {
+  return START + day * DAY + h * HOUR + m * MINUTE;
+}
+
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -29,6 +34,14 @@ export interface Tool {
   system: string;
   action: string;
 }
+
+/** The tools of an office assistant in the tests: reads and writes on a CRM and a wiki. */
+export const OFFICE_TOOLS: readonly Tool[] = [
+  { tool: 'crm.lookup', system: 'crm', action: 'read' },
+  { tool: 'crm.update', system: 'crm', action: 'write' },
+  { tool: 'docs.read_page', system: 'docs', action: 'read' },
+  { tool: 'docs.write_page', system: 'docs', action: 'write' },
+];
 
 export interface PatternOptions {
   agent: string;

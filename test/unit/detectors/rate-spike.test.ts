@@ -7,8 +7,7 @@ import { builtinDetector, events, runDetector } from '../../helpers/engine.js';
 import * as T from '../../helpers/traffic.js';
 
 const MINUTE = T.MINUTE;
-/** Day `day` of the stream at `h`:`m` UTC. */
-const at = (day: number, h: number, m = 0): number => T.START + day * T.DAY + h * T.HOUR + m * MINUTE;
+const { at } = T;
 
 const LOOKUP: T.Tool = { tool: 'crm.lookup', system: 'crm', action: 'read' };
 const NOTES: T.Tool = { tool: 'notes.append', system: 'notes', action: 'write' };

@@ -11,8 +11,7 @@ import type { AgentEvent } from '../../../src/events/contract.js';
 import { builtinDetector, events, loadCaseRegistry, runDetector } from '../../helpers/engine.js';
 import * as T from '../../helpers/traffic.js';
 
-const { DAY, HOUR, MINUTE, START } = T;
-const at = (day: number, h: number, m = 0): number => START + day * DAY + h * HOUR + m * MINUTE;
+const { at } = T;
 
 const tool = (name: string, action = 'read'): T.Tool => ({ tool: name, system: name.split('.')[0]!, action });
 const LOOKUP = tool('crm.lookup');

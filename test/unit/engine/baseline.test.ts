@@ -11,15 +11,9 @@ import type { AgentEvent } from '../../../src/events/contract.js';
 import { events, loadCaseRegistry } from '../../helpers/engine.js';
 import * as T from '../../helpers/traffic.js';
 
-const { DAY, HOUR, MINUTE, START } = T;
-const at = (day: number, h: number, m = 0): number => START + day * DAY + h * HOUR + m * MINUTE;
+const { at } = T;
 
-const OPS: T.Tool[] = [
-  { tool: 'crm.lookup', system: 'crm', action: 'read' },
-  { tool: 'crm.update', system: 'crm', action: 'write' },
-  { tool: 'docs.read_page', system: 'docs', action: 'read' },
-  { tool: 'docs.write_page', system: 'docs', action: 'write' },
-];
+const OPS = T.OFFICE_TOOLS;
 const BATCH: T.Tool[] = [
   { tool: 'etl.extract', system: 'warehouse', action: 'read' },
   { tool: 'etl.load', system: 'warehouse', action: 'write' },
