@@ -4,6 +4,7 @@ import {
   createFirstSeenState,
   defineDetector,
   durationMs,
+  fromOptions,
   durationOption,
   firstSeen,
   firstSeenOptions,
@@ -35,12 +36,7 @@ type Options = z.output<typeof options>;
 
 const tools = firstSeen('tool');
 
-const graceCache = new WeakMap<Options, number>();
-function graceOf(o: Options): number {
-  let ms = graceCache.get(o);
-  if (ms === undefined) graceCache.set(o, (ms = durationMs(o.new_system_grace)));
-  return ms;
-}
+const graceOf = fromOptions((o: Options) => durationMs(o.new_system_grace));
 
 function placementOf(event: ToolUseEvent, ctx: DetectorContext<Options, FirstSeenState>): FirstSeenPlacement {
   const placement = tools.placement(event, ctx);

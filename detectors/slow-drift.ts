@@ -6,6 +6,7 @@ import {
   DAY_MS,
   defineDetector,
   durationMs,
+  fromOptions,
   durationOption,
   formatKb,
   intern,
@@ -79,12 +80,7 @@ interface State {
   wd: number;
 }
 
-const learningCache = new WeakMap<Options, number>();
-function learningOf(o: Options): number {
-  let ms = learningCache.get(o);
-  if (ms === undefined) learningCache.set(o, (ms = durationMs(o.learning_period)));
-  return ms;
-}
+const learningOf = fromOptions((o: Options) => durationMs(o.learning_period));
 
 /** 0 on weekdays, 1 on Saturday and Sunday (UTC). Epoch day 0 was a Thursday. */
 const kindOf = (day: number): number => ((day + 3) % 7 >= 5 ? 1 : 0);

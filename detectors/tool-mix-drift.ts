@@ -2,6 +2,7 @@ import {
   baselineAge,
   defineDetector,
   durationMs,
+  fromOptions,
   durationOption,
   formatDuration,
   TECHNIQUES,
@@ -76,12 +77,7 @@ const LONG = 0;
 const SHORT = 1;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-const cache = new WeakMap<Options, { learning: number; cooldown: number }>();
-function paramsOf(o: Options) {
-  let params = cache.get(o);
-  if (params === undefined) cache.set(o, (params = { learning: durationMs(o.learning_period), cooldown: durationMs(o.cooldown) }));
-  return params;
-}
+const paramsOf = fromOptions((o: Options) => ({ learning: durationMs(o.learning_period), cooldown: durationMs(o.cooldown) }));
 
 /** Slot the baseline mix gives (or will give, once it counts this call) to `tool`; OTHER when it has none. */
 function slotOf(mix: CategoryCountsState, tool: string): number {

@@ -5,6 +5,7 @@ import {
   baselineAge,
   defineDetector,
   durationMs,
+  fromOptions,
   durationOption,
   formatClock,
   formatDuration,
@@ -47,12 +48,7 @@ const options = z.strictObject({
 });
 type Options = z.output<typeof options>;
 
-const cache = new WeakMap<Options, { learning: number; newInstance: number }>();
-function paramsOf(o: Options) {
-  let params = cache.get(o);
-  if (params === undefined) cache.set(o, (params = { learning: durationMs(o.learning_period), newInstance: durationMs(o.new_instance_window) }));
-  return params;
-}
+const paramsOf = fromOptions((o: Options) => ({ learning: durationMs(o.learning_period), newInstance: durationMs(o.new_instance_window) }));
 
 /** Active hours (summed over the days of the week) of the agent's busiest hour of the day. */
 function busiestHour(baseline: AgentBaseline): number {

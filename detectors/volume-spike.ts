@@ -10,6 +10,7 @@ import {
   baselineWindowTotal,
   defineDetector,
   durationMs,
+  fromOptions,
   durationOption,
   formatClock,
   formatKb,
@@ -76,12 +77,7 @@ interface State {
   until: number;
 }
 
-const cache = new WeakMap<Options, { learning: number; cooldown: number }>();
-function paramsOf(o: Options) {
-  let params = cache.get(o);
-  if (params === undefined) cache.set(o, (params = { learning: durationMs(o.learning_period), cooldown: durationMs(o.cooldown) }));
-  return params;
-}
+const paramsOf = fromOptions((o: Options) => ({ learning: durationMs(o.learning_period), cooldown: durationMs(o.cooldown) }));
 
 /** The CUSUM after this call (the state's, when the call cannot be judged). Allocation-free. */
 function next(event: ToolUseEvent, ctx: DetectorContext<Options, State>): number {

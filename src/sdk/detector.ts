@@ -127,6 +127,20 @@ export function durationMs(text: string): number {
   return ms;
 }
 
+/**
+ * Figures a detector derives from its options (durations in ms, thresholds) computed once per
+ * configured detector and then looked up on every event: a configured detector's options object
+ * never changes, so the result is cached by its identity.
+ */
+export function fromOptions<O extends object, P>(derive: (options: O) => P): (options: O) => P {
+  const cache = new WeakMap<O, P>();
+  return (options) => {
+    let derived = cache.get(options);
+    if (derived === undefined) cache.set(options, (derived = derive(options)));
+    return derived;
+  };
+}
+
 const ID_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const VERSION_PATTERN = /^\d+\.\d+\.\d+$/;
 

@@ -25,7 +25,7 @@ import {
 import type { ToolUseEvent } from '../events/contract.js';
 import { formatDuration } from '../registry/duration.js';
 import { boundedSetDistinct, boundedSetTop } from '../stats/bounded-set.js';
-import { durationMs, durationOption, type DetectorContext, type Finding, type Severity } from './detector.js';
+import { durationMs, durationOption, fromOptions, type DetectorContext, type Finding, type Severity } from './detector.js';
 
 /** What is new to the agent: a system or a tool of a tool call. */
 export type FirstSeenKind = 'system' | 'tool';
@@ -138,12 +138,7 @@ const HOUR_MS = 3_600_000;
  */
 export function firstSeen(kind: FirstSeenKind): FirstSeen {
   const words = WORDS[kind];
-  const learningCache = new WeakMap<object, number>();
-  const learningOf = (o: FirstSeenOptions): number => {
-    let ms = learningCache.get(o);
-    if (ms === undefined) learningCache.set(o, (ms = durationMs(o.learning_period)));
-    return ms;
-  };
+  const learningOf = fromOptions((o: FirstSeenOptions) => durationMs(o.learning_period));
   const value = kind === 'system' ? (event: ToolUseEvent) => event.system : (event: ToolUseEvent) => event.tool;
   const seen =
     kind === 'system'

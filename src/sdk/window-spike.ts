@@ -28,7 +28,7 @@ import {
   type Spike,
   type SpikeParams,
 } from '../engine/baseline.js';
-import { durationMs, durationOption, type DetectorContext } from './detector.js';
+import { durationMs, durationOption, fromOptions, type DetectorContext } from './detector.js';
 
 /** Default values of the options made by `windowSpikeOptions`. */
 export interface WindowSpikeDefaults {
@@ -151,26 +151,20 @@ export interface WindowSpike<K extends string> {
  * for `cooldown` after an alert, and for the rest of an alerted window.
  */
 export function windowSpike<K extends string>(metric: BaselineMetric, minimumKey: K): WindowSpike<K> {
-  const cache = new WeakMap<object, WindowSpikeParams>();
-  function params(o: WindowSpikeOptions<K>): WindowSpikeParams {
-    let found = cache.get(o);
-    if (found === undefined) {
-      found = {
-        spike: {
-          factor: o.factor,
-          minimum: o[minimumKey] as number,
-          minZ: o.min_z,
-          minWindows: o.min_windows,
-          radius: o.hour_radius,
-          factorAny: o.factor_any_hour > 0 ? o.factor_any_hour : undefined,
-        },
-        learning: durationMs(o.learning_period),
-        cooldown: durationMs(o.cooldown),
-      };
-      cache.set(o, found);
-    }
-    return found;
-  }
+  const params = fromOptions(
+    (o: WindowSpikeOptions<K>): WindowSpikeParams => ({
+      spike: {
+        factor: o.factor,
+        minimum: o[minimumKey] as number,
+        minZ: o.min_z,
+        minWindows: o.min_windows,
+        radius: o.hour_radius,
+        factorAny: o.factor_any_hour > 0 ? o.factor_any_hour : undefined,
+      },
+      learning: durationMs(o.learning_period),
+      cooldown: durationMs(o.cooldown),
+    }),
+  );
   function quiet(state: WindowSpikeState, timeMs: number): boolean {
     return Math.floor(timeMs / BASELINE_WINDOW_MS) === state.w || timeMs < state.until;
   }
