@@ -139,15 +139,18 @@ export class Engine {
     let slot = this.agents.get(agentId);
     if (slot === undefined) {
       slot = this.newSlot(agentId, { clock: event.timeMs, detectors: [], recent: createRecentAlerts(), baseline: createBaseline() });
-    } else if (slot.registryVersion !== this.registryVersion) {
-      slot.agent = this.registry.get(agentId);
-      slot.registryVersion = this.registryVersion;
+    } else {
+      if (slot.registryVersion !== this.registryVersion) {
+        slot.agent = this.registry.get(agentId);
+        slot.registryVersion = this.registryVersion;
+      }
+      if (slot.agent === undefined) {
+        // Most recently active last: the eviction order (newSlot put a new one there already).
+        this.unregistered.delete(agentId);
+        this.unregistered.set(agentId, slot);
+      }
     }
     const { state, agent } = slot;
-    if (agent === undefined) {
-      this.unregistered.delete(agentId);
-      this.unregistered.set(agentId, slot);
-    }
     this.touched?.add(agentId);
     if (event.timeMs < state.clock) this.stats.late++;
     else state.clock = event.timeMs;
