@@ -11,10 +11,15 @@ const { CompressionTypes } = kafkajs;
 /**
  * Most bytes of snapshots (before compression) per produce request. One request per partition is
  * one record batch, which the broker refuses above the topic's `max.message.bytes` (1 MiB by
- * default); snapshots compress about 6× with gzip, so 2 MiB make about 300 KiB. A checkpoint of
- * more goes out in several requests, and is then no longer atomic: see docs/kafka.md.
+ * default); snapshots compress about 6× with gzip, so 2 MiB make about 300 KiB.
  */
 const CHUNK_BYTES = 2 * 1024 * 1024;
+/**
+ * Most records per produce request: kafkajs groups the records of a send per partition in time
+ * quadratic in their number (tulios/kafkajs#1576), which at thousands of token grants per
+ * checkpoint cost more than encoding them.
+ */
+export const CHUNK_RECORDS = 512;
 
 /** Header of every changelog record: the last event offset, per event topic, the state includes. */
 export const APPLIED_HEADER = 'dw-applied';
@@ -72,9 +77,11 @@ function mergeApplied(into: AppliedOffsets, header: Buffer | string | (Buffer | 
  * Per-agent state in a compacted topic keyed by agent id (the Kafka Streams changelog pattern).
  * The changelog is co-partitioned with the events: an agent's state is written to the partition
  * number its events come from, so taking over event partition p means reading state partition p.
- * Every record carries the applied offsets of its partition (header `dw-applied`); compaction keeps
- * the latest record of every agent, and the latest record of the partition is the latest of its
- * agent, so the maximum over what survives is the newest checkpoint's.
+ * The last request of each checkpoint carries the applied offsets of its partition (header
+ * `dw-applied`); compaction keeps the latest record of every agent, and the latest record of the
+ * partition is the latest of its agent, so the maximum over what survives is the newest complete
+ * checkpoint's (or an older one's, when a checkpoint that stopped half-way replaced those records:
+ * then more is replayed, never less).
  */
 export class StateChangelog {
   constructor(
@@ -95,16 +102,21 @@ export class StateChangelog {
   /**
    * The records of a checkpoint, in produce requests of bounded size, serialised now: what
    * `send` writes later is the state as it is at this call.
+   *
+   * Only the records of the last request carry the applied offsets. A checkpoint of several
+   * requests is not atomic: if the job stops after some of them, the applied offsets restored are
+   * still the previous checkpoint's (records without the header do not count), so the replay
+   * starts there. Agents whose new snapshot was written then learn those events a second time;
+   * none of them misses an event.
    */
   encode(partition: number, checkpoint: Checkpoint, applied: AppliedOffsets): Message[][] {
     const { snapshots, grants = [], retired = [] } = checkpoint;
     if (snapshots.length === 0 && grants.length === 0 && retired.length === 0) return [];
-    const headers: IHeaders = { [APPLIED_HEADER]: encodeApplied(applied) };
     const requests: Message[][] = [];
     let request: Message[] = [];
     let bytes = 0;
     const add = (message: Message, size: number) => {
-      if (request.length > 0 && bytes + size > CHUNK_BYTES) {
+      if (request.length > 0 && (bytes + size > CHUNK_BYTES || request.length >= CHUNK_RECORDS)) {
         requests.push(request);
         request = [];
         bytes = 0;
@@ -112,16 +124,18 @@ export class StateChangelog {
       request.push(message);
       bytes += size;
     };
-    for (const fingerprint of retired) add({ key: TOKEN_KEY_PREFIX + fingerprint, value: null, partition, headers }, 0);
+    for (const fingerprint of retired) add({ key: TOKEN_KEY_PREFIX + fingerprint, value: null, partition }, 0);
     for (const grant of grants) {
       const value = JSON.stringify(grant);
-      add({ key: TOKEN_KEY_PREFIX + grant.fingerprint, value, partition, headers }, value.length);
+      add({ key: TOKEN_KEY_PREFIX + grant.fingerprint, value, partition }, value.length);
     }
     for (const snapshot of snapshots) {
       const value = JSON.stringify(snapshot);
-      add({ key: snapshot.agent, value, partition, headers }, value.length);
+      add({ key: snapshot.agent, value, partition }, value.length);
     }
-    if (request.length > 0) requests.push(request);
+    requests.push(request);
+    const headers: IHeaders = { [APPLIED_HEADER]: encodeApplied(applied) };
+    for (const message of request) message.headers = headers;
     return requests;
   }
 

@@ -2,6 +2,7 @@ import kafkajs, { type Consumer, type Kafka, type Message, type Producer } from 
 import { randomUUID } from 'node:crypto';
 import type { TokenGrant } from '../sdk/detector.js';
 import type { Logger } from '../telemetry/log.js';
+import { CHUNK_RECORDS } from './changelog.js';
 
 const { CompressionTypes } = kafkajs;
 
@@ -34,6 +35,8 @@ export class TokenFeed {
   private readonly groupId: string;
   private consumer: Consumer | undefined;
   private adopted = 0;
+  /** The tokens topic's partition count, once `start` read it. */
+  private partitions: number | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -48,16 +51,19 @@ export class TokenFeed {
 
   /** The records for the tokens topic of a checkpoint's grants and retired fingerprints (serialised now). */
   encode(grants: readonly TokenGrant[], retired: readonly string[]): Message[] {
+    // With one partition (as created), naming it spares kafkajs hashing every key.
+    const partition = this.partitions === 1 ? 0 : undefined;
     return [
-      ...retired.map((fingerprint) => ({ key: fingerprint, value: null })),
-      ...grants.map((grant) => ({ key: grant.fingerprint, value: JSON.stringify(grant) })),
+      ...retired.map((fingerprint) => ({ key: fingerprint, value: null, partition })),
+      ...grants.map((grant) => ({ key: grant.fingerprint, value: JSON.stringify(grant), partition })),
     ];
   }
 
-  /** Writes encoded records; resolves once the brokers acknowledged them (acks = all). */
+  /** Writes encoded records, in order, at most `CHUNK_RECORDS` per request; resolves once the brokers acknowledged them (acks = all). */
   async send(messages: readonly Message[]): Promise<void> {
-    if (messages.length === 0) return;
-    await this.producer.send({ topic: this.topic, acks: -1, compression: CompressionTypes.GZIP, messages: [...messages] });
+    for (let start = 0; start < messages.length; start += CHUNK_RECORDS) {
+      await this.producer.send({ topic: this.topic, acks: -1, compression: CompressionTypes.GZIP, messages: messages.slice(start, start + CHUNK_RECORDS) });
+    }
   }
 
   /**
@@ -70,6 +76,7 @@ export class TokenFeed {
     let wanted: Map<number, bigint>;
     try {
       const offsets = await admin.fetchTopicOffsets(this.topic);
+      this.partitions = offsets.length;
       wanted = new Map(offsets.filter(({ high, low }) => BigInt(high) > BigInt(low)).map(({ partition, high }) => [partition, BigInt(high)]));
     } finally {
       await admin.disconnect();

@@ -1,7 +1,7 @@
 import type { Kafka, Message, Producer, ProducerRecord } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { AgentSnapshot } from '../../../src/engine/snapshot.js';
-import { APPLIED_HEADER, StateChangelog } from '../../../src/kafka/changelog.js';
+import { APPLIED_HEADER, CHUNK_RECORDS, StateChangelog } from '../../../src/kafka/changelog.js';
 import { TOKEN_KEY_PREFIX } from '../../../src/kafka/token-checkpoint.js';
 import { silentLogger } from '../../../src/telemetry/log.js';
 
@@ -51,5 +51,14 @@ describe('StateChangelog.encode / send', () => {
       ['state', -1, 1, 2],
       ['state', -1, 1, 1],
     ]);
+  });
+
+  it(`splits at ${CHUNK_RECORDS} records; only the last request carries the applied offsets`, () => {
+    const grants = Array.from({ length: CHUNK_RECORDS + 10 }, (_, i) => ({ fingerprint: `f${i}`, agentId: 'a-1', eventId: `e${i}`, issuedAt: i }));
+    const requests = changelog().encode(2, { snapshots: [snapshot('a-1', 10)], grants }, new Map([['events', 7n]]));
+    expect(requests.map((r) => r.length)).toEqual([CHUNK_RECORDS, 11]);
+    expect(requests.flat().map((m) => m.key)).toEqual([...grants.map((g) => `${TOKEN_KEY_PREFIX}${g.fingerprint}`), 'a-1']);
+    for (const message of requests[0]!) expect(message.headers).toBeUndefined();
+    for (const message of requests[1]!) expect(message.headers?.[APPLIED_HEADER]).toBe('{"events":"7"}');
   });
 });
