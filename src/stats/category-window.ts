@@ -8,7 +8,7 @@
  * packed slots).
  *
  * Size, JSON: ≈ 120 bytes new at size 80 with a nested window; ≤ ≈ 260 bytes full (ten 10-digit
- * words, 2 × 16 small counts).
+ * words, 2 × 16 small counts); without a nested window its fields are left out (≈ 200 bytes full).
  */
 
 /** Categories are 0 … CATEGORY_WINDOW_MAX. */
@@ -26,10 +26,10 @@ export interface CategoryWindowState {
   i: number;
   /** Observations in the window (≤ n). */
   f: number;
-  /** Length of the nested recent window (0 = none, else < n). */
-  h: number;
-  /** Count per category (16) over the nested recent window; empty without one. */
-  d: number[];
+  /** Length of the nested recent window (< n); absent without one. */
+  h?: number;
+  /** Count per category (16) over the nested recent window; absent without one. */
+  d?: number[];
 }
 
 /** A window of `size` observations, with counts over its last `recent` ones too when `recent` > 0 (< size). */
@@ -37,7 +37,12 @@ export function createCategoryWindow(size: number, recent = 0): CategoryWindowSt
   if (!(Number.isInteger(size) && size >= 1 && size <= 4096)) throw new RangeError(`category-window: size must be an integer in [1, 4096], got ${size}`);
   if (!(Number.isInteger(recent) && recent >= 0 && recent < size)) throw new RangeError(`category-window: recent must be an integer in [0, size), got ${recent}`);
   const counts = (): number[] => new Array<number>(CATEGORY_WINDOW_MAX + 1).fill(0);
-  return { n: size, r: new Array<number>(Math.ceil(size / PER_WORD)).fill(0), c: counts(), i: 0, f: 0, h: recent, d: recent > 0 ? counts() : [] };
+  const state: CategoryWindowState = { n: size, r: new Array<number>(Math.ceil(size / PER_WORD)).fill(0), c: counts(), i: 0, f: 0 };
+  if (recent > 0) {
+    state.h = recent;
+    state.d = counts();
+  }
+  return state;
 }
 
 function slotValue(state: CategoryWindowState, slot: number): number {
@@ -50,13 +55,15 @@ export function pushCategoryWindow(state: CategoryWindowState, category: number)
     throw new RangeError(`category-window: category must be an integer in [0, ${CATEGORY_WINDOW_MAX}], got ${category}`);
   }
   const slot = state.i;
-  if (state.h > 0) {
+  const h = state.h ?? 0;
+  const recent = state.d;
+  if (h > 0 && recent !== undefined) {
     // The observation `h` pushes old leaves the recent window (it is still in the ring: h < n).
-    if (state.f >= state.h) {
-      const gone = slotValue(state, slot >= state.h ? slot - state.h : slot - state.h + state.n);
-      state.d[gone] = (state.d[gone] as number) - 1;
+    if (state.f >= h) {
+      const gone = slotValue(state, slot >= h ? slot - h : slot - h + state.n);
+      recent[gone] = (recent[gone] as number) - 1;
     }
-    state.d[category] = (state.d[category] as number) + 1;
+    recent[category] = (recent[category] as number) + 1;
   }
   const word = slot >> 3;
   const shift = (slot & 7) << 2;
@@ -79,7 +86,7 @@ export function categoryWindowCount(state: CategoryWindowState, category: number
 
 /** Observations of `category` among the most recent `h` (the nested window; 0 without one). */
 export function categoryWindowRecentCount(state: CategoryWindowState, category: number): number {
-  return state.d[category] ?? 0;
+  return state.d?.[category] ?? 0;
 }
 
 /** The window's observations, oldest first (allocates: for reports and tests, not the hot path). */
@@ -97,7 +104,7 @@ export function categoryWindowValues(state: CategoryWindowState): number[] {
 export function resetCategoryWindow(state: CategoryWindowState): void {
   state.r.fill(0);
   state.c.fill(0);
-  state.d.fill(0);
+  state.d?.fill(0);
   state.i = 0;
   state.f = 0;
 }

@@ -1,6 +1,7 @@
 // tool-mix-drift through the engine: a takeover by tools the agent rarely used alerts after the
 // learning period (one tool or two), session-sized runs of a rare tool and a mix change inside the
-// learning period do not, an agent whose normal work has such runs learns them, and the state
+// learning period do not, an agent whose normal work has such runs learns them, a takeover too short
+// for the window is caught by the day's score unless the agent's own days reach it, and the state
 // survives a JSON checkpoint with identical further alerts while staying small.
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/alerts/alert.js';
@@ -71,11 +72,41 @@ describe('tool-mix-drift', () => {
     expect(tools.sort()).toEqual(['crm.export', 'erp.read_ledger']);
   });
 
-  it('a takeover of 40 calls, shorter than the window, is caught by the short window', () => {
-    const alerts = run(T.merge(normal(), takeover('short', at(9, 17, 5), 40, [EXPORT], 0.8)));
+  it('a takeover of 30 calls, too short for the window, is caught by the day: 21 of its 30 calls that day on a 2.5% tool', () => {
+    // Before the working day: the day holds only the takeover's calls, the 80-call window 50 normal ones too (excess ≈ 0.24).
+    // Day 13 is a Monday: four working days were judged before it (those with 200 calls in the mix before them).
+    const stream = T.merge(normal(), takeover('early', at(13, 0, 30), 30, [EXPORT], 0.7));
+    const alerts = run(stream);
     expect(alerts).toHaveLength(1);
-    expect((alerts[0]!.observed as { window_calls: number }).window_calls).toBe(40);
-    expect(run(T.merge(normal(), takeover('short', at(9, 17, 5), 40, [EXPORT], 0.8)), { short_window: 0 })).toEqual([]);
+    const alert = alerts[0]!;
+    expect(Date.parse(alert.time)).toBeGreaterThanOrEqual(at(13, 0, 30));
+    const observed = alert.observed as { day_calls: number; excess_share: number; day_score: number; over_used_tools: Array<{ tool: string }> };
+    expect(observed.day_calls).toBeGreaterThanOrEqual(15);
+    expect(observed.day_calls).toBeLessThanOrEqual(30);
+    expect(observed.over_used_tools[0]?.tool).toBe('crm.export');
+    expect(observed.excess_share).toBeGreaterThan(0.4);
+    expect(observed.day_score).toBeGreaterThan(2.5);
+    expect((alert.expected as { days_judged: number }).days_judged).toBe(4);
+    expect(alert.summary).toMatch(/calls today \(UTC\) went to tools it rarely used: crm\.export/);
+    expect(alert.summary).toMatch(/a day score of \d+\.\d \(excess × √\d+\), above the bar of 2\.5/);
+    expect(alert.summary).not.toMatch(/undefined|NaN|\[object Object\]/);
+    // Only the day sees it: with its threshold out of reach nothing alerts.
+    expect(run(stream, { day_threshold: 100 })).toEqual([]);
+  });
+
+  it('the day score needs day_min_days judged days and a day excess above the threshold', () => {
+    const stream = T.merge(normal(), takeover('early', at(13, 0, 30), 30, [EXPORT], 0.7));
+    expect(run(stream, { day_min_days: 9 })).toEqual([]);
+    expect(run(stream, { threshold: 0.75 })).toEqual([]);
+  });
+
+  it('an agent whose own days have such early runs (during the learning period) learns them from its days', () => {
+    // Judged from the second day on (a mix of 50 calls), learned while the learning period lasts.
+    const options = { min_baseline_calls: 50 };
+    const early = [2, 3, 4].map((day) => takeover(`early${day}`, at(day, 0, 30), 30, [EXPORT], 0.7));
+    expect(run(T.merge(normal(), ...early, takeover('early', at(13, 0, 30), 30, [EXPORT], 0.7)), options)).toEqual([]);
+    // The same run without that history alerts.
+    expect(run(T.merge(normal(), takeover('early', at(13, 0, 30), 30, [EXPORT], 0.7)), options)).toHaveLength(1);
   });
 
   it('a session-sized run of a rare tool (12 calls) raises nothing', () => {
@@ -94,7 +125,7 @@ describe('tool-mix-drift', () => {
     expect(run(T.merge(normal(), takeover('tk', at(9, 17, 5), 60, [EXPORT], 0.7)))).toHaveLength(1);
   });
 
-  it('a state restored from a JSON checkpoint yields identical further alerts, and stays under 300 bytes', () => {
+  it('a state restored from a JSON checkpoint yields identical further alerts, and stays under 280 bytes', () => {
     const all = events(...T.merge(normal(), takeover('tk', at(9, 17, 5), 100, [EXPORT], 0.7), takeover('tk-b', at(12, 17, 5), 100, [LEDGER], 0.7)));
     const split = at(9, 17, 30);
     const first = all.filter((event) => event.timeMs < split);
@@ -117,7 +148,7 @@ describe('tool-mix-drift', () => {
     expect(JSON.parse(JSON.stringify(b))).toEqual(JSON.parse(JSON.stringify(a)));
     const state = snapshotAgent(original, AGENT)?.detectors['tool-mix-drift']?.state;
     expect(state).toBeDefined();
-    expect(Buffer.byteLength(JSON.stringify(state), 'utf8')).toBeLessThanOrEqual(300);
+    expect(Buffer.byteLength(JSON.stringify(state), 'utf8')).toBeLessThanOrEqual(280);
   });
 
   it('keeps judging a busy agent across the baseline mix halving its counts', () => {

@@ -52,7 +52,7 @@ describe('category window', () => {
     for (let i = 0; i < 25; i++) pushCategoryWindow(state, i % 16);
     resetCategoryWindow(state);
     expect(categoryWindowValues(state)).toEqual([]);
-    expect(state.c.every((count) => count === 0) && state.d.every((count) => count === 0)).toBe(true);
+    expect(state.c.every((count) => count === 0) && (state.d ?? []).every((count) => count === 0)).toBe(true);
     pushCategoryWindow(state, 3);
     expect(categoryWindowCount(state, 3)).toBe(1);
     expect(categoryWindowRecentCount(state, 3)).toBe(1);
@@ -69,5 +69,14 @@ describe('category window', () => {
     const state = createCategoryWindow(79, 39);
     for (let i = 0; i < 500; i++) pushCategoryWindow(state, (i * 7) % 16);
     expect(jsonBytes(state)).toBeLessThan(260);
+  });
+
+  it('leaves the nested fields out without a nested window (a full window of 79 in under 200 bytes)', () => {
+    const state = createCategoryWindow(79);
+    for (let i = 0; i < 500; i++) pushCategoryWindow(state, (i * 7) % 16);
+    expect('h' in state || 'd' in state).toBe(false);
+    expect(jsonBytes(state)).toBeLessThan(200);
+    resetCategoryWindow(state);
+    expect(categoryWindowRecentCount(state, 3)).toBe(0);
   });
 });
