@@ -40,16 +40,19 @@ import {
  *   agent of 20 calls a day taken over for 26 calls), or whose window excess stays within what one
  *   long normal session reaches. A day's excess is weighed by the number of calls it rests on: the
  *   day score is excess × √min(calls today, window), the excess in units of the spread a share of
- *   that many calls has by chance (≤ 0.5 / √n), so 12 of 19 calls on a tool that usually has 12%
- *   score like 60 of 95 do. Beyond `window` calls a day is not counted as more certain: its calls
- *   cluster in sessions and days differ from one another more than chance allows. The bar is again
- *   the agent's own: the day score must pass `day_threshold` and the largest score of its completed
- *   days (every day, so a change that persists after an alert becomes its normal) by `day_margin`,
- *   once `day_min_days` days were judged. What one long session does to a 40-call window, it does
- *   to the day's score at most once a day, and the agent's days teach the bar how much.
+ *   that many calls has by chance (≤ 0.5 / √n): 12 of 19 calls on a tool that usually has 12%
+ *   (excess 0.51) score 2.2, the same share of 80 calls or more 4.6. Beyond `window` calls a day is
+ *   not counted as more certain: its calls cluster in sessions, and days differ from one another
+ *   more than chance allows. The bar is again the agent's own: the day score must pass
+ *   `day_threshold` and the largest score of its completed days by `day_margin` (every completed
+ *   day is learned, alerted or not, so a change that persists becomes its normal after one alert),
+ *   once `day_min_days` days were judged; and the day's excess must reach `threshold` as well (a
+ *   busy agent's modest, steady shift, such as a newly granted tool taking a quarter of its calls,
+ *   scores high without being a takeover). A takeover spreads over the day's sessions, while a
+ *   normal long session of rare tools is one of many in the agent's days, whose scores set its bar.
  *
  * State: the tool slot (its index in the baseline mix, 4 bits) of each of the last `window` calls,
- * packed, with counts per slot; today's counts per slot; the learned peaks; ≈ 300 bytes of JSON.
+ * packed, with counts per slot; today's counts per slot; the learned peaks; 270–305 bytes of JSON.
  * Per call: O(K) arithmetic over the baseline mix's K tools, no allocation. Window and day counts
  * follow the baseline mix's slots: when the mix halves its counts (and may drop or reorder tools),
  * the window and the day's counts restart.
