@@ -288,7 +288,7 @@ export default defineDetector({
     const start = dayOf(event.timeMs) * DAY_MS;
     const listed = tools
       .slice(0, 3)
-      .map((entry) => `${entry.tool} (${entry.calls} calls, ${percent(entry.share)}; ${percent(entry.usual_share)} of its calls before)`)
+      .map((entry) => `${entry.tool} (${entry.calls} call${entry.calls === 1 ? '' : 's'}, ${percent(entry.share)}; ${percent(entry.usual_share)} of its calls before)`)
       .join(', ');
     const total = tools.reduce((sum, entry) => sum + entry.share, 0);
     const calls = byDay ? `${n} calls today (UTC)` : `last ${n} calls`;
