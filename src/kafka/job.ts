@@ -16,6 +16,11 @@ import { ensureTopics, eventPartitionCount } from './topics.js';
 
 const EMPTY = new Uint8Array(0);
 const HEARTBEAT_EVERY_MS = 3_000;
+/**
+ * A queue that has not moved for this long is not the engine being busy (a batch takes tens of
+ * milliseconds) but a sink or the state topic not acknowledging: the event topics are paused.
+ */
+export const SATURATED_AFTER_MS = 1_000;
 
 /**
  * How often, at most, a busy partition's changed agents are checkpointed and its offsets
@@ -106,9 +111,12 @@ export class KafkaJob {
    * next batches only once `eachBatch` returned; returning as soon as a batch is queued (its offset
    * resolved for the fetch position only, never committed) lets the next fetch run while the
    * engine works. Read-ahead is bounded: `eachBatch` waits until at most one fetch's worth
-   * (one batch per assigned partition) is queued before it.
+   * (one batch per assigned partition) is queued before it, or pauses the event topics when the
+   * queue does not drain (see `enqueue`). Each batch leaves the set once processed.
    */
-  private readonly queued: Promise<void>[] = [];
+  private readonly queued = new Set<Promise<void>>();
+  /** The event topics are paused because the queue stopped draining (sinks or state topic saturated). */
+  private paused = false;
   /** A queued batch that failed (its partition rolled back): thrown to kafkajs by the next `eachBatch`, so that kafkajs backs off. */
   private failure: Error | undefined;
   /** Per partition: bumped when its state is released (rollback, revocation); batches queued before are not processed. */
@@ -360,6 +368,11 @@ export class KafkaJob {
    * resolves its offset (kafkajs' fetch position; commits are the job's own, after the
    * checkpoint), then returns once at most one batch per assigned partition is queued before it,
    * so that kafkajs fetches the next batches while this one is processed.
+   *
+   * When the queue does not move for `SATURATED_AFTER_MS`, the event topics are paused and
+   * `eachBatch` returns: kafkajs fetches nothing more for them, while its loop stays free to
+   * heartbeat and to take part in a rebalance (a blocked `eachBatch` would hold the group up).
+   * They are resumed once the queue is down to its bound again.
    */
   private async enqueue(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
@@ -367,12 +380,47 @@ export class KafkaJob {
     if (this.stopping || batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
     this.throwFailure();
     const epoch = this.epochs.get(batch.partition) ?? 0;
-    this.queued.push(this.serially(() => this.processBatch(payload, epoch)));
-    payload.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
-    const ahead = Math.max(1, this.assigned.size);
     // processBatch never rejects: a failure is kept in `failure`.
-    while (this.queued.length > ahead) await this.queued.shift();
+    const processed: Promise<void> = this.serially(() => this.processBatch(payload, epoch)).then(() => {
+      this.queued.delete(processed);
+      this.resumeWhenDrained();
+    });
+    this.queued.add(processed);
+    payload.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+    while (this.queued.size > this.readAhead()) {
+      const oldest = this.queued.values().next().value!;
+      let timer: NodeJS.Timeout | undefined;
+      const moved = await Promise.race([
+        oldest.then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), SATURATED_AFTER_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!moved) {
+        this.pause();
+        break;
+      }
+    }
     this.throwFailure();
+  }
+
+  /** Batches that may be queued while kafkajs fetches: one per assigned partition. */
+  private readAhead(): number {
+    return Math.max(1, this.assigned.size);
+  }
+
+  private pause(): void {
+    if (this.paused || this.stopping) return;
+    this.paused = true;
+    this.consumer.pause(this.config.topics.map((topic) => ({ topic })));
+    this.options.logger.log('warn', 'event topics paused: batches wait for the sinks or the state topic', { queued: this.queued.size, topics: this.config.topics });
+  }
+
+  private resumeWhenDrained(): void {
+    if (!this.paused || this.queued.size > this.readAhead()) return;
+    this.paused = false;
+    if (this.stopping) return;
+    this.consumer.resume(this.config.topics.map((topic) => ({ topic })));
+    this.options.logger.log('info', 'event topics resumed', { topics: this.config.topics });
   }
 
   /** Hands a queued batch's failure to kafkajs (retriable: it backs off and fetches from the rollback's seek). */

@@ -1,13 +1,12 @@
 // A sink outage of several seconds with the real webhook sink against a local HTTP receiver that
-// answers 503: no offset is committed past an undelivered alert, and after recovery every alert
-// is delivered.
+// answers 503: the event topics are paused, no offset is committed past an undelivered alert, and
+// after recovery the topics are resumed and every alert is delivered.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runJob } from '../../../src/cli/job.js';
-import { silentLogger } from '../../../src/telemetry/log.js';
-import { committedOffsets, fileReplay, jobConfig, jobSuite, produceValues, waitFor, waitForCommittedToEnd } from '../../helpers/kafka-job.js';
+import { committedOffsets, fileReplay, jobConfig, jobSuite, memoryLogger, produceValues, waitFor, waitForCommittedToEnd } from '../../helpers/kafka-job.js';
 
 /** A webhook receiver that can be down (503) and records the alert ids it accepted. */
 async function startReceiver(): Promise<{ server: Server; url: string; received: string[]; refused: number; setDown(down: boolean): void }> {
@@ -44,7 +43,7 @@ async function startReceiver(): Promise<{ server: Server; url: string; received:
 describe('kafka source: sink outage', () => {
   const suite = jobSuite();
 
-  it('webhook receiver down for 6 s: commits stop before the first undelivered alert; all alerts arrive after recovery', { timeout: 180_000 }, async () => {
+  it('webhook receiver down for 6 s: topics paused, commits stop before the first undelivered alert; resumed, all alerts arrive after recovery', { timeout: 180_000 }, async () => {
     const { names, registry, lines, eventsPath } = await suite.benchWorkload('outage', { agents: 100, events: 6_000, seed: 5 });
     const expected = await fileReplay(eventsPath, { registry });
     const offsetOfEvent = new Map(lines.map((line, i) => [(JSON.parse(line) as { id: string }).id, i]));
@@ -69,7 +68,9 @@ describe('kafka source: sink outage', () => {
       ],
     });
     const stop = new AbortController();
-    const run = runJob(config, { stdin: new PassThrough(), stdout: new PassThrough(), logger: silentLogger, signal: stop.signal });
+    const logger = memoryLogger();
+    const logged = (text: string) => logger.lines.filter((line) => line.includes(text)).length;
+    const run = runJob(config, { stdin: new PassThrough(), stdout: new PassThrough(), logger, signal: stop.signal });
     try {
       await produceValues(names.topic, lines.slice(0, split));
       await waitForCommittedToEnd(names.group, names.topic, 60_000);
@@ -87,9 +88,12 @@ describe('kafka source: sink outage', () => {
       }
       expect(receiver.refused).toBeGreaterThan(3);
       expect(highest).toBeGreaterThanOrEqual(BigInt(split));
+      expect(logged('event topics paused')).toBeGreaterThan(0);
+      expect(logged('event topics resumed')).toBe(0);
 
       receiver.setDown(false);
       await waitForCommittedToEnd(names.group, names.topic, 60_000);
+      expect(logged('event topics resumed')).toBe(logged('event topics paused'));
       await waitFor(() => new Set(receiver.received).size >= new Set(expected.map((a) => a.id)).size, { timeoutMs: 30_000, label: 'every alert received' });
       const received = new Set(receiver.received);
       expect(expected.filter((alert) => !received.has(alert.id)).map((a) => a.id)).toEqual([]);
