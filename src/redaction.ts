@@ -1,8 +1,11 @@
 /**
  * Removes credentials from text that leaves the process (dead letters, logs): JWTs, bearer
- * values, and the values of secret-looking JSON keys. Raw tokens are refused by the contract,
+ * values, credentials of well-known formats, the values of secret-looking JSON keys, and the
+ * values of `token` and `fingerprint` fields that are not fingerprints. Raw tokens are refused by the contract,
  * but the input that was refused for carrying one must not carry it further.
  */
+import { isFingerprintValue, KNOWN_CREDENTIAL_FORMS } from './events/contract.js';
+
 const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 const SECRET_NAME = '[A-Za-z0-9_-]*(?:secret|password|passwd|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key)[A-Za-z0-9_-]*';
@@ -20,10 +23,18 @@ export function isSecretName(name: string): boolean {
 
 export const REDACTED = '[REDACTED]';
 
+/** A `token` or `fingerprint` key with a string value: the contract's fingerprint fields. */
+const FINGERPRINT_FIELD = /("(?:token|fingerprint)"\s*:\s*")((?:[^"\\]|\\.)*)(")/g;
+/** Any credential of a well-known format (GitHub, Slack, OpenAI, Stripe, AWS, Google, …), anywhere. */
+const KNOWN_CREDENTIAL = new RegExp(`\\b(?:${KNOWN_CREDENTIAL_FORMS})`, 'g');
+
 export function redactSecrets(text: string): string {
   // Bearer values first: in broken JSON a bare `Bearer <token>` value would otherwise lose only its first word.
   return text
     .replace(BEARER, `$1 ${REDACTED}`)
     .replace(SECRET_KEY_VALUE, `$1"${REDACTED}"`)
+    // A fingerprint field refused for not being a fingerprint may hold the raw credential itself.
+    .replace(FINGERPRINT_FIELD, (field, key: string, value: string, quote: string) => (isFingerprintValue(value) ? field : `${key}${REDACTED}${quote}`))
+    .replace(KNOWN_CREDENTIAL, REDACTED)
     .replace(JWT, REDACTED);
 }

@@ -25,6 +25,22 @@ export const MAX_SCOPES = 64;
  */
 export const FINGERPRINT_PATTERN = /^(?:[a-z0-9-]{2,16}:)?[A-Za-z0-9_-]{16,128}$/;
 export const RAW_JWT_PATTERN = /^eyJ/;
+/**
+ * Credentials of well-known formats that the fingerprint form would otherwise admit: GitHub
+ * (`ghp_…`, `github_pat_…`), Slack (`xoxb-…`), OpenAI and Anthropic (`sk-…`), Stripe (`sk_live_…`),
+ * AWS access key ids (`AKIA…`), Google API keys (`AIza…`), GitLab (`glpat-…`), npm (`npm_…`),
+ * Hugging Face (`hf_…`). Checked after an optional algorithm prefix. A hex digest never matches;
+ * a random base64url digest starts like `sk-` + 20 characters about once in 260,000.
+ */
+export const KNOWN_CREDENTIAL_FORMS =
+  'gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,}|xox[abposr]-[A-Za-z0-9-]{10,}|sk-[A-Za-z0-9_-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{10,}|' +
+  '(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z2-7]{16}|AIza[A-Za-z0-9_-]{35}|glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,}';
+export const KNOWN_CREDENTIAL_PATTERN = new RegExp(`^(?:[a-z0-9-]{2,16}:)?(?:${KNOWN_CREDENTIAL_FORMS})$`);
+
+/** A value the contract accepts as a credential fingerprint (and not as a raw credential). */
+export function isFingerprintValue(value: unknown): value is string {
+  return typeof value === 'string' && FINGERPRINT_PATTERN.test(value) && !RAW_JWT_PATTERN.test(value) && !KNOWN_CREDENTIAL_PATTERN.test(value);
+}
 
 /** RFC 3339 date-time with a mandatory zone (Z or ±hh:mm). */
 export const RFC3339_PATTERN =
@@ -35,7 +51,8 @@ const text = z.string().min(1).max(MAX_FIELD_LENGTH);
 const fingerprint = z
   .string()
   .regex(FINGERPRINT_PATTERN, 'must be a credential fingerprint (hash), not a raw token')
-  .refine((value) => !RAW_JWT_PATTERN.test(value), 'looks like a raw JWT; send its fingerprint');
+  .refine((value) => !RAW_JWT_PATTERN.test(value), 'looks like a raw JWT; send its fingerprint')
+  .refine((value) => !KNOWN_CREDENTIAL_PATTERN.test(value), 'looks like a raw credential (a known token format); send its fingerprint');
 
 const eventTime = z.union([
   z.string()

@@ -1,11 +1,10 @@
 import {
   ACTIONS,
-  FINGERPRINT_PATTERN,
   MAX_CHAIN_LENGTH,
   MAX_FIELD_LENGTH,
   MAX_SCOPES,
   OUTCOMES,
-  RAW_JWT_PATTERN,
+  isFingerprintValue,
   type AgentEvent,
 } from './contract.js';
 import { parseEventTime } from './time.js';
@@ -39,9 +38,6 @@ function isTextList(value: unknown, max: number): boolean {
   return true;
 }
 
-function isFingerprint(value: unknown): boolean {
-  return typeof value === 'string' && FINGERPRINT_PATTERN.test(value) && !RAW_JWT_PATTERN.test(value);
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -68,14 +64,14 @@ function hasValidToolUse(event: Record<string, unknown>): boolean {
     isOptionalAmount(event.records) &&
     (event.outcome === undefined || outcomes.has(event.outcome)) &&
     isOptionalText(event.approval) &&
-    (event.token === undefined || isFingerprint(event.token))
+    (event.token === undefined || isFingerprintValue(event.token))
   );
 }
 
 function hasValidToken(token: unknown): boolean {
   return (
     isPlainObject(token) &&
-    isFingerprint(token.fingerprint) &&
+    isFingerprintValue(token.fingerprint) &&
     isOptionalText(token.issuer) &&
     isOptionalText(token.audience) &&
     (token.scopes === undefined || isTextList(token.scopes, MAX_SCOPES)) &&

@@ -90,6 +90,20 @@ describe('decodeLine', () => {
     expect(result.reason).toContain(`${field}: `);
   });
 
+  it.each([
+    ['a GitHub token', 'ghp_16C7e42F292c6912E7710c838347Ae178B4a'],
+    ['an OpenAI key', 'sk-proj-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c'],
+    ['a Slack bot token', 'xoxb-123456789012-1234567890123-abcdefABCDEF'],
+    ['an AWS access key id', 'AKIAIOSFODNN7EXAMPLE'],
+    ['a Stripe secret key behind an algorithm prefix', 'sha256:sk_live_4eC39HqLyjWDarjtT1zdp7dc'],
+  ])('refuses %s where a fingerprint belongs, naming the field', (_name, token) => {
+    const used = rejected(decodeLine(line(rawToolUse({ token }))));
+    expect(used.field).toBe('token');
+    expect(used.reason).toContain('raw credential');
+    const issued = rejected(decodeLine(line(rawTokenIssued({ token: { fingerprint: token, issuer: 'https://idp.example' } }))));
+    expect(issued.field).toBe('token.fingerprint');
+  });
+
   it('lists every problem in the reason, each with its field', () => {
     const result = rejected(decodeLine(line(rawToolUse({ id: '', system: 3, bytes: -1 }))));
     expect(result.reason).toContain('id: ');

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ACTIONS, MAX_CHAIN_LENGTH, MAX_FIELD_LENGTH, MAX_SCOPES, OUTCOMES, eventSchema } from '../../../src/events/contract.js';
+import { ACTIONS, KNOWN_CREDENTIAL_PATTERN, MAX_CHAIN_LENGTH, MAX_FIELD_LENGTH, MAX_SCOPES, OUTCOMES, eventSchema } from '../../../src/events/contract.js';
 import { acceptEvent } from '../../../src/events/validate.js';
 import { parseEventTime } from '../../../src/events/time.js';
 
@@ -48,7 +48,7 @@ const fingerprint = fc
     prefix: fc.option(fc.constantFrom('sha256:', 'sha1:', 'blake2b-256:', 'x5t:'), { nil: undefined }),
     digest: fc.string({ unit: fc.constantFrom(...base64url), minLength: 16, maxLength: 128 }),
   })
-  .filter(({ digest }) => !digest.startsWith('eyJ'))
+  .filter(({ digest }) => !digest.startsWith('eyJ') && !KNOWN_CREDENTIAL_PATTERN.test(digest))
   .map(({ prefix, digest }) => `${prefix ?? ''}${digest}`);
 
 const amount = fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e12, noNaN: true, noDefaultInfinity: true }));

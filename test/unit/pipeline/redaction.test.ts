@@ -65,6 +65,22 @@ describe('dead letters carry no credentials', () => {
     expect(letters[0]!.original).toContain(REDACTED);
   });
 
+  it('redacts a token or fingerprint field refused for not being a fingerprint, and known credential formats anywhere', async () => {
+    const opaque = 'ya29.a0AfH6SMBxOPAQUEGOOGLETOKEN';
+    const github = 'ghp_16C7e42F292c6912E7710c838347Ae178B4a';
+    const letters = await deadLettersFor([
+      JSON.stringify(rawToolUse({ token: opaque })),
+      JSON.stringify({ ...rawToolUse({ token: github }), note: `pasted ${github} here` }),
+      JSON.stringify({ ...rawToolUse({ v: 2 }), token: { fingerprint: 'Bearer abc.def' } }),
+    ]);
+    expect(letters).toHaveLength(3);
+    for (const letter of letters) {
+      const text = JSON.stringify(letter);
+      for (const secret of [opaque, github, 'abc.def']) expect(text).not.toContain(secret);
+      expect(letter.original).toContain(REDACTED);
+    }
+  });
+
   it('redacts a secret that the cut at the text limit falls into', () => {
     const prefix = `{"id":"e1","pad":"${'p'.repeat(DEAD_LETTER_TEXT_LIMIT - 40)}","password":"`;
     const line = `${prefix}hunter2-correct-horse"}`;
