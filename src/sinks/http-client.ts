@@ -13,9 +13,19 @@ export interface HttpResponse {
 
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 
-/** The URL without userinfo, query or fragment: what logs and error messages may show. */
+/**
+ * A path segment that may be a credential: chat webhooks (Slack, Teams, Discord) put their secret in
+ * the path. Long segments, or shorter ones mixing letters and digits, are shown as `***`.
+ */
+const SECRET_SEGMENT = /^(?=.{20,}$)|^(?=.{12,}$)(?=.*[A-Za-z])(?=.*\d)/;
+
+/** The URL without userinfo, query, fragment or token-like path segments: what logs and error messages may show. */
 export function safeUrl(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`;
+  const path = url.pathname
+    .split('/')
+    .map((segment) => (SECRET_SEGMENT.test(segment) ? '***' : segment))
+    .join('/');
+  return `${url.protocol}//${url.host}${path}`;
 }
 
 export function parseEndpoint(text: string): URL {

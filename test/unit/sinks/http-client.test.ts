@@ -27,6 +27,10 @@ describe('HTTP failures', () => {
     expect(() => parseEndpoint('https://user:pw@hooks.example/x')).toThrow(/must not carry credentials/);
     expect(() => parseEndpoint('ftp://hooks.example/x')).toThrow(/http or https/);
     expect(safeUrl(parseEndpoint('https://hooks.example:8443/x?key=secret#f'))).toBe('https://hooks.example:8443/x');
+    // Chat webhooks carry their secret in the path.
+    expect(safeUrl(parseEndpoint('https://hooks.slack.com/services/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'))).toBe('https://hooks.slack.com/services/T0000AB12/B0000CD34/***');
+    expect(safeUrl(parseEndpoint('https://discord.com/api/webhooks/123456789012345678/abcDEF-ghiJKL_mnoPQRstuVWXyz0123456789abcdefghijklmnopqrstuvwxyzABCD'))).toBe('https://discord.com/api/webhooks/123456789012345678/***');
+    expect(safeUrl(parseEndpoint('https://siem.example/api/v2/alerts'))).toBe('https://siem.example/api/v2/alerts');
   });
 });
 
