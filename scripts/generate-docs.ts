@@ -1,6 +1,6 @@
 /**
  * Regenerates the reference documents that derive from the zod schemas and the error list:
- * docs/schema/*.schema.json and docs/errors.md. `npm run docs` writes them; the test
+ * docs/schema/*.schema.json, docs/config.md and docs/errors.md. `npm run docs` writes them; the test
  * test/unit/docs.test.ts fails when a committed document no longer matches its schema.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';

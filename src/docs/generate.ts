@@ -25,6 +25,72 @@ function errorsMarkdown(): string {
   ].join('\n');
 }
 
+type JsonSchemaNode = {
+  type?: string | string[];
+  const?: unknown;
+  enum?: unknown[];
+  default?: unknown;
+  description?: string;
+  properties?: Record<string, JsonSchemaNode>;
+  required?: string[];
+  items?: JsonSchemaNode;
+  oneOf?: JsonSchemaNode[];
+  anyOf?: JsonSchemaNode[];
+  additionalProperties?: JsonSchemaNode | boolean;
+};
+
+/** A short type for a table cell: `string`, `number`, `a \| b`, `list of string`, `map`. */
+function typeOf(node: JsonSchemaNode): string {
+  if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
+  if (node.enum) return node.enum.map((value) => `\`${String(value)}\``).join(' \\| ');
+  const variants = node.oneOf ?? node.anyOf;
+  if (variants) return [...new Set(variants.map(typeOf))].join(' \\| ');
+  if (node.type === 'array') return `list of ${node.items ? typeOf(node.items) : 'any'}`;
+  if (node.type === 'object') return node.properties ? 'object' : 'map';
+  return Array.isArray(node.type) ? node.type.join(' \\| ') : (node.type ?? 'any');
+}
+
+/** Rows for every key under `node`, dotted from `prefix`; objects with a `type` discriminator get a block per variant. */
+function configRows(node: JsonSchemaNode, prefix: string, rows: string[]): void {
+  const variants = (node.oneOf ?? node.anyOf ?? []).filter((variant) => variant.properties?.type?.const !== undefined);
+  if (variants.length > 0) {
+    for (const variant of variants) {
+      rows.push(`| **${prefix} \`type: ${String(variant.properties!.type!.const)}\`** | | | |`);
+      configRows({ ...variant, oneOf: undefined, anyOf: undefined }, prefix, rows);
+    }
+    return;
+  }
+  for (const [key, child] of Object.entries(node.properties ?? {})) {
+    if (key === 'type' && child.const !== undefined) continue;
+    const path = prefix ? `${prefix}.${key}` : key;
+    const required = node.required?.includes(key) && child.default === undefined;
+    const fallback = child.default === undefined ? (required ? 'required' : '') : `\`${JSON.stringify(child.default)}\``;
+    const description = (child.description ?? (child.oneOf ?? child.anyOf)?.find((v) => v.description)?.description ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+    rows.push(`| \`${path}\` | ${typeOf(child)} | ${fallback} | ${description} |`);
+    const inner = child.type === 'array' ? child.items : child;
+    if (inner && (inner.properties || (inner.oneOf ?? inner.anyOf)?.some((v) => v.properties?.type?.const !== undefined))) {
+      configRows(inner, child.type === 'array' ? `${path}[]` : path, rows);
+    }
+  }
+}
+
+function configMarkdown(): string {
+  const rows: string[] = [];
+  configRows(z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode, '', rows);
+  return [
+    '# Configuration reference',
+    '',
+    'The `driftwatch run --config FILE` file (YAML), key by key: generated from `src/config/schema.ts`',
+    '(regenerate with `npm run docs`; the JSON Schema is `docs/schema/config.schema.json`). Any string',
+    'may be `${ENV_VAR}` or `${ENV_VAR:-default}`. Unknown keys are refused, each with its line.',
+    '',
+    '| key | type | default | meaning |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
 /** Every generated document, by path relative to the repository root. */
 export function renderGeneratedDocs(): Record<string, string> {
   return {
@@ -32,5 +98,6 @@ export function renderGeneratedDocs(): Record<string, string> {
     'docs/schema/registry.schema.json': jsonSchema(registryFileSchema, 'driftwatch agent registry'),
     'docs/schema/config.schema.json': jsonSchema(configSchema, 'driftwatch configuration'),
     'docs/errors.md': errorsMarkdown(),
+    'docs/config.md': configMarkdown(),
   };
 }

@@ -9,3 +9,19 @@ describe('generated reference documents', () => {
     });
   }
 });
+
+describe('docs/config.md', () => {
+  const text = renderGeneratedDocs()['docs/config.md']!;
+
+  it('lists nested keys with their type, default and meaning', () => {
+    expect(text).toContain('| `source.commit_interval_ms` | integer | `5000` | checkpoint state and commit offsets at most this often');
+    expect(text).toContain('| `registry` | string | required |');
+  });
+
+  it('gives every source and sink type a block of its own keys', () => {
+    for (const heading of ['**source `type: kafka`**', '**source `type: file`**', '**sinks[] `type: webhook`**', '**sinks[] `type: syslog`**']) {
+      expect(text).toContain(heading);
+    }
+    expect(text).toContain('| `sinks[].delivery.queue_capacity` | integer | `10000` |');
+  });
+});
