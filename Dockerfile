@@ -18,6 +18,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY fixtures ./fixtures
+# Where the deploy config writes alerts and dead letters; owned by the user the job runs as.
+RUN mkdir -p /var/lib/driftwatch && chown node:node /var/lib/driftwatch
 USER node
 ENTRYPOINT ["node", "dist/src/cli/bin.js"]
 # Prometheus metrics (telemetry.prometheus in the config)
