@@ -199,6 +199,9 @@ export const configSchema = z.strictObject({
   registry: z.string().min(1).describe('path of the agent registry YAML (reloaded when it changes)'),
   source: z.discriminatedUnion('type', [fileSource, stdinSource, kafkaSourceSchema]).default({ type: 'stdin' }),
   max_event_bytes: size.default(1024 * 1024).describe('larger events go to the dead letters unparsed'),
+  max_future_skew: duration
+    .default('1d')
+    .describe("events timed further ahead of this host's clock go to the dead letters (a wrong exporter clock would otherwise move the agent's event-time clock forward and silence it); 0s turns the check off"),
   max_unregistered_agents: z
     .number()
     .int()

@@ -5,7 +5,7 @@ import { buildEngine } from '../cli/job.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { DeadLetter, DeadLetterSink } from '../pipeline/dead-letter.js';
-import type { Maturity } from '../sdk/detector.js';
+import { durationMs, type Maturity } from '../sdk/detector.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { fileSource } from '../sources/file.js';
 import type { Logger } from '../telemetry/log.js';
@@ -83,7 +83,7 @@ export async function runEvaluationPipeline(options: EvalRunOptions): Promise<Ev
   const engine = await buildEngine(config, options.logger);
   const sink = new CollectingSink(options.alertsPath === undefined ? undefined : createWriteStream(options.alertsPath, { encoding: 'utf8' }));
   const deadLetters = new CountingDeadLetters();
-  const pipeline = new Pipeline(engine, { sinks: [sink], deadLetters, maxEventBytes: config.max_event_bytes });
+  const pipeline = new Pipeline(engine, { sinks: [sink], deadLetters, maxEventBytes: config.max_event_bytes, maxFutureSkewMs: durationMs(config.max_future_skew) });
   const started = performance.now();
   try {
     for await (const batch of fileSource(options.events, config.max_event_bytes)) await pipeline.processBatch(batch);

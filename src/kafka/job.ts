@@ -41,6 +41,8 @@ export interface CommitInfo {
 
 export interface KafkaJobOptions {
   maxEventBytes: number;
+  /** See `PipelineOptions.maxFutureSkewMs`. */
+  maxFutureSkewMs?: number;
   logger: Logger;
   /**
    * Checkpoint and commit a busy partition at most this often (default 5 s; when no batch came
@@ -161,6 +163,7 @@ export class KafkaJob {
       sinks,
       deadLetters: new KafkaDeadLetterSink(this.producer, config.dead_letter_topic, (partition, offset) => this.inFlightMessage(partition, offset)),
       maxEventBytes: options.maxEventBytes,
+      maxFutureSkewMs: options.maxFutureSkewMs,
     });
     this.commitIntervalMs = options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
     engine.touched = new Set();

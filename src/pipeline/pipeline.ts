@@ -2,6 +2,7 @@ import type { Alert } from '../alerts/alert.js';
 import type { Engine, EngineOutput } from '../engine/engine.js';
 import { decodeBytes, decodeLine, DEFAULT_MAX_EVENT_BYTES, type DecodeResult } from '../events/native.js';
 import type { AlertSink } from '../sinks/sink.js';
+import { formatDuration } from '../registry/duration.js';
 import { deadLetter, type DeadLetter, type DeadLetterSink, type SourcePosition } from './dead-letter.js';
 
 /** One input record from a source: a JSONL line or a Kafka message value. */
@@ -27,9 +28,18 @@ export interface PipelineOptions {
   sinks: readonly AlertSink[];
   deadLetters: DeadLetterSink;
   maxEventBytes?: number;
-  /** Wall clock for `detected_at`; injectable so tests can pin it. */
+  /**
+   * Events timed more than this far ahead of the wall clock are rejected (ms; 0 = no check). An
+   * agent's event-time clock only moves forward: one event from a wrong clock far in the future
+   * would make its later events late and its suppression windows end years ahead.
+   */
+  maxFutureSkewMs?: number;
+  /** Wall clock for `detected_at` and the future-skew check; injectable so tests can pin it. */
   clock?: () => Date;
 }
+
+/** Default of `maxFutureSkewMs`: a day. */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 86_400_000;
 
 export interface BatchResult {
   alerts: readonly Alert[];
@@ -56,6 +66,7 @@ export class Pipeline {
     alertsUnrouted: 0,
   };
   private readonly maxEventBytes: number;
+  private readonly maxFutureSkewMs: number;
   private readonly clock: () => Date;
 
   constructor(
@@ -63,15 +74,17 @@ export class Pipeline {
     private readonly options: PipelineOptions,
   ) {
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.maxFutureSkewMs = options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
     this.clock = options.clock ?? (() => new Date());
   }
 
   async processBatch(records: readonly SourceRecord[]): Promise<BatchResult> {
     const output: EngineOutput = { alerts: [], dryRun: [] };
     const rejected: DeadLetter[] = [];
+    const latestTime = this.maxFutureSkewMs > 0 ? this.clock().getTime() + this.maxFutureSkewMs : Infinity;
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
-      const result = this.decode(record);
+      const result = this.decode(record, latestTime);
       if (result.ok) {
         this.engine.process(result.event, output);
       } else {
@@ -104,7 +117,7 @@ export class Pipeline {
     return { alerts: output.alerts, dryRun: output.dryRun, deadLetters: rejected };
   }
 
-  private decode(record: SourceRecord): DecodeResult {
+  private decode(record: SourceRecord, latestTime: number): DecodeResult {
     if (record.oversizedBytes !== undefined) {
       return {
         ok: false,
@@ -112,9 +125,16 @@ export class Pipeline {
         reason: `event is larger than the limit of ${this.maxEventBytes} bytes (${record.oversizedBytes})`,
       };
     }
-    return typeof record.value === 'string'
-      ? decodeLine(record.value, this.maxEventBytes)
-      : decodeBytes(record.value, this.maxEventBytes);
+    const result = typeof record.value === 'string' ? decodeLine(record.value, this.maxEventBytes) : decodeBytes(record.value, this.maxEventBytes);
+    if (result.ok && result.event.timeMs > latestTime) {
+      return {
+        ok: false,
+        code: 'DW_EVENT_INVALID',
+        field: 'time',
+        reason: `time: ${String(result.event.time)} is more than ${formatDuration(this.maxFutureSkewMs)} ahead of this host's clock (max_future_skew)`,
+      };
+    }
+    return result;
   }
 
   async close(): Promise<void> {

@@ -37,11 +37,11 @@ class MemoryDeadLetters implements DeadLetterSink {
 const NOW = new Date('2026-11-03T08:00:00.000Z');
 const record = (value: string | Uint8Array, line: number, oversizedBytes?: number): SourceRecord => ({ value, position: { file: 'events.jsonl', line }, ...(oversizedBytes !== undefined ? { oversizedBytes } : {}) });
 
-function setup(options: { mode?: 'alert' | 'dry-run'; sink?: MemorySink; maxEventBytes?: number } = {}) {
+function setup(options: { mode?: 'alert' | 'dry-run'; sink?: MemorySink; maxEventBytes?: number; maxFutureSkewMs?: number } = {}) {
   const engine = new Engine([configureDetector(widen(outOfScope), { mode: options.mode ?? 'alert' }), configureDetector(widen(everyEvent))]);
   const sink = options.sink ?? new MemorySink();
   const deadLetters = new MemoryDeadLetters();
-  const pipeline = new Pipeline(engine, { sinks: [sink], deadLetters, clock: () => NOW, maxEventBytes: options.maxEventBytes });
+  const pipeline = new Pipeline(engine, { sinks: [sink], deadLetters, clock: () => NOW, maxEventBytes: options.maxEventBytes, maxFutureSkewMs: options.maxFutureSkewMs });
   return { engine, sink, deadLetters, pipeline };
 }
 
@@ -90,6 +90,27 @@ describe('Pipeline.processBatch', () => {
     await pipeline.processBatch([record(line, 1)]);
     expect(engine.stats.events).toBe(0);
     expect(deadLetters.records[0]).toMatchObject({ code: 'DW_EVENT_TOO_LARGE', original_bytes: Buffer.byteLength(line) });
+  });
+
+  it('dead-letters an event timed more than max_future_skew ahead of the wall clock, naming time; its agent keeps alerting', async () => {
+    const { engine, sink, deadLetters, pipeline } = setup();
+    const ahead = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
+    await pipeline.processBatch([
+      record(JSON.stringify(rawToolUse({ id: 'future', time: '2099-01-01T00:00:00Z', system: 'hr-prod' })), 1),
+      record(JSON.stringify(rawToolUse({ id: 'soon', time: ahead(3_600_000) })), 2),
+      record(JSON.stringify(rawToolUse({ id: 'now-out', time: NOW.toISOString(), system: 'hr-prod' })), 3),
+    ]);
+    expect(deadLetters.records.map((letter) => [letter.field, (letter.source as { line: number }).line])).toEqual([['time', 1]]);
+    expect(deadLetters.records[0]!.reason).toContain("more than 1d ahead of this host's clock");
+    expect(engine.stats.events).toBe(2);
+    expect(sink.batches.flat().map((alert) => alert.evidence[0])).toContain('now-out');
+  });
+
+  it('accepts any future time when max_future_skew is 0', async () => {
+    const { engine, deadLetters, pipeline } = setup({ maxFutureSkewMs: 0 });
+    await pipeline.processBatch([record(JSON.stringify(rawToolUse({ time: '2099-01-01T00:00:00Z' })), 1)]);
+    expect(deadLetters.records).toHaveLength(0);
+    expect(engine.stats.events).toBe(1);
   });
 
   it('dead-letters byte records that are not UTF-8', async () => {
