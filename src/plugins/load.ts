@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { register } from 'node:module';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BUILTIN_DETECTORS } from '../../detectors/index.js';
@@ -7,7 +8,34 @@ import { checkDefinition, type AnyDetector } from '../sdk/detector.js';
 
 const PLUGIN_EXTENSIONS = new Set(['.js', '.mjs', '.ts', '.mts']);
 
+/** Module resolution hook (run by Node in its loader thread): `driftwatch/sdk` is this installation's SDK. */
+const SDK_RESOLVE_HOOK = `
+let sdk;
+export function initialize(data) { sdk = data.sdk; }
+export async function resolve(specifier, context, next) {
+  return specifier === 'driftwatch/sdk' ? { url: sdk, shortCircuit: true } : next(specifier, context);
+}`;
+let sdkResolvable = false;
+
+/**
+ * A plugin directory is usually not inside a project that depends on driftwatch (a folder mounted
+ * into the image, a detection engineer's checkout), where Node could not resolve the documented
+ * `import … from 'driftwatch/sdk'`. It resolves to the SDK of the driftwatch that loads it.
+ */
+function makeSdkResolvable(): void {
+  if (sdkResolvable) return;
+  sdkResolvable = true;
+  let sdk: string;
+  try {
+    sdk = import.meta.resolve('driftwatch/sdk'); // the package resolving its own export
+  } catch {
+    return; // not running from the package (a bundler or test runner): plugins import the SDK by path
+  }
+  register(`data:text/javascript,${encodeURIComponent(SDK_RESOLVE_HOOK)}`, { data: { sdk } });
+}
+
 async function importModule(path: string): Promise<Record<string, unknown>> {
+  makeSdkResolvable();
   const url = pathToFileURL(path).href;
   const extension = extname(path);
   if (extension === '.ts' || extension === '.mts') {

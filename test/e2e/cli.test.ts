@@ -323,6 +323,25 @@ describe('the built binary', () => {
     expect(stdout).toContain('— ok');
   });
 
+  it("loads plugins from a folder outside any project that import 'driftwatch/sdk' (ESM .mjs, and .ts in a type: module folder)", async () => {
+    const { dir, cleanup } = await tempDir();
+    const example = await readFile(join(ROOT, 'examples/detectors/after-hours-payment.ts'), 'utf8');
+    await writeFile(join(dir, 'after-hours-payment.ts'), example.replace("'../../src/sdk/index.js'", "'driftwatch/sdk'"));
+    await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
+    await writeFile(
+      join(dir, 'quiet.mjs'),
+      "import { defineDetector, z } from 'driftwatch/sdk';\n" +
+        "export default defineDetector({ id: 'quiet', version: '1.0.0', description: 'never fires', eventTypes: ['tool_use'], maturity: 'sandbox', techniques: [], severity: 'low', options: z.strictObject({}), createState: () => null, score: () => undefined });\n",
+    );
+    try {
+      const stdout = execFileSync(process.execPath, [bin, 'detectors', 'list', '--detectors', dir], { cwd: dir, encoding: 'utf8' });
+      expect(stdout).toContain('after-hours-payment 1.0.0');
+      expect(stdout).toContain('quiet 1.0.0');
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('exits 2 on an unknown command', () => {
     let status: number | null = null;
     try {
