@@ -8,8 +8,9 @@ import { loadDetectors } from '../plugins/load.js';
 import { selectDetectors } from '../plugins/select.js';
 import { loadRegistry } from '../registry/registry.js';
 import { watchRegistry } from '../registry/watch.js';
+import { durationMs } from '../sdk/detector.js';
 import { createConfiguredSinks } from '../sinks/create.js';
-import { JsonLinesDeadLetterSink } from '../sinks/file.js';
+import { checkOutputFile, JsonLinesDeadLetterSink } from '../sinks/file.js';
 import { fileSource } from '../sources/file.js';
 import type { Logger } from '../telemetry/log.js';
 import { startMetricsExport } from '../telemetry/metrics-export.js';
@@ -46,8 +47,19 @@ export async function buildEngine(config: Config, logger: Logger): Promise<Engin
   });
 }
 
+/** The output files of the job, each with what names it in an error. */
+function outputFiles(config: Config): { path: string; what: string }[] {
+  const files: { path: string; what: string }[] = [];
+  for (const sink of config.sinks) if (sink.type === 'file') files.push({ path: sink.path, what: `sink "${sink.name}"` });
+  // A Kafka source writes its dead letters to a topic.
+  if (config.source.type !== 'kafka') files.push({ path: config.dead_letter.path, what: 'dead letters' });
+  return files;
+}
+
 /** Runs the configured source through the pipeline to its end (a Kafka source: until io.signal). */
 export async function runJob(config: Config, io: JobIo): Promise<RunSummary> {
+  // Before anything is read: a sink retries failed writes, and a path that can never work would be retried forever.
+  await Promise.all(outputFiles(config).map(({ path, what }) => checkOutputFile(path, what)));
   // Registered before the pipeline, engine and sinks ask the API for their meter.
   const metricsExport = await startMetricsExport(config.telemetry, io.logger);
   try {
@@ -70,6 +82,7 @@ export async function runJob(config: Config, io: JobIo): Promise<RunSummary> {
 async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: Engine, io: JobIo): Promise<PipelineCounters> {
   const job = new KafkaJob(source, engine, createConfiguredSinks(config, io.stdout, io.logger), {
     maxEventBytes: config.max_event_bytes,
+    maxFutureSkewMs: durationMs(config.max_future_skew),
     logger: io.logger,
     commitIntervalMs: source.commit_interval_ms,
   });
@@ -94,6 +107,7 @@ async function consumeLines(config: Config, engine: Engine, io: JobIo): Promise<
     sinks: createConfiguredSinks(config, io.stdout, io.logger),
     deadLetters: new JsonLinesDeadLetterSink(config.dead_letter.path),
     maxEventBytes: config.max_event_bytes,
+    maxFutureSkewMs: durationMs(config.max_future_skew),
   });
   const stopMetrics = observePipeline(pipeline.counters, engine.stats);
   try {

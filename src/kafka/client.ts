@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import kafkajs, { type KafkaConfig, type logCreator, type SASLOptions } from 'kafkajs';
 import type { KafkaConnection } from '../config/kafka.js';
+import { readTlsFile } from '../sinks/tls-files.js';
 import type { Logger, LogLevel } from '../telemetry/log.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -42,23 +42,31 @@ function saslOf(connection: KafkaConnection): SASLOptions | undefined {
   return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
 }
 
-export function kafkaClient(connection: KafkaConnection, logger: Logger): InstanceType<typeof Kafka> {
+/** The config field of a connection's TLS file, for errors: the source has no name, a Kafka sink has one. */
+function tlsField(connection: KafkaConnection, field: 'ca' | 'cert' | 'key'): string {
+  const name = (connection as { name?: unknown }).name;
+  return typeof name === 'string' ? `sink "${name}" tls.${field}` : `source.tls.${field}`;
+}
+
+/** The PEM files are read here, when the client is made: a wrong path is a config error (DW_CONFIG_INVALID). */
+function sslOf(connection: KafkaConnection): KafkaConfig['ssl'] {
   const tls = connection.tls;
+  if (!tls || !tls.enabled) return undefined;
+  const read = (field: 'ca' | 'cert' | 'key') => {
+    const path = tls[field];
+    return path ? readTlsFile(path, tlsField(connection, field)) : undefined;
+  };
+  const ca = read('ca');
+  return { rejectUnauthorized: tls.reject_unauthorized, ca: ca && [ca], cert: read('cert'), key: read('key'), servername: tls.servername };
+}
+
+export function kafkaClient(connection: KafkaConnection, logger: Logger): InstanceType<typeof Kafka> {
   const config: KafkaConfig = {
     clientId: connection.client_id,
     brokers: connection.brokers,
     connectionTimeout: connection.connection_timeout_ms,
     requestTimeout: connection.request_timeout_ms,
-    ssl:
-      tls && tls.enabled
-        ? {
-            rejectUnauthorized: tls.reject_unauthorized,
-            ca: tls.ca ? [readFileSync(tls.ca, 'utf8')] : undefined,
-            cert: tls.cert ? readFileSync(tls.cert, 'utf8') : undefined,
-            key: tls.key ? readFileSync(tls.key, 'utf8') : undefined,
-            servername: tls.servername,
-          }
-        : undefined,
+    ssl: sslOf(connection),
     sasl: saslOf(connection),
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(logger, connection.sasl ? [connection.sasl.password] : []),

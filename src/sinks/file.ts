@@ -1,8 +1,9 @@
 import type { Alert } from '../alerts/alert.js';
+import { DriftwatchError } from '../errors.js';
 import type { DeadLetter, DeadLetterSink } from '../pipeline/dead-letter.js';
 import { renderLine, type FormatName } from './formats/index.js';
 import type { RejectedAlert, RejectedAlertSink } from './rejected.js';
-import { RotatingFile, type RotationPolicy } from './rotating-file.js';
+import { checkAppendable, RotatingFile, type RotationPolicy } from './rotating-file.js';
 import { sinkFailure, type Transport } from './transport.js';
 
 export interface FileTransportOptions {
@@ -34,14 +35,28 @@ export class FileTransport implements Transport {
       await this.file.append(lines);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      // A full disk or a vanished directory may recover; a permission problem will not without an operator, but
-      // alerts must wait for that operator rather than be set aside: every file error is retriable.
+      // A full disk may recover and a vanished directory is made again; a permission problem will not without an
+      // operator, but alerts must wait for that operator rather than be set aside: every file error is retriable.
+      // A path that is unusable from the start is refused before the run instead (checkOutputFile).
       throw sinkFailure(`writing ${this.options.path} failed: ${code ?? (error as Error).message}`, { retriable: true, cause: error });
     }
   }
 
   close(): Promise<void> {
     return this.file.close();
+  }
+}
+
+/**
+ * Checks at start-up that an output file can be written (its missing directories are made), so that
+ * a path that can never work ends the run at once instead of being retried forever. `what` names
+ * the file in the error: a sink, a config field.
+ */
+export async function checkOutputFile(path: string, what: string): Promise<void> {
+  try {
+    await checkAppendable(path);
+  } catch (error) {
+    throw new DriftwatchError('DW_SINK_FAILED', `${what}: cannot write ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -69,8 +84,12 @@ export class JsonLinesDeadLetterSink implements DeadLetterSink {
     this.file = new JsonLinesFile(path);
   }
 
-  write(records: readonly DeadLetter[]): Promise<void> {
-    return this.file.append(records);
+  async write(records: readonly DeadLetter[]): Promise<void> {
+    try {
+      await this.file.append(records);
+    } catch (error) {
+      throw new DriftwatchError('DW_SINK_FAILED', `dead letters: cannot write ${this.file.path}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   close(): Promise<void> {

@@ -1,4 +1,5 @@
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface RotationPolicy {
@@ -41,6 +42,8 @@ export class RotatingFile {
 
   private async ensureOpen(): Promise<FileHandle> {
     if (!this.handle) {
+      // Like `mkdir -p`: an output path is expected to work in a directory that does not exist yet.
+      await mkdir(dirname(this.path), { recursive: true });
       this.handle = await open(this.path, 'a');
       this.size = (await this.handle.stat()).size;
     }
@@ -98,6 +101,22 @@ export class RotatingFile {
     this.rotations++;
     this.size = 0;
   }
+}
+
+/**
+ * Checks at start-up that lines can be appended to `path`: makes its missing parent directories
+ * and checks write permission, without creating the file. Rejects with the system error (EACCES,
+ * EISDIR, ENOTDIR, EROFS…) when they cannot.
+ */
+export async function checkAppendable(path: string): Promise<void> {
+  const directory = dirname(path);
+  await mkdir(directory, { recursive: true });
+  const existing = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (existing?.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${path}'`), { code: 'EISDIR', path });
+  await access(existing ? path : directory, constants.W_OK);
 }
 
 async function renameIfExists(from: string, to: string): Promise<void> {

@@ -16,20 +16,21 @@ export interface TlsSettings {
   verify?: boolean;
 }
 
-function read(path: string, what: string): Buffer {
+/** Reads a PEM file named in the config; `what` names it in the error (a description or a config field). */
+export function readTlsFile(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new DriftwatchError('DW_CONFIG_INVALID', `cannot read TLS ${what} ${path}: ${(error as Error).message}`, { cause: error });
+    throw new DriftwatchError('DW_CONFIG_INVALID', `cannot read ${what} ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 
 /** Reads the PEM files once, at start-up, so that a wrong path is a config error and not a delivery failure. */
 export function tlsOptions(settings: TlsSettings | undefined, host: string): ConnectionOptions {
   const options: ConnectionOptions = { rejectUnauthorized: settings?.verify ?? true };
-  if (settings?.ca) options.ca = read(settings.ca, 'CA file');
-  if (settings?.cert) options.cert = read(settings.cert, 'certificate file');
-  if (settings?.key) options.key = read(settings.key, 'key file');
+  if (settings?.ca) options.ca = readTlsFile(settings.ca, 'TLS CA file');
+  if (settings?.cert) options.cert = readTlsFile(settings.cert, 'TLS certificate file');
+  if (settings?.key) options.key = readTlsFile(settings.key, 'TLS key file');
   if ((settings?.cert === undefined) !== (settings?.key === undefined)) {
     throw new DriftwatchError('DW_CONFIG_INVALID', 'a TLS client certificate needs both cert and key');
   }

@@ -5,21 +5,38 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 /** How much of an oversized line is kept for its dead letter. */
 const OVERSIZED_PREFIX_BYTES = 8192;
+const IDLE = Symbol('idle');
 
 export interface LineBatchOptions {
   /** Name reported in dead letters (file path, or `-` for standard input). */
   name: string;
   maxLineBytes: number;
   batchSize?: number;
+  /** A partial batch is handed on when no more input arrived for this long (default 100 ms). */
+  idleFlushMs?: number;
+}
+
+/** The next chunk, or IDLE when none arrived within `ms`. */
+async function nextOrIdle<T>(next: Promise<T>, ms: number): Promise<T | typeof IDLE> {
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<typeof IDLE>((resolve) => (timer = setTimeout(resolve, ms, IDLE)));
+  try {
+    return await Promise.race([next, idle]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
  * Splits a byte stream into JSONL records, in batches. A line longer than `maxLineBytes` is never
  * held whole: only a prefix is kept and the record is marked oversized. Blank lines are skipped.
+ * A batch is full at `batchSize` records, or handed on earlier when the stream stays open but idle
+ * (a live stream at a low rate: `tail -f | driftwatch run`), so that its events are not held back.
  */
 export async function* readLineBatches(stream: Readable, options: LineBatchOptions): AsyncGenerator<SourceRecord[]> {
   const { name, maxLineBytes } = options;
   const batchSize = options.batchSize ?? 1024;
+  const idleFlushMs = options.idleFlushMs ?? 100;
   let batch: SourceRecord[] = [];
   let lineNumber = 0;
   let pending: Buffer[] = [];
@@ -64,20 +81,44 @@ export async function* readLineBatches(stream: Readable, options: LineBatchOptio
     }
   };
 
-  for await (const chunk of stream) {
-    const buffer: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    let start = 0;
-    let newline = buffer.indexOf(NEWLINE, start);
-    while (newline !== -1) {
-      finishLine(buffer.subarray(start, newline));
-      if (batch.length >= batchSize) {
+  const chunks: AsyncIterator<Buffer | string> = stream[Symbol.asyncIterator]();
+  let next: Promise<IteratorResult<Buffer | string>> | undefined;
+  let ended = false;
+  try {
+    for (;;) {
+      next = chunks.next();
+      let result = batch.length > 0 ? await nextOrIdle(next, idleFlushMs) : await next;
+      if (result === IDLE) {
         yield batch;
         batch = [];
+        result = await next;
       }
-      start = newline + 1;
-      newline = buffer.indexOf(NEWLINE, start);
+      if (result.done) {
+        ended = true;
+        break;
+      }
+      const chunk = result.value;
+      const buffer: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      let start = 0;
+      let newline = buffer.indexOf(NEWLINE, start);
+      while (newline !== -1) {
+        finishLine(buffer.subarray(start, newline));
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+        start = newline + 1;
+        newline = buffer.indexOf(NEWLINE, start);
+      }
+      if (start < buffer.length) holdPartial(buffer.subarray(start));
     }
-    if (start < buffer.length) holdPartial(buffer.subarray(start));
+  } finally {
+    // A consumer that stops early releases the stream, as `for await` did. Not by `chunks.return()`:
+    // it would queue behind a read still waiting for input on a stream left open.
+    if (!ended) {
+      next?.catch(() => {});
+      stream.destroy();
+    }
   }
   // A last line without a newline.
   if (pendingBytes > 0) finishLine(Buffer.alloc(0));

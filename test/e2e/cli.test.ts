@@ -5,16 +5,12 @@
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/main.js';
-import { runCli } from '../fixtures/core/cli.js';
+import { DEMO_EVENTS, DEMO_REGISTRY, E2E_PLUGINS, ROOT, runCli } from '../fixtures/core/cli.js';
 import { tempDir } from '../fixtures/core/temp.js';
 
-const ROOT = resolve('.');
-const DEMO_EVENTS = join(ROOT, 'fixtures/demo/events.jsonl');
-const DEMO_REGISTRY = join(ROOT, 'fixtures/demo/registry.yaml');
-const E2E_PLUGINS = join(ROOT, 'test/fixtures/core/plugins/e2e');
 
 let dir: string;
 let cleanup: () => Promise<void>;

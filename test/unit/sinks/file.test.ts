@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileTransport, JsonLinesRejectedAlertSink } from '../../../src/sinks/file.js';
+import { checkOutputFile, FileTransport, JsonLinesDeadLetterSink, JsonLinesRejectedAlertSink } from '../../../src/sinks/file.js';
 import { ReliableSink } from '../../../src/sinks/reliable.js';
 import { RotatingFile } from '../../../src/sinks/rotating-file.js';
 import { alert, alerts } from './support.js';
@@ -54,5 +54,38 @@ describe('file sink', () => {
     await jsonSink.deliver(alerts(1, 3));
     await jsonSink.close();
     expect((await readFile(json, 'utf8')).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['dw-0001', 'dw-0002', 'dw-0003']);
+  });
+
+  it('makes the missing parent directories of its path when it opens, like mkdir -p', async () => {
+    const path = join(dir, 'not/yet/there/alerts.jsonl');
+    const sink = new ReliableSink('archive', new FileTransport({ path, format: 'json' }), { rejected: new JsonLinesRejectedAlertSink(join(dir, 'rejected.jsonl')) });
+    expect(await sink.deliver([alert(1)])).toEqual({ delivered: 1, rejected: 0 });
+    await sink.close();
+    expect((await readFile(path, 'utf8')).split('\n').filter(Boolean)).toHaveLength(1);
+    const dead = new JsonLinesDeadLetterSink(join(dir, 'dead/letters.jsonl'));
+    await dead.write([{ code: 'DW_EVENT_INVALID', reason: 'r', source: { file: '-', line: 1 }, original: 'x', original_bytes: 1, truncated: false }]);
+    await dead.close();
+    expect(await readFile(join(dir, 'dead/letters.jsonl'), 'utf8')).toContain('DW_EVENT_INVALID');
+  });
+
+  it('checkOutputFile makes the directories but not the file, and refuses a directory or a path under a file with DW_SINK_FAILED', async () => {
+    const fresh = join(dir, 'a/b/out.jsonl');
+    await checkOutputFile(fresh, 'sink "archive"');
+    expect(await readdir(join(dir, 'a/b'))).toEqual([]);
+    await mkdir(join(dir, 'taken'));
+    await expect(checkOutputFile(join(dir, 'taken'), 'sink "archive"')).rejects.toMatchObject({ code: 'DW_SINK_FAILED', message: expect.stringContaining(`sink "archive": cannot write ${join(dir, 'taken')}: EISDIR`) });
+    await writeFile(join(dir, 'plain'), 'x');
+    await expect(checkOutputFile(join(dir, 'plain/sub/out.jsonl'), 'dead letters')).rejects.toMatchObject({ code: 'DW_SINK_FAILED', message: expect.stringContaining('dead letters: cannot write') });
+  });
+
+  it('a dead-letter write that fails is a DW_SINK_FAILED error naming the path', async () => {
+    const path = join(dir, 'dead-dir');
+    await mkdir(path);
+    const dead = new JsonLinesDeadLetterSink(path);
+    await expect(dead.write([{ code: 'DW_EVENT_INVALID', reason: 'r', source: { file: '-', line: 1 }, original: 'x', original_bytes: 1, truncated: false }])).rejects.toMatchObject({
+      code: 'DW_SINK_FAILED',
+      message: expect.stringContaining(`dead letters: cannot write ${path}`),
+    });
+    await dead.close();
   });
 });

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../../src/pipeline/pipeline.js';
@@ -177,5 +177,43 @@ describe('readLineBatches', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('readLineBatches on a stream left open', () => {
+  it('hands on a partial batch once no line arrived for a while, and still fills batches from a fast stream', async () => {
+    const input = new PassThrough();
+    const batches = readLineBatches(input, { name: '-', maxLineBytes: 1024, batchSize: 1024, idleFlushMs: 50 });
+    input.write('{"n":1}\n{"n":2}\n');
+    input.write('{"n":3}\n');
+    const started = Date.now();
+    const first = await batches.next();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect((first.value as SourceRecord[]).map((r) => r.value)).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
+
+    // A burst faster than the idle time makes full batches.
+    input.write(Array.from({ length: 5 }, (_, i) => `{"n":${i + 4}}\n`).join(''));
+    const fast = readLineBatches(Readable.from([Array.from({ length: 10 }, (_, i) => `{"n":${i}}\n`).join('')]), { name: 'x', maxLineBytes: 1024, batchSize: 4, idleFlushMs: 50 });
+    const sizes: number[] = [];
+    for await (const batch of fast) sizes.push(batch.length);
+    expect(sizes).toEqual([4, 4, 2]);
+
+    const second = await batches.next();
+    expect((second.value as SourceRecord[]).map(lineOf)).toEqual([4, 5, 6, 7, 8]);
+    input.end('{"n":9}');
+    expect(((await batches.next()).value as SourceRecord[]).map(lineOf)).toEqual([9]);
+    expect((await batches.next()).done).toBe(true);
+  });
+
+  it('with the default idle time, lines of a stream left open are handed on within a second', async () => {
+    const input = new PassThrough();
+    const batches = readLineBatches(input, { name: '-', maxLineBytes: 1024 });
+    input.write('{"n":1}\n{"n":2}\n{"n":3}\n');
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, 1000, 'timeout'));
+    const first = await Promise.race([batches.next(), timeout]);
+    expect(first).not.toBe('timeout');
+    expect(((first as IteratorResult<SourceRecord[]>).value as SourceRecord[]).map(lineOf)).toEqual([1, 2, 3]);
+    await batches.return(undefined);
+    expect(input.destroyed).toBe(true);
   });
 });

@@ -1,0 +1,33 @@
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { kafkaConnectionSchema } from '../../../src/config/kafka.js';
+import { kafkaClient } from '../../../src/kafka/client.js';
+import { silentLogger } from '../../../src/telemetry/log.js';
+
+const PEM = resolve('package.json'); // any readable file: the client is made, not connected
+const missing = (name: string) => join(resolve('.'), 'test', `does-not-exist-${name}.pem`);
+
+function connection(tls: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return { ...kafkaConnectionSchema.parse({ brokers: ['127.0.0.1:9'], tls }), ...extra };
+}
+
+describe('kafkaClient TLS files', () => {
+  it.each([
+    ['ca', { ca: missing('ca') }],
+    ['cert', { cert: missing('cert'), key: PEM }],
+    ['key', { cert: PEM, key: missing('key') }],
+  ])('a missing %s file is DW_CONFIG_INVALID naming source.tls.<field> and the path', (field, tls) => {
+    expect(() => kafkaClient(connection(tls), silentLogger)).toThrow(
+      expect.objectContaining({ name: 'DriftwatchError', code: 'DW_CONFIG_INVALID', message: expect.stringContaining(`source.tls.${field} ${missing(field)}`) }),
+    );
+  });
+
+  it('names a Kafka sink by its name', () => {
+    expect(() => kafkaClient(connection({ ca: missing('ca') }, { name: 'siem-topic' }), silentLogger)).toThrow(/sink "siem-topic" tls\.ca/);
+  });
+
+  it('reads files that exist, and none when TLS is off', () => {
+    expect(() => kafkaClient(connection({ ca: PEM, cert: PEM, key: PEM }), silentLogger)).not.toThrow();
+    expect(() => kafkaClient(connection({ enabled: false, ca: missing('ca') }), silentLogger)).not.toThrow();
+  });
+});
