@@ -8,6 +8,15 @@ import { kafkaConnectionSchema, kafkaSourceSchema } from './kafka.js';
 
 /** The `driftwatch run` configuration file (YAML). docs/config.md is generated from this schema. */
 
+/** A port, as a number or a numeric string (what `${ENV}` gives), from `lowest` to 65535. */
+const portNumber = (lowest: number) =>
+  z
+    .union([z.number(), z.string().regex(/^\d+$/, 'must be a port number')])
+    .transform(Number)
+    .pipe(z.number().int().min(lowest).max(65535));
+/** A port to listen on; 0 takes any free port. */
+const listenPort = portNumber(0);
+
 const duration = z
   .string()
   .refine((value) => parseDuration(value) !== undefined, 'must be a duration like 30s, 15m, 1h, 1d');
@@ -107,7 +116,7 @@ const syslogSink = z
     name: z.string().min(1).default('syslog'),
     transport: z.enum(['tcp', 'tls', 'udp']).default('tls').describe('tcp and tls use RFC 6587 octet-counting framing; udp one datagram per alert'),
     host: z.string().min(1),
-    port: z.number().int().min(1).max(65535).optional().describe('default: 6514 for tls, 514 for tcp and udp'),
+    port: portNumber(1).optional().describe('default: 6514 for tls, 514 for tcp and udp'),
     format: sinkFormat.default('json').describe('rendering of the alert in the syslog MSG'),
     facility: z.enum(Object.keys(FACILITIES) as [FacilityName, ...FacilityName[]]).default('local4'),
     app_name: z.string().min(1).default('driftwatch'),
@@ -174,12 +183,6 @@ const routeSchema = z.strictObject({
     .describe('every condition given must hold; empty: every alert'),
   sinks: z.array(z.string().min(1)).min(1).describe('names of the sinks that receive the matching alerts'),
 });
-
-/** A TCP port, as a number or a numeric string (what `${ENV}` gives); 0 takes any free port. */
-const listenPort = z
-  .union([z.number(), z.string().regex(/^\d+$/, 'must be a port number')])
-  .transform(Number)
-  .pipe(z.number().int().min(0).max(65535));
 
 const telemetrySchema = z
   .strictObject({

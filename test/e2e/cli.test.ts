@@ -2,7 +2,7 @@
  * The CLI end to end, in-process through `main` (and once through the built binary): replays,
  * dead letters, registry check, usage, help.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -336,6 +336,15 @@ describe('the built binary', () => {
     } finally {
       await cleanup();
     }
+  });
+
+  it('a reader that stops early (| head -1, | true) is no failure: no stack trace, exit 0', () => {
+    const head = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${bin}" detectors list | head -1`], { cwd: ROOT, encoding: 'utf8' });
+    expect(head.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    expect([head.stderr, head.status]).toEqual(['', 0]);
+    // A reader that closes its end at once: the first write meets a closed pipe.
+    const none = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${bin}" detectors list | (exec 0<&-; sleep 0.5)`], { cwd: ROOT, encoding: 'utf8' });
+    expect([none.stderr, none.status]).toEqual(['', 0]);
   });
 
   it('exits 2 on an unknown command', () => {

@@ -130,6 +130,13 @@ detectors:
     expect(config.detectors.settings['my-detector']!.options).toEqual({ endpoint: 'https://siem:/x', literal: '$HOME and ${lower}' });
   });
 
+  it('a syslog port may come from the environment (a numeric string); a wrong one names the field', () => {
+    const text = 'registry: r.yaml\nsinks:\n  - { type: syslog, host: siem.example, port: "${SYSLOG_PORT}" }\n';
+    const sink = configOf(text, { SYSLOG_PORT: '6514' }).sinks[0]!;
+    expect(sink.type === 'syslog' && sink.port).toBe(6514);
+    expect(errorsOf(text, { SYSLOG_PORT: '70000' })).toEqual([expect.objectContaining({ field: 'sinks.0.port', line: 3 })]);
+  });
+
   it('an empty default is allowed', () => {
     expect(configOf('registry: "r${SUFFIX:-}.yaml"\n').registry).toBe('r.yaml');
   });
