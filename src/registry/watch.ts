@@ -1,14 +1,16 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { formatYamlIssue } from '../config/yaml.js';
 import { parseRegistry, type Registry } from './registry.js';
 import type { Logger } from '../telemetry/log.js';
 
 /**
  * Reloads the registry when its file changes. The directory is watched, not the file, so an
- * editor's write-and-rename is seen too. A new file that does not validate is refused with every
- * error and the registry in force stays.
+ * editor's write-and-rename is seen too, and so is a Kubernetes ConfigMap update, which swaps a
+ * `..data` symlink and never touches a file of the registry's name: any change in the directory
+ * re-reads the file, and only a different text is applied. A new file that does not validate is
+ * refused with every error and the registry in force stays.
  */
 export function watchRegistry(path: string, apply: (registry: Registry) => void, logger: Logger, debounceMs = 150): () => void {
   let timer: NodeJS.Timeout | undefined;
@@ -32,8 +34,7 @@ export function watchRegistry(path: string, apply: (registry: Registry) => void,
     apply(result.registry);
     logger.log('info', 'registry reloaded', { path, agents: result.registry.size });
   };
-  const watcher: FSWatcher = watch(dirname(path), (_event, file) => {
-    if (file !== null && file !== basename(path)) return;
+  const watcher: FSWatcher = watch(dirname(path), () => {
     clearTimeout(timer);
     timer = setTimeout(() => void reload(), debounceMs);
   });

@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configureDetector } from '../../../src/engine/configured-detector.js';
@@ -114,6 +114,22 @@ describe('watchRegistry', () => {
     await rename(temporary, path);
     await waitFor(() => current !== undefined, 'the renamed registry to be applied');
     expect(current!.get('invoice-bot')!.allows.system('warehouse')).toBe(true);
+  });
+
+  it('sees a Kubernetes ConfigMap update: the ..data symlink swapped to a new version directory', async () => {
+    const version = async (name: string, systems: string[]) => {
+      await mkdir(join(dir, name));
+      await writeFile(join(dir, name, 'registry.yaml'), registryText(systems));
+    };
+    await version('..2026_11_24_01', ['erp-prod']);
+    await symlink('..2026_11_24_01', join(dir, '..data'));
+    await symlink(join('..data', 'registry.yaml'), path);
+    let current = await loadRegistry(path);
+    await start((registry) => (current = registry));
+    await version('..2026_11_24_02', ['erp-prod', 'hr-prod']);
+    await symlink('..2026_11_24_02', join(dir, '..data_tmp'));
+    await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+    await waitFor(() => current.get('invoice-bot')!.allows.system('hr-prod'), 'the swapped version to be applied', 3000);
   });
 
   it('ignores other files in the directory and does not re-apply an unchanged file', async () => {
