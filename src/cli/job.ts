@@ -9,7 +9,8 @@ import { selectDetectors } from '../plugins/select.js';
 import { loadRegistry } from '../registry/registry.js';
 import { watchRegistry } from '../registry/watch.js';
 import { durationMs } from '../sdk/detector.js';
-import { createConfiguredSinks } from '../sinks/create.js';
+import { createConfiguredSinks, sinkStats } from '../sinks/create.js';
+import type { AlertSink } from '../sinks/sink.js';
 import { checkOutputFile, JsonLinesDeadLetterSink } from '../sinks/file.js';
 import { fileSource } from '../sources/file.js';
 import type { Logger } from '../telemetry/log.js';
@@ -66,21 +67,22 @@ export async function runJob(config: Config, io: JobIo): Promise<RunSummary> {
     const engine = await buildEngine(config, io.logger);
     const stopWatching = io.watch ? watchRegistry(config.registry, (registry) => engine.setRegistry(registry), io.logger) : undefined;
     const started = performance.now();
+    const sinks = createConfiguredSinks(config, io.stdout, io.logger);
     let counters: PipelineCounters;
     try {
-      counters = config.source.type === 'kafka' ? await consumeKafka(config, config.source, engine, io) : await consumeLines(config, engine, io);
+      counters = config.source.type === 'kafka' ? await consumeKafka(config, config.source, engine, sinks, io) : await consumeLines(config, engine, sinks, io);
     } finally {
       stopWatching?.();
     }
     const seconds = (performance.now() - started) / 1000;
-    return summarize(counters, engine.stats, engine.agentCount, seconds);
+    return summarize(counters, engine.stats, engine.agentCount, seconds, sinkStats(sinks));
   } finally {
     await metricsExport.shutdown();
   }
 }
 
-async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: Engine, io: JobIo): Promise<PipelineCounters> {
-  const job = new KafkaJob(source, engine, createConfiguredSinks(config, io.stdout, io.logger), {
+async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: Engine, sinks: AlertSink[], io: JobIo): Promise<PipelineCounters> {
+  const job = new KafkaJob(source, engine, sinks, {
     maxEventBytes: config.max_event_bytes,
     maxFutureSkewMs: durationMs(config.max_future_skew),
     logger: io.logger,
@@ -102,9 +104,9 @@ async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: E
   return job.pipeline.counters;
 }
 
-async function consumeLines(config: Config, engine: Engine, io: JobIo): Promise<PipelineCounters> {
+async function consumeLines(config: Config, engine: Engine, sinks: AlertSink[], io: JobIo): Promise<PipelineCounters> {
   const pipeline = new Pipeline(engine, {
-    sinks: createConfiguredSinks(config, io.stdout, io.logger),
+    sinks,
     deadLetters: new JsonLinesDeadLetterSink(config.dead_letter.path),
     maxEventBytes: config.max_event_bytes,
     maxFutureSkewMs: durationMs(config.max_future_skew),

@@ -30,7 +30,7 @@ Usage: driftwatch COMMAND [options]     (driftwatch COMMAND --help for each)
 Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
 
-Exit codes: 0 done, 1 runtime failure, 2 usage, 3 invalid config/registry/detector, 4 mismatch (detectors test, eval).`;
+Exit codes: 0 done, 1 runtime failure (or alerts a sink did not deliver), 2 usage, 3 invalid config/registry/detector, 4 mismatch (detectors test, eval).`;
 }
 
 const EXIT_BY_CODE: Record<string, number> = {

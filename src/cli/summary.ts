@@ -16,9 +16,17 @@ export interface RunSummary {
   agents: number;
   seconds: number;
   eventsPerSecond: number;
+  /** Per sink with acknowledged delivery: alerts delivered, and rejected (in its rejected-alerts file). */
+  sinks: SinkDelivery[];
 }
 
-export function summarize(counters: PipelineCounters, stats: EngineStats, agents: number, seconds: number): RunSummary {
+export interface SinkDelivery {
+  name: string;
+  delivered: number;
+  rejected: number;
+}
+
+export function summarize(counters: PipelineCounters, stats: EngineStats, agents: number, seconds: number, sinks: readonly SinkDelivery[] = []): RunSummary {
   return {
     records: counters.records,
     events: stats.events,
@@ -32,7 +40,13 @@ export function summarize(counters: PipelineCounters, stats: EngineStats, agents
     agents,
     seconds,
     eventsPerSecond: seconds > 0 ? Math.round(stats.events / seconds) : 0,
+    sinks: sinks.map(({ name, delivered, rejected }) => ({ name, delivered, rejected })),
   };
+}
+
+/** Alerts that a sink did not deliver (they are in its rejected-alerts file): the run did not do its job in full. */
+export function undelivered(summary: RunSummary): number {
+  return summary.sinks.reduce((sum, sink) => sum + sink.rejected, 0);
 }
 
 /** The closing summary for people: events, invalid, alerts by detector and severity, events/s. */
@@ -47,6 +61,13 @@ export function formatSummary(summary: RunSummary, color: boolean): string {
   if (summary.agentsEvicted > 0) lines.push(`  evicted    ${summary.agentsEvicted} unregistered agents' state dropped (max_unregistered_agents)`);
   const severities = Object.entries(summary.alertsBySeverity).filter(([, n]) => n > 0).map(([severity, n]) => `${severity} ${n}`);
   lines.push(`  alerts     ${summary.alerts}${severities.length ? ' (' + severities.join(', ') + ')' : ''}`);
+  if (summary.sinks.length > 0) {
+    lines.push(`  delivered  ${summary.sinks.map((sink) => `${sink.name} ${sink.delivered}`).join(', ')}`);
+    const rejected = summary.sinks.filter((sink) => sink.rejected > 0);
+    if (rejected.length > 0) {
+      lines.push(paint(`  rejected   ${rejected.map((sink) => `${sink.name} ${sink.rejected}`).join(', ')} → rejected-alerts file (not delivered)`, '31', color));
+    }
+  }
   for (const [id, counters] of Object.entries(summary.detectors)) {
     const parts: string[] = [];
     if (counters.alerts) parts.push(`${counters.alerts} alerts`);

@@ -368,7 +368,7 @@ export class ReliableSink implements AlertSink {
       this.release(batch.length);
       return;
     }
-    this.logger.log('warn', 'alerts refused by the receiver; written to the rejected-alerts file', {
+    this.logger.log('warn', prefix ? 'alerts not delivered; written to the rejected-alerts file' : 'alerts refused by the receiver; written to the rejected-alerts file', {
       code: error.code,
       sink: this.name,
       destination: this.transport.destination,

@@ -73,6 +73,29 @@ describe('output files', () => {
   }, 10_000);
 });
 
+describe('alerts a sink could not deliver', () => {
+  it('are counted per sink in the summary, kept in the rejected-alerts file, and make the run exit 1', async () => {
+    const rejected = join(dir, 'undelivered.jsonl');
+    const archive = join(dir, 'delivered.jsonl');
+    const config = join(dir, 'unreachable-sink.yaml');
+    await writeFile(
+      config,
+      `registry: ${DEMO_REGISTRY}\nsource: { type: file, path: ${DEMO_EVENTS} }\ndead_letter: { path: ${join(dir, 'unreachable.dead.jsonl')} }\n` +
+        'sinks:\n' +
+        `  - { type: webhook, name: siem, url: "http://127.0.0.1:9/alerts", delivery: { rejected_path: ${rejected}, retry: { initial: 10ms, max: 20ms, max_attempts: 2 }, breaker: { failures: 1000 } } }\n` +
+        `  - { type: file, name: archive, path: ${archive} }\n`,
+    );
+    const result = await runCli(['run', '--config', config]);
+    const alerts = await lineCount(archive);
+    expect(alerts).toBeGreaterThan(0);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`delivered  siem 0, archive ${alerts}`);
+    expect(result.stderr).toContain(`rejected   siem ${alerts} → rejected-alerts file`);
+    expect(result.stderr).toContain('alerts not delivered; written to the rejected-alerts file');
+    expect(await lineCount(rejected)).toBe(alerts);
+  }, 30_000);
+});
+
 describe('standard input left open', () => {
   it('events of a slow producer are processed within a second, not held until 1,024 lines', async () => {
     const event = (id: string, system: string) => JSON.stringify({ v: 1, id, time: '2026-11-02T10:00:00Z', type: 'tool_use', agent: { id: 'invoice-bot' }, tool: 'erp.read_invoices', system, action: 'read' });

@@ -5,7 +5,7 @@ import { parseCommandArgs, requireOption } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { runJob } from '../job.js';
-import { formatSummary } from '../summary.js';
+import { formatSummary, undelivered } from '../summary.js';
 import { useColor } from '../../sinks/console.js';
 
 export const replayCommand: Command = {
@@ -68,6 +68,6 @@ Exit codes: 0 done, 1 runtime failure, 2 usage, 3 invalid registry or detector.`
     const summary = await runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger('info', (line) => io.stderr.write(line)) });
     io.stderr.write(values['json-summary'] ? JSON.stringify(summary) + '\n' : formatSummary(summary, useColor('auto', io.stderr)));
     if (summary.invalid > 0) io.stderr.write(`  dead letters written to ${config.dead_letter.path}\n`);
-    return EXIT.OK;
+    return undelivered(summary) > 0 ? EXIT.FAILURE : EXIT.OK;
   },
 };

@@ -4,7 +4,7 @@ import { parseCommandArgs, requireOption } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { runJob } from '../job.js';
-import { formatSummary } from '../summary.js';
+import { formatSummary, undelivered } from '../summary.js';
 import { useColor } from '../../sinks/console.js';
 
 export const runCommand: Command = {
@@ -43,6 +43,6 @@ Exit codes: 0 done, 1 runtime failure, 2 usage, 3 invalid config, registry or de
       process.off('SIGINT', onSignal);
     }
     io.stderr.write(formatSummary(summary, useColor('auto', io.stderr)));
-    return EXIT.OK;
+    return undelivered(summary) > 0 ? EXIT.FAILURE : EXIT.OK;
   },
 };
