@@ -25,7 +25,8 @@ Options:
   --json-summary        print the closing summary as JSON on stderr
   -h, --help            this help
 
-Exit codes: 0 done, 1 runtime failure, 2 usage, 3 invalid registry or detector.`,
+Exit codes: 0 done, 1 runtime failure or alerts a sink did not deliver, 2 usage, 3 invalid registry or
+detector.`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       registry: { type: 'string' },

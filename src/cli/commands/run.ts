@@ -23,7 +23,8 @@ Options:
   --config FILE   the configuration file (required)
   -h, --help      this help
 
-Exit codes: 0 done, 1 runtime failure, 2 usage, 3 invalid config, registry or detector.`,
+Exit codes: 0 done, 1 runtime failure or alerts a sink did not deliver, 2 usage, 3 invalid config,
+registry or detector.`,
   async run(args, io) {
     const { values } = parseCommandArgs(args, { config: { type: 'string', short: 'c' } });
     if (values.help) {
