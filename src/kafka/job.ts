@@ -400,6 +400,8 @@ export class KafkaJob {
       clearTimeout(timer);
       if (!moved) {
         this.pause();
+        // The oldest may have finished between the timeout and now, with nothing left to resume.
+        this.resumeWhenDrained();
         break;
       }
     }
