@@ -134,7 +134,7 @@ function fresh(o: Options): State {
 }
 
 /** The layout the options ask for; a state of another window length is rebuilt. */
-const fits = (state: State, o: Options): boolean => state.w.n === o.window - 1 && state.w.h === undefined && Array.isArray(state.c);
+const fits = (state: State, o: Options): boolean => state.w.n === o.window - 1 && Array.isArray(state.c);
 
 /**
  * Excess share of the over-used tools among `prior` earlier calls (slot counts `counts`) plus this
