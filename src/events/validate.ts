@@ -38,7 +38,6 @@ function isTextList(value: unknown, max: number): boolean {
   return true;
 }
 
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

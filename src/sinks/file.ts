@@ -56,8 +56,13 @@ export async function checkOutputFile(path: string, what: string): Promise<void>
   try {
     await checkAppendable(path);
   } catch (error) {
-    throw new DriftwatchError('DW_SINK_FAILED', `${what}: cannot write ${path}: ${(error as Error).message}`, { cause: error });
+    throw cannotWrite(what, path, error);
   }
+}
+
+/** An output file that cannot be written, named by `what` (a sink, the dead letters) and its path. */
+function cannotWrite(what: string, path: string, error: unknown): DriftwatchError {
+  return new DriftwatchError('DW_SINK_FAILED', `${what}: cannot write ${path}: ${(error as Error).message}`, { cause: error });
 }
 
 /** Appends JSON lines to a file; a batch is acknowledged once it is written and synced. */
@@ -88,7 +93,7 @@ export class JsonLinesDeadLetterSink implements DeadLetterSink {
     try {
       await this.file.append(records);
     } catch (error) {
-      throw new DriftwatchError('DW_SINK_FAILED', `dead letters: cannot write ${this.file.path}: ${(error as Error).message}`, { cause: error });
+      throw cannotWrite('dead letters', this.file.path, error);
     }
   }
 
