@@ -65,9 +65,10 @@ export async function runJob(config: Config, io: JobIo): Promise<RunSummary> {
   const metricsExport = await startMetricsExport(config.telemetry, io.logger);
   try {
     const engine = await buildEngine(config, io.logger);
+    // Made before the registry watcher: a sink that cannot be made (an unreadable TLS file) ends the start with nothing left running.
+    const sinks = createConfiguredSinks(config, io.stdout, io.logger);
     const stopWatching = io.watch ? watchRegistry(config.registry, (registry) => engine.setRegistry(registry), io.logger) : undefined;
     const started = performance.now();
-    const sinks = createConfiguredSinks(config, io.stdout, io.logger);
     let counters: PipelineCounters;
     try {
       counters = config.source.type === 'kafka' ? await consumeKafka(config, config.source, engine, sinks, io) : await consumeLines(config, engine, sinks, io);

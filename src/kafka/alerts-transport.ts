@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { Alert } from '../alerts/alert.js';
 import type { KafkaConnection } from '../config/kafka.js';
 import { renderLine, type FormatName } from '../sinks/formats/index.js';
@@ -21,14 +21,17 @@ export interface KafkaAlertsOptions {
 export class KafkaAlertsTransport implements Transport {
   readonly destination: string;
   private producer?: Promise<Producer>;
+  /** Made with the sink, so that an unreadable TLS file stops the start (DW_CONFIG_INVALID) instead of failing every delivery. */
+  private readonly client: Kafka;
 
   constructor(private readonly options: KafkaAlertsOptions) {
     this.destination = `kafka topic ${options.topic}`;
+    this.client = kafkaClient(options.connection, options.logger);
   }
 
   private connected(): Promise<Producer> {
     this.producer ??= (async () => {
-      const producer = kafkaClient(this.options.connection, this.options.logger).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const producer = this.client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
       return producer;
     })().catch((error: unknown) => {

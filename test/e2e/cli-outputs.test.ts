@@ -1,7 +1,9 @@
 /**
  * The CLI end to end on its edges: output paths in directories that do not exist or cannot be
- * written, standard input left open by a slow producer, a Kafka TLS file that does not exist.
+ * written, standard input left open by a slow producer, a Kafka TLS file that does not exist
+ * (for a source and for a sink).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -129,5 +131,23 @@ describe('Kafka TLS files', () => {
     expect(result.stderr).toContain('DW_CONFIG_INVALID');
     expect(result.stderr).toContain(`source.tls.${field} ${pem}`);
     expect(result.stderr).not.toMatch(noStackTrace);
+  }, 10_000);
+
+  it('a Kafka sink whose tls.ca does not exist stops the run at start (exit 3), before any alert is sent to the rejected file', async () => {
+    const pem = join(dir, 'nope-sink-ca.pem');
+    const rejected = join(dir, 'kafka-sink.rejected.jsonl');
+    const config = join(dir, 'kafka-sink-tls.yaml');
+    await writeFile(
+      config,
+      `registry: ${DEMO_REGISTRY}\nsource: { type: file, path: ${DEMO_EVENTS} }\ndead_letter: { path: ${join(dir, 'kafka-sink.dead.jsonl')} }\n` +
+        `sinks:\n  - { type: kafka, name: siem-topic, brokers: ['127.0.0.1:9'], topic: alerts, tls: { ca: ${pem} }, delivery: { rejected_path: ${rejected} } }\n`,
+    );
+    // Its own process: nothing started before the failure (the registry watcher) may keep it alive.
+    const result = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), 'run', '--config', config], { cwd: ROOT, encoding: 'utf8', timeout: 8000, env: { ...process.env, NO_COLOR: '1' } });
+    expect(result.signal, 'still running after 8 s').toBeNull();
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain(`DW_CONFIG_INVALID: cannot read sink "siem-topic" tls.ca ${pem}`);
+    expect(result.stderr).not.toMatch(noStackTrace);
+    expect(await lineCount(rejected)).toBe(0);
   }, 10_000);
 });

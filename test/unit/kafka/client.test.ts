@@ -1,7 +1,10 @@
 import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { kafkaConnectionSchema } from '../../../src/config/kafka.js';
+import { configSchema } from '../../../src/config/schema.js';
 import { kafkaClient } from '../../../src/kafka/client.js';
+import { createSinks } from '../../../src/sinks/create.js';
 import { silentLogger } from '../../../src/telemetry/log.js';
 
 const PEM = resolve('package.json'); // any readable file: the client is made, not connected
@@ -29,5 +32,17 @@ describe('kafkaClient TLS files', () => {
   it('reads files that exist, and none when TLS is off', () => {
     expect(() => kafkaClient(connection({ ca: PEM, cert: PEM, key: PEM }), silentLogger)).not.toThrow();
     expect(() => kafkaClient(connection({ enabled: false, ca: missing('ca') }), silentLogger)).not.toThrow();
+  });
+});
+
+describe('Kafka alerts sink', () => {
+  it('fails when the sinks are made, not at the first delivery, when a TLS file cannot be read', () => {
+    const sinks = configSchema.parse({
+      registry: 'registry.yaml',
+      sinks: [{ type: 'kafka', name: 'siem-topic', brokers: ['127.0.0.1:9'], topic: 'alerts', tls: { ca: missing('ca') } }],
+    }).sinks;
+    expect(() => createSinks(sinks, new PassThrough())).toThrow(
+      expect.objectContaining({ code: 'DW_CONFIG_INVALID', message: expect.stringContaining(`sink "siem-topic" tls.ca ${missing('ca')}`) }),
+    );
   });
 });
