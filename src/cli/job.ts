@@ -69,14 +69,17 @@ export async function runJob(config: Config, io: JobIo): Promise<RunSummary> {
     const sinks = createConfiguredSinks(config, io.stdout, io.logger);
     const stopWatching = io.watch ? watchRegistry(config.registry, (registry) => engine.setRegistry(registry), io.logger) : undefined;
     const started = performance.now();
-    let counters: PipelineCounters;
+    let consumed: { counters: PipelineCounters; cutShort: boolean };
     try {
-      counters = config.source.type === 'kafka' ? await consumeKafka(config, config.source, engine, sinks, io) : await consumeLines(config, engine, sinks, io);
+      consumed =
+        config.source.type === 'kafka'
+          ? { counters: await consumeKafka(config, config.source, engine, sinks, io), cutShort: false }
+          : await consumeLines(config, engine, sinks, io);
     } finally {
       stopWatching?.();
     }
     const seconds = (performance.now() - started) / 1000;
-    return summarize(counters, engine.stats, engine.agentCount, seconds, sinkStats(sinks));
+    return summarize(consumed.counters, engine.stats, engine.agentCount, seconds, sinkStats(sinks), consumed.cutShort);
   } finally {
     await metricsExport.shutdown();
   }
@@ -105,7 +108,8 @@ async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: E
   return job.pipeline.counters;
 }
 
-async function consumeLines(config: Config, engine: Engine, sinks: AlertSink[], io: JobIo): Promise<PipelineCounters> {
+/** A file or standard input to its end, or until io.signal (then `cutShort`, after the batch in flight). */
+async function consumeLines(config: Config, engine: Engine, sinks: AlertSink[], io: JobIo): Promise<{ counters: PipelineCounters; cutShort: boolean }> {
   const pipeline = new Pipeline(engine, {
     sinks,
     deadLetters: new JsonLinesDeadLetterSink(config.dead_letter.path),
@@ -113,15 +117,15 @@ async function consumeLines(config: Config, engine: Engine, sinks: AlertSink[], 
     maxFutureSkewMs: durationMs(config.max_future_skew),
   });
   const stopMetrics = observePipeline(pipeline.counters, engine.stats);
+  let cutShort = false;
   try {
     const path = config.source.type === 'file' ? config.source.path : '-';
-    for await (const batch of fileSource(path, config.max_event_bytes, io.stdin)) {
-      if (io.signal?.aborted) break;
-      await pipeline.processBatch(batch);
-    }
+    const stop = io.signal && { signal: io.signal, onStopped: () => (cutShort = true) };
+    for await (const batch of fileSource(path, config.max_event_bytes, io.stdin, stop)) await pipeline.processBatch(batch);
+    if (cutShort) io.logger.log('warn', `stopped by a signal: ${path === '-' ? 'standard input' : path} read up to record ${pipeline.counters.records}, not to its end`);
   } finally {
     await pipeline.close();
     stopMetrics();
   }
-  return pipeline.counters;
+  return { counters: pipeline.counters, cutShort };
 }

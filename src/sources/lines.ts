@@ -6,6 +6,7 @@ const CARRIAGE_RETURN = 0x0d;
 /** How much of an oversized line is kept for its dead letter. */
 const OVERSIZED_PREFIX_BYTES = 8192;
 const IDLE = Symbol('idle');
+const STOPPED = Symbol('stopped');
 
 export interface LineBatchOptions {
   /** Name reported in dead letters (file path, or `-` for standard input). */
@@ -14,6 +15,9 @@ export interface LineBatchOptions {
   batchSize?: number;
   /** A partial batch is handed on when no more input arrived for this long (default 100 ms). */
   idleFlushMs?: number;
+  /** Stops reading (even while waiting for input): the complete lines read are handed on, then `onStopped`. */
+  signal?: AbortSignal;
+  onStopped?: () => void;
 }
 
 /** The next chunk, or IDLE when none arrived within `ms`. */
@@ -25,6 +29,14 @@ async function nextOrIdle<T>(next: Promise<T>, ms: number): Promise<T | typeof I
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Settles with STOPPED when the signal aborts (never without one). */
+function whenAborted(signal: AbortSignal | undefined): Promise<typeof STOPPED> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) resolve(STOPPED);
+    else signal?.addEventListener('abort', () => resolve(STOPPED), { once: true });
+  });
 }
 
 /**
@@ -82,17 +94,19 @@ export async function* readLineBatches(stream: Readable, options: LineBatchOptio
   };
 
   const chunks: AsyncIterator<Buffer | string> = stream[Symbol.asyncIterator]();
+  const stopped = whenAborted(options.signal);
   let next: Promise<IteratorResult<Buffer | string>> | undefined;
   let ended = false;
   try {
     for (;;) {
       next = chunks.next();
-      let result = batch.length > 0 ? await nextOrIdle(next, idleFlushMs) : await next;
+      let result = await Promise.race([batch.length > 0 ? nextOrIdle(next, idleFlushMs) : next, stopped]);
       if (result === IDLE) {
         yield batch;
         batch = [];
-        result = await next;
+        result = await Promise.race([next, stopped]);
       }
+      if (result === STOPPED) break;
       if (result.done) {
         ended = true;
         break;
@@ -120,7 +134,8 @@ export async function* readLineBatches(stream: Readable, options: LineBatchOptio
       stream.destroy();
     }
   }
-  // A last line without a newline.
-  if (pendingBytes > 0) finishLine(Buffer.alloc(0));
+  // A last line without a newline (a line cut by the signal is not one).
+  if (ended && pendingBytes > 0) finishLine(Buffer.alloc(0));
   if (batch.length > 0) yield batch;
+  if (!ended) options.onStopped?.();
 }

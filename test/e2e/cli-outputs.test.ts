@@ -3,7 +3,7 @@
  * written, standard input left open by a slow producer, a Kafka TLS file that does not exist
  * (for a source and for a sink).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -115,6 +115,28 @@ describe('standard input left open', () => {
     }
     expect((await running).code).toBe(0);
   }, 10_000);
+});
+
+describe('a bounded input stopped by a signal', () => {
+  it('run on standard input, SIGTERM before its end: the batch in flight is delivered, the summary says where it stopped, exit 143', async () => {
+    const alerts = join(dir, 'signal.alerts.jsonl');
+    const config = join(dir, 'signal.yaml');
+    await writeFile(config, `registry: ${DEMO_REGISTRY}\nsource: { type: stdin }\ndead_letter: { path: ${join(dir, 'signal.dead.jsonl')} }\nsinks:\n  - { type: file, name: archive, path: ${alerts} }\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), 'run', '--config', config], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+    // Out of scope: one alert; standard input stays open, as with a producer that has more to say.
+    child.stdin.write(JSON.stringify({ v: 1, id: 'sig-1', time: '2026-11-02T10:00:00Z', type: 'tool_use', agent: { id: 'invoice-bot' }, tool: 'erp.read_invoices', system: 'hr-prod', action: 'read' }) + '\n');
+    await waitFor(async () => (await lineCount(alerts)) > 0, 'the alert of the first event', 5000);
+    child.kill('SIGTERM');
+    const code = await exited;
+    child.stdin.destroy();
+    expect(code).toBe(143);
+    expect(stderr).toContain('stopped by a signal: standard input read up to record 1, not to its end');
+    expect(stderr).toContain('stopped    by a signal before the end of the input: what follows record 1 was not read');
+    expect(stderr).toContain('delivered  archive 1');
+  }, 15_000);
 });
 
 describe('Kafka TLS files', () => {

@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import { loadConfig } from '../../config/load.js';
 import { stderrLogger } from '../../telemetry/log.js';
 import { parseCommandArgs, requireOption } from '../args.js';
@@ -15,7 +16,9 @@ export const runCommand: Command = {
 Runs the source, detectors and sinks of a config file (see docs/config.md). Strings in the config
 may use \${ENV_VAR} or \${ENV_VAR:-default}: secrets come from the environment, not the file.
 With a Kafka source it runs until SIGTERM or SIGINT, then finishes the batch in flight, flushes
-the sinks, checkpoints, commits and leaves the consumer group.
+the sinks, checkpoints, commits and leaves the consumer group. A file or standard input runs to
+its end; stopped by SIGTERM or SIGINT before, it finishes the batch in flight, flushes the sinks,
+says where it stopped and exits 128 + the signal's number (143, 130).
 The registry file is watched and reloaded when it changes; a registry that does not validate is
 refused and the one in force stays.
 
@@ -24,7 +27,7 @@ Options:
   -h, --help      this help
 
 Exit codes: 0 done, 1 runtime failure or alerts a sink did not deliver, 2 usage, 3 invalid config,
-registry or detector.`,
+registry or detector, 130/143 a file or standard input stopped by SIGINT/SIGTERM before its end.`,
   async run(args, io) {
     const { values } = parseCommandArgs(args, { config: { type: 'string', short: 'c' } });
     if (values.help) {
@@ -33,7 +36,11 @@ registry or detector.`,
     }
     const config = await loadConfig(requireOption(values.config, '--config'), io.env);
     const shutdown = new AbortController();
-    const onSignal = () => shutdown.abort();
+    let received: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      received = signal;
+      shutdown.abort();
+    };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
     let summary;
@@ -44,6 +51,7 @@ registry or detector.`,
       process.off('SIGINT', onSignal);
     }
     io.stderr.write(formatSummary(summary, useColor('auto', io.stderr)));
-    return undelivered(summary) > 0 ? EXIT.FAILURE : EXIT.OK;
+    if (undelivered(summary) > 0) return EXIT.FAILURE;
+    return summary.cutShort && received !== undefined ? 128 + osConstants.signals[received] : EXIT.OK;
   },
 };

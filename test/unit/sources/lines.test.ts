@@ -216,4 +216,29 @@ describe('readLineBatches on a stream left open', () => {
     await batches.return(undefined);
     expect(input.destroyed).toBe(true);
   });
+
+  it('a signal stops the reading of a stream left open: complete lines are handed on, a cut line is not, then onStopped', async () => {
+    const input = new PassThrough();
+    const stop = new AbortController();
+    let stopped = 0;
+    const batches = readLineBatches(input, { name: '-', maxLineBytes: 1024, idleFlushMs: 60_000, signal: stop.signal, onStopped: () => stopped++ });
+    input.write('{"n":1}\n{"n":2}\n{"n":');
+    const first = batches.next();
+    setTimeout(() => stop.abort(), 20);
+    expect(((await first).value as SourceRecord[]).map(lineOf)).toEqual([1, 2]);
+    expect(stopped).toBe(0);
+    expect((await batches.next()).done).toBe(true);
+    expect(stopped).toBe(1);
+    expect(input.destroyed).toBe(true);
+  });
+
+  it('a stream read to its end is not stopped, whatever the signal does afterwards', async () => {
+    const stop = new AbortController();
+    let stopped = 0;
+    const records: number[] = [];
+    for await (const batch of readLineBatches(Readable.from(['{"n":1}\n{"n":2}']), { name: 'x', maxLineBytes: 1024, signal: stop.signal, onStopped: () => stopped++ })) records.push(...batch.map(lineOf));
+    stop.abort();
+    expect(records).toEqual([1, 2]);
+    expect(stopped).toBe(0);
+  });
 });
