@@ -25,14 +25,12 @@ function parseCommonUtc(text: string): number | undefined {
   const length = text.length;
   if (length < 20 || text.charCodeAt(length - 1) !== 90 /* Z */) return undefined;
   if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return undefined;
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
+  const dayStart = dayStartOf(text);
+  if (dayStart === undefined) return undefined;
   const hour = digits(text, 11, 2);
   const minute = digits(text, 14, 2);
   const second = digits(text, 17, 2);
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
-  if (day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
   let millis = 0;
   if (length !== 20) {
     // `.f` to `.fff` only: longer fractions go through Date.parse, which truncates them.
@@ -41,7 +39,24 @@ function parseCommonUtc(text: string): number | undefined {
     if (fraction < 0 || length === 21) return undefined;
     millis = fraction * 10 ** (3 - (length - 21));
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  return dayStart + ((hour * 60 + minute) * 60 + second) * 1000 + millis;
+}
+
+/** The last date seen and its epoch ms: events come in time order, mostly many per day. */
+let lastDate = '';
+let lastDayStart = 0;
+
+/** Epoch ms of the start of the `YYYY-MM-DD` day that `text` begins with, or undefined when it is not a valid date. */
+function dayStartOf(text: string): number | undefined {
+  if (lastDate !== '' && text.startsWith(lastDate)) return lastDayStart;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  if (year < 1970 || month < 1 || month > 12 || day < 1) return undefined;
+  if (day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined;
+  lastDate = text.slice(0, 10);
+  lastDayStart = Date.UTC(year, month - 1, day);
+  return lastDayStart;
 }
 
 /** Epoch ms of a contract `time` value (RFC 3339 with a zone, or epoch ms), or NaN when it is not one. */

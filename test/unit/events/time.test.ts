@@ -40,4 +40,31 @@ describe('parseEventTime', () => {
     expect(parseEventTime('yesterday')).toBeNaN();
     expect(parseEventTime(null)).toBeNaN();
   });
+
+  it('equals the reference along a stream of times on few days (the day of the previous time is reused)', () => {
+    const sameDays = fc.array(
+      fc.record({
+        day: fc.constantFrom('2026-03-01', '2026-03-02', '2024-02-29', '2026-02-29', '2026-13-01'),
+        time: fc.stringMatching(/^[0-2][0-9]:[0-6][0-9]:[0-6][0-9]$/),
+        fraction: fc.constantFrom('', '.1', '.25', '.999'),
+      }),
+      { minLength: 1, maxLength: 50 },
+    );
+    fc.assert(
+      fc.property(sameDays, (stamps) => {
+        for (const { day, time, fraction } of stamps) {
+          const text = `${day}T${time}${fraction}Z`;
+          expect(parseEventTime(text)).toEqual(reference(text));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses a time of day that is not digits, also on a day just seen', () => {
+    expect(parseEventTime('2026-03-01T10:00:00Z')).toBe(Date.UTC(2026, 2, 1, 10));
+    for (const text of ['2026-03-01T1a:00:00Z', '2026-03-01T10:-1:00Z', '2026-03-01T10:00:0xZ', '2026-03-01T-1:00:00Z']) {
+      expect(parseEventTime(text), text).toBeNaN();
+    }
+  });
 });
