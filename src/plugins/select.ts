@@ -22,13 +22,30 @@ export function selectDetectors(
   for (const definition of available) {
     const tuning = settings[definition.id];
     const enabled = tuning?.enabled ?? maturities.includes(definition.maturity);
-    if (!enabled) continue;
+    // Settings of a detector that does not run are checked too: a typo in them must not wait for the day it is enabled.
+    if (!enabled && tuning === undefined) continue;
     try {
-      configured.push(configureDetector(definition, tuning));
+      const detector = configureDetector(definition, tuning);
+      if (enabled) configured.push(detector);
     } catch (error) {
       problems.push((error as Error).message);
     }
   }
   if (problems.length > 0) throw new DriftwatchError('DW_DETECTOR_OPTIONS_INVALID', problems.join('\n'), { details: problems });
   return configured;
+}
+
+/**
+ * Detectors that have settings but do not run because their maturity is not listed (and the
+ * settings do not say `enabled`): most likely someone tuned a detector expecting it to run.
+ * A detector with `enabled: false` is off on purpose and not listed.
+ */
+export function settingsOfDetectorsNotRunning(
+  available: readonly AnyDetector[],
+  maturities: readonly Maturity[],
+  settings: Readonly<Record<string, DetectorSettingsConfig>>,
+): string[] {
+  return available
+    .filter((definition) => settings[definition.id] !== undefined && settings[definition.id]!.enabled === undefined && !maturities.includes(definition.maturity))
+    .map((definition) => `detectors.settings.${definition.id} is set, but ${definition.id} does not run: it is ${definition.maturity} and detectors.maturity is [${maturities.join(', ')}] (add enabled: true to run it)`);
 }

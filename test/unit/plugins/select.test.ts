@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectorSettingsSchema, type DetectorSettingsConfig } from '../../../src/config/schema.js';
 import { isDriftwatchError } from '../../../src/errors.js';
-import { selectDetectors } from '../../../src/plugins/select.js';
+import { selectDetectors, settingsOfDetectorsNotRunning } from '../../../src/plugins/select.js';
 import { defineDetector, z, type AnyDetector, type Maturity } from '../../../src/sdk/index.js';
 import { widen } from '../../fixtures/core/detectors.js';
 
@@ -79,7 +79,21 @@ describe('selectDetectors', () => {
     expect(error.message).toContain('limt');
   });
 
-  it('does not validate the options of a detector that does not run', () => {
-    expect(ids(['stable'], { toy: { options: { limit: -1 } } })).toEqual(['solid']);
+  it('checks the settings of a detector that does not run, naming it', () => {
+    const error = thrown(() => ids(['stable'], { young: { options: { limit: -1 } } }));
+    expect(error.code).toBe('DW_DETECTOR_OPTIONS_INVALID');
+    expect(error.message).toContain('young');
+    expect(() => ids(['stable'], { young: { enabled: false, options: { limit: 'x' } } })).toThrow(/young/);
+  });
+});
+
+describe('settingsOfDetectorsNotRunning', () => {
+  it('names detectors tuned but not running, not those enabled or disabled by name, nor those that run', () => {
+    const raw = settings({ young: { mode: 'dry-run' }, toy: { enabled: false, options: { limit: 2 } }, solid: { severity: 'high' } });
+    expect(settingsOfDetectorsNotRunning(available, ['stable'], raw)).toEqual([
+      'detectors.settings.young is set, but young does not run: it is incubating and detectors.maturity is [stable] (add enabled: true to run it)',
+    ]);
+    expect(settingsOfDetectorsNotRunning(available, ['stable', 'incubating'], raw)).toEqual([]);
+    expect(settingsOfDetectorsNotRunning(available, ['stable'], settings({ young: { enabled: true } }))).toEqual([]);
   });
 });
