@@ -24,7 +24,7 @@ export interface JobIo {
   logger: Logger;
   /** Reload the registry when its file changes (on for long runs). */
   watch?: boolean;
-  /** Ends an unbounded source (Kafka) gracefully: SIGTERM/SIGINT in the CLI. */
+  /** Ends the run gracefully (SIGTERM/SIGINT in the CLI): a Kafka source leaves its group, a file or standard input stops reading. */
   signal?: AbortSignal;
 }
 
@@ -58,7 +58,7 @@ function outputFiles(config: Config): { path: string; what: string }[] {
   return files;
 }
 
-/** Runs the configured source through the pipeline to its end (a Kafka source: until io.signal). */
+/** Runs the configured source through the pipeline to its end, or until io.signal (a Kafka source has no end). */
 export async function runJob(config: Config, io: JobIo): Promise<RunSummary> {
   // Before anything is read: a sink retries failed writes, and a path that can never work would be retried forever.
   await Promise.all(outputFiles(config).map(({ path, what }) => checkOutputFile(path, what)));
@@ -70,17 +70,14 @@ export async function runJob(config: Config, io: JobIo): Promise<RunSummary> {
     const sinks = createConfiguredSinks(config, io.stdout, io.logger);
     const stopWatching = io.watch ? watchRegistry(config.registry, (registry) => engine.setRegistry(registry), io.logger) : undefined;
     const started = performance.now();
-    let consumed: { counters: PipelineCounters; cutShort: boolean };
+    let consumed: { counters: PipelineCounters; stoppedAfterLine?: number };
     try {
-      consumed =
-        config.source.type === 'kafka'
-          ? { counters: await consumeKafka(config, config.source, engine, sinks, io), cutShort: false }
-          : await consumeLines(config, engine, sinks, io);
+      consumed = config.source.type === 'kafka' ? { counters: await consumeKafka(config, config.source, engine, sinks, io) } : await consumeLines(config, engine, sinks, io);
     } finally {
       stopWatching?.();
     }
     const seconds = (performance.now() - started) / 1000;
-    return summarize(consumed.counters, engine.stats, engine.agentCount, seconds, sinkStats(sinks), consumed.cutShort);
+    return summarize(consumed.counters, engine.stats, engine.agentCount, seconds, sinkStats(sinks), consumed.stoppedAfterLine);
   } finally {
     await metricsExport.shutdown();
   }
@@ -109,8 +106,8 @@ async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: E
   return job.pipeline.counters;
 }
 
-/** A file or standard input to its end, or until io.signal (then `cutShort`, after the batch in flight). */
-async function consumeLines(config: Config, engine: Engine, sinks: AlertSink[], io: JobIo): Promise<{ counters: PipelineCounters; cutShort: boolean }> {
+/** A file or standard input to its end, or until io.signal (then `stoppedAfterLine`, once the batch in flight is processed). */
+async function consumeLines(config: Config, engine: Engine, sinks: AlertSink[], io: JobIo): Promise<{ counters: PipelineCounters; stoppedAfterLine?: number }> {
   const pipeline = new Pipeline(engine, {
     sinks,
     deadLetters: new JsonLinesDeadLetterSink(config.dead_letter.path),
@@ -118,15 +115,20 @@ async function consumeLines(config: Config, engine: Engine, sinks: AlertSink[], 
     maxFutureSkewMs: durationMs(config.max_future_skew),
   });
   const stopMetrics = observePipeline(pipeline.counters, engine.stats);
-  let cutShort = false;
+  let stopped = false;
+  let lastLine = 0;
   try {
     const path = config.source.type === 'file' ? config.source.path : '-';
-    const stop = io.signal && { signal: io.signal, onStopped: () => (cutShort = true) };
-    for await (const batch of fileSource(path, config.max_event_bytes, io.stdin, stop)) await pipeline.processBatch(batch);
-    if (cutShort) io.logger.log('warn', `stopped by a signal: ${path === '-' ? 'standard input' : path} read up to record ${pipeline.counters.records}, not to its end`);
+    const stop = io.signal && { signal: io.signal, onStopped: () => (stopped = true) };
+    for await (const batch of fileSource(path, config.max_event_bytes, io.stdin, stop)) {
+      await pipeline.processBatch(batch);
+      const last = batch[batch.length - 1]?.position;
+      if (last !== undefined && 'line' in last) lastLine = last.line;
+    }
+    if (stopped) io.logger.log('warn', `stopped by a signal: ${path === '-' ? 'standard input' : path} processed up to line ${lastLine}, not to its end`);
   } finally {
     await pipeline.close();
     stopMetrics();
   }
-  return { counters: pipeline.counters, cutShort };
+  return { counters: pipeline.counters, stoppedAfterLine: stopped ? lastLine : undefined };
 }

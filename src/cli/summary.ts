@@ -18,8 +18,8 @@ export interface RunSummary {
   eventsPerSecond: number;
   /** Per sink with acknowledged delivery: alerts delivered, and rejected (in its rejected-alerts file). */
   sinks: SinkDelivery[];
-  /** A file or standard input stopped by a signal before its end: the records after `records` were not read. */
-  cutShort: boolean;
+  /** A file or standard input stopped by a signal before its end: the last line processed (0: none); the lines after it were not. */
+  stoppedAfterLine?: number;
 }
 
 export interface SinkDelivery {
@@ -34,7 +34,7 @@ export function summarize(
   agents: number,
   seconds: number,
   sinks: readonly SinkDelivery[] = [],
-  cutShort = false,
+  stoppedAfterLine?: number,
 ): RunSummary {
   return {
     records: counters.records,
@@ -50,7 +50,7 @@ export function summarize(
     seconds,
     eventsPerSecond: seconds > 0 ? Math.round(stats.events / seconds) : 0,
     sinks: sinks.map(({ name, delivered, rejected }) => ({ name, delivered, rejected })),
-    cutShort,
+    stoppedAfterLine,
   };
 }
 
@@ -67,7 +67,7 @@ export function formatSummary(summary: RunSummary, color: boolean): string {
     `  events     ${summary.events} valid of ${summary.records} records, ${summary.agents} agents, ${summary.eventsPerSecond.toLocaleString('en-US')} events/s (${summary.seconds.toFixed(2)} s)`,
     `  invalid    ${summary.invalid}${summary.invalid > 0 ? ' (' + Object.entries(summary.invalidByCode).map(([code, n]) => `${code} ${n}`).join(', ') + ') → dead letters' : ''}`,
   ];
-  if (summary.cutShort) lines.push(paint(`  stopped    by a signal before the end of the input: what follows record ${summary.records} was not read`, '33', color));
+  if (summary.stoppedAfterLine !== undefined) lines.push(paint(`  stopped    by a signal before the end of the input: the lines after line ${summary.stoppedAfterLine} were not read`, '33', color));
   if (summary.late > 0) lines.push(`  late       ${summary.late} events earlier than their agent's clock`);
   if (summary.agentsEvicted > 0) lines.push(`  evicted    ${summary.agentsEvicted} unregistered agents' state dropped (max_unregistered_agents)`);
   const severities = Object.entries(summary.alertsBySeverity).filter(([, n]) => n > 0).map(([severity, n]) => `${severity} ${n}`);

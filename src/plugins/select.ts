@@ -3,6 +3,11 @@ import { configureDetector, type ConfiguredDetector } from '../engine/configured
 import { DriftwatchError } from '../errors.js';
 import type { AnyDetector, Maturity } from '../sdk/detector.js';
 
+/** Enabled or disabled by name, else by whether its maturity is listed. */
+function runs(definition: AnyDetector, maturities: readonly Maturity[], tuning: DetectorSettingsConfig | undefined): boolean {
+  return tuning?.enabled ?? maturities.includes(definition.maturity);
+}
+
 /**
  * The detectors that run: those whose maturity is listed (only `stable` by default, as in Falco),
  * plus any enabled by name, minus any disabled by name; each with its tuning from the config.
@@ -21,7 +26,7 @@ export function selectDetectors(
   const problems: string[] = [];
   for (const definition of available) {
     const tuning = settings[definition.id];
-    const enabled = tuning?.enabled ?? maturities.includes(definition.maturity);
+    const enabled = runs(definition, maturities, tuning);
     // Settings of a detector that does not run are checked too: a typo in them must not wait for the day it is enabled.
     if (!enabled && tuning === undefined) continue;
     try {
@@ -46,6 +51,9 @@ export function settingsOfDetectorsNotRunning(
   settings: Readonly<Record<string, DetectorSettingsConfig>>,
 ): string[] {
   return available
-    .filter((definition) => settings[definition.id] !== undefined && settings[definition.id]!.enabled === undefined && !maturities.includes(definition.maturity))
+    .filter((definition) => {
+      const tuning = settings[definition.id];
+      return tuning !== undefined && tuning.enabled === undefined && !runs(definition, maturities, tuning);
+    })
     .map((definition) => `detectors.settings.${definition.id} is set, but ${definition.id} does not run: it is ${definition.maturity} and detectors.maturity is [${maturities.join(', ')}] (add enabled: true to run it)`);
 }

@@ -15,7 +15,10 @@ export interface LineBatchOptions {
   batchSize?: number;
   /** A partial batch is handed on when no more input arrived for this long (default 100 ms). */
   idleFlushMs?: number;
-  /** Stops reading (even while waiting for input): the complete lines read are handed on, then `onStopped`. */
+  /**
+   * Stops reading (also while waiting for input): the batch being filled is handed on without the
+   * rest of its chunk, then `onStopped`. A signal at the same moment as the end of the input may win.
+   */
   signal?: AbortSignal;
   onStopped?: () => void;
 }
@@ -31,12 +34,21 @@ async function nextOrIdle<T>(next: Promise<T>, ms: number): Promise<T | typeof I
   }
 }
 
-/** Settles with STOPPED when the signal aborts (never without one). */
-function whenAborted(signal: AbortSignal | undefined): Promise<typeof STOPPED> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) resolve(STOPPED);
-    else signal?.addEventListener('abort', () => resolve(STOPPED), { once: true });
-  });
+/**
+ * The next chunk, or STOPPED when the signal aborts first. A promise and listener per call, both
+ * dropped once it settles: one long-lived promise raced against every read would keep each read's
+ * chunk reachable until the input ends.
+ */
+async function nextOrStopped<T>(next: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof STOPPED> {
+  if (signal === undefined) return next;
+  if (signal.aborted) return STOPPED;
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<typeof STOPPED>((resolve) => signal.addEventListener('abort', (onAbort = () => resolve(STOPPED)), { once: true }));
+  try {
+    return await Promise.race([next, stopped]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
 }
 
 /**
@@ -94,17 +106,17 @@ export async function* readLineBatches(stream: Readable, options: LineBatchOptio
   };
 
   const chunks: AsyncIterator<Buffer | string> = stream[Symbol.asyncIterator]();
-  const stopped = whenAborted(options.signal);
+  const signal = options.signal;
   let next: Promise<IteratorResult<Buffer | string>> | undefined;
   let ended = false;
   try {
-    for (;;) {
+    reading: for (;;) {
       next = chunks.next();
-      let result = await Promise.race([batch.length > 0 ? nextOrIdle(next, idleFlushMs) : next, stopped]);
+      let result = await nextOrStopped(batch.length > 0 ? nextOrIdle(next, idleFlushMs) : next, signal);
       if (result === IDLE) {
         yield batch;
         batch = [];
-        result = await Promise.race([next, stopped]);
+        result = await nextOrStopped(next, signal);
       }
       if (result === STOPPED) break;
       if (result.done) {
@@ -120,6 +132,7 @@ export async function* readLineBatches(stream: Readable, options: LineBatchOptio
         if (batch.length >= batchSize) {
           yield batch;
           batch = [];
+          if (signal?.aborted) break reading;
         }
         start = newline + 1;
         newline = buffer.indexOf(NEWLINE, start);

@@ -127,14 +127,14 @@ describe('a bounded input stopped by a signal', () => {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
     // Out of scope: one alert; standard input stays open, as with a producer that has more to say.
-    child.stdin.write(JSON.stringify({ v: 1, id: 'sig-1', time: '2026-11-02T10:00:00Z', type: 'tool_use', agent: { id: 'invoice-bot' }, tool: 'erp.read_invoices', system: 'hr-prod', action: 'read' }) + '\n');
+    child.stdin.write('\n' + JSON.stringify({ v: 1, id: 'sig-1', time: '2026-11-02T10:00:00Z', type: 'tool_use', agent: { id: 'invoice-bot' }, tool: 'erp.read_invoices', system: 'hr-prod', action: 'read' }) + '\n');
     await waitFor(async () => (await lineCount(alerts)) > 0, 'the alert of the first event', 5000);
     child.kill('SIGTERM');
     const code = await exited;
     child.stdin.destroy();
     expect(code).toBe(143);
-    expect(stderr).toContain('stopped by a signal: standard input read up to record 1, not to its end');
-    expect(stderr).toContain('stopped    by a signal before the end of the input: what follows record 1 was not read');
+    expect(stderr).toContain('stopped by a signal: standard input processed up to line 2, not to its end');
+    expect(stderr).toContain('stopped    by a signal before the end of the input: the lines after line 2 were not read');
     expect(stderr).toContain('delivered  archive 1');
   }, 15_000);
 });

@@ -18,7 +18,8 @@ may use \${ENV_VAR} or \${ENV_VAR:-default}: secrets come from the environment, 
 With a Kafka source it runs until SIGTERM or SIGINT, then finishes the batch in flight, flushes
 the sinks, checkpoints, commits and leaves the consumer group. A file or standard input runs to
 its end; stopped by SIGTERM or SIGINT before, it finishes the batch in flight, flushes the sinks,
-says where it stopped and exits 128 + the signal's number (143, 130).
+says after which line it stopped and exits 128 + the first signal's number (143, 130), or 1 when
+a sink did not deliver some alerts.
 The registry file is watched and reloaded when it changes; a registry that does not validate is
 refused and the one in force stays.
 
@@ -38,7 +39,7 @@ registry or detector, 130/143 a file or standard input stopped by SIGINT/SIGTERM
     const shutdown = new AbortController();
     let received: NodeJS.Signals | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
-      received = signal;
+      received ??= signal;
       shutdown.abort();
     };
     process.once('SIGTERM', onSignal);
@@ -52,6 +53,6 @@ registry or detector, 130/143 a file or standard input stopped by SIGINT/SIGTERM
     }
     io.stderr.write(formatSummary(summary, useColor('auto', io.stderr)));
     if (undelivered(summary) > 0) return EXIT.FAILURE;
-    return summary.cutShort && received !== undefined ? 128 + osConstants.signals[received] : EXIT.OK;
+    return summary.stoppedAfterLine !== undefined && received !== undefined ? 128 + osConstants.signals[received] : EXIT.OK;
   },
 };

@@ -1,4 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../../src/pipeline/pipeline.js';
@@ -232,6 +234,16 @@ describe('readLineBatches on a stream left open', () => {
     expect(input.destroyed).toBe(true);
   });
 
+  it('a signal stops also between the batches of one chunk: no batch is handed on after it', async () => {
+    const stop = new AbortController();
+    let stopped = 0;
+    const batches = readLineBatches(Readable.from([Array.from({ length: 10 }, (_, i) => `{"n":${i + 1}}\n`).join('')]), { name: 'x', maxLineBytes: 1024, batchSize: 2, signal: stop.signal, onStopped: () => stopped++ });
+    expect(((await batches.next()).value as SourceRecord[]).map(lineOf)).toEqual([1, 2]);
+    stop.abort();
+    expect((await batches.next()).done).toBe(true);
+    expect(stopped).toBe(1);
+  });
+
   it('a stream read to its end is not stopped, whatever the signal does afterwards', async () => {
     const stop = new AbortController();
     let stopped = 0;
@@ -240,5 +252,29 @@ describe('readLineBatches on a stream left open', () => {
     stop.abort();
     expect(records).toEqual([1, 2]);
     expect(stopped).toBe(0);
+  });
+
+  it('with a signal that never aborts, chunks already read are not kept (a long run would run out of memory)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const early: WeakRef<Buffer>[] = [];
+    async function* chunks() {
+      for (let i = 0; i < 200; i++) {
+        const chunk = Buffer.from(`${JSON.stringify({ n: i, pad: 'x'.repeat(1000) })}\n`.repeat(64));
+        if (i < 20) early.push(new WeakRef(chunk));
+        yield chunk;
+      }
+    }
+    const stop = new AbortController();
+    let records = 0;
+    for await (const batch of readLineBatches(Readable.from(chunks()), { name: 'x', maxLineBytes: 4096, batchSize: 64, signal: stop.signal })) {
+      records += batch.length;
+      if (records === 150 * 64) {
+        await new Promise((resolve) => setImmediate(resolve));
+        gc();
+        expect(early.filter((ref) => ref.deref() !== undefined).length).toBe(0);
+      }
+    }
+    expect(records).toBe(200 * 64);
   });
 });
