@@ -106,6 +106,21 @@ async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: E
   return job.pipeline.counters;
 }
 
+/** Whether the batch finished; false as soon as the signal aborts while it is still waiting for the sinks. */
+async function finishedUnlessStopped(processed: Promise<unknown>, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal === undefined) return processed.then(() => true);
+  if (signal.aborted) return false;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<false>((resolve) => signal.addEventListener('abort', (onAbort = () => resolve(false)), { once: true }));
+  const finished = processed.then(() => true);
+  finished.catch(() => undefined); // after an abort, the caller handles `processed` itself
+  try {
+    return await Promise.race([finished, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
 /** A file or standard input to its end, or until io.signal (then `stoppedAfterLine`, once the batch in flight is processed). */
 async function consumeLines(config: Config, engine: Engine, sinks: AlertSink[], io: JobIo): Promise<{ counters: PipelineCounters; stoppedAfterLine?: number }> {
   const pipeline = new Pipeline(engine, {
@@ -117,17 +132,26 @@ async function consumeLines(config: Config, engine: Engine, sinks: AlertSink[], 
   const stopMetrics = observePipeline(pipeline.counters, engine.stats);
   let stopped = false;
   let lastLine = 0;
+  let delivering: Promise<unknown> | undefined;
   try {
     const path = config.source.type === 'file' ? config.source.path : '-';
     const stop = io.signal && { signal: io.signal, onStopped: () => (stopped = true) };
     for await (const batch of fileSource(path, config.max_event_bytes, io.stdin, stop)) {
-      await pipeline.processBatch(batch);
+      const processed = pipeline.processBatch(batch);
       const last = batch[batch.length - 1]?.position;
       if (last !== undefined && 'line' in last) lastLine = last.line;
+      if (await finishedUnlessStopped(processed, io.signal)) continue;
+      // Stopped while a sink holds the batch (its receiver down): closing gives the sinks their
+      // drain timeout, then writes what they still hold to the rejected-alerts file.
+      stopped = true;
+      delivering = processed.catch(() => undefined);
+      break;
     }
     if (stopped) io.logger.log('warn', `stopped by a signal: ${path === '-' ? 'standard input' : path} processed up to line ${lastLine}, not to its end`);
   } finally {
     await pipeline.close();
+    // Settled by the close: its alerts were delivered or written to the rejected-alerts file.
+    await delivering;
     stopMetrics();
   }
   return { counters: pipeline.counters, stoppedAfterLine: stopped ? lastLine : undefined };

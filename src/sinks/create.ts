@@ -29,6 +29,8 @@ export interface CreateSinksOptions {
   logger?: Logger;
   /** Test hooks passed to every {@link ReliableSink}. */
   reliable?: Pick<ReliableSinkOptions, 'random' | 'sleep' | 'now'>;
+  /** See {@link ReliableSinkOptions.unacknowledgedOnClose}: `replay` for a Kafka source. */
+  unacknowledgedOnClose?: ReliableSinkOptions['unacknowledgedOnClose'];
 }
 
 const ms = (duration: string): number => parseDuration(duration)!;
@@ -137,6 +139,7 @@ export function createSinks(configs: Config['sinks'], stdout: Writable, options:
       breaker: { failureThreshold: delivery.breaker.failures, cooldownMs: ms(delivery.breaker.cooldown) },
       rejected: rejectedFile(delivery.rejected_path),
       drainTimeoutMs: ms(delivery.drain_timeout),
+      unacknowledgedOnClose: options.unacknowledgedOnClose,
       logger,
       secrets,
       onClosed,
@@ -158,11 +161,13 @@ export function createSinks(configs: Config['sinks'], stdout: Writable, options:
  * (`createSinks(config.sinks, ...)` without `routes` would send every alert to every sink.)
  */
 export function createConfiguredSinks(
-  config: Pick<Config, 'sinks' | 'routes' | 'default_sinks'>,
+  config: Pick<Config, 'sinks' | 'routes' | 'default_sinks' | 'source'>,
   stdout: Writable,
   logger?: Logger,
 ): AlertSink[] {
-  return createSinks(config.sinks, stdout, { routes: config.routes, default_sinks: config.default_sinks, logger });
+  // What Kafka reads again after a stop need not be kept; what a file or standard input gave is kept in the rejected-alerts file.
+  const unacknowledgedOnClose = config.source.type === 'kafka' ? 'replay' : 'reject';
+  return createSinks(config.sinks, stdout, { routes: config.routes, default_sinks: config.default_sinks, logger, unacknowledgedOnClose });
 }
 
 /** Delivery stats of every reliable sink in a list made by {@link createSinks}. */

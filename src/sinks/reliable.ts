@@ -37,6 +37,12 @@ export interface ReliableSinkOptions {
   secrets?: readonly (string | undefined)[];
   /** How long `close` waits for queued alerts before it gives up on them. */
   drainTimeoutMs?: number;
+  /**
+   * What `close` does with alerts still unacknowledged after the drain timeout: `reject` writes
+   * them to the rejected-alerts file (a file or standard input is not read again; the default),
+   * `replay` fails their deliveries, for a source that reads them again from its last commit (Kafka).
+   */
+  unacknowledgedOnClose?: 'reject' | 'replay';
   /** Injectable for tests: uniform [0, 1), the backoff pause, the clock of the breaker. */
   random?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -77,6 +83,8 @@ interface Ticket {
 interface Entry {
   alert: Alert;
   ticket: Ticket;
+  /** Delivered or rejected. */
+  settled?: true;
 }
 
 interface Waiting {
@@ -119,6 +127,8 @@ export class ReliableSink implements AlertSink {
   private readonly abort = new AbortController();
   private unacked = 0;
   private inFlight = 0;
+  /** The batch the worker is sending (kept after an abort: its alerts may be unsettled). */
+  private current: Entry[] = [];
   private closing?: Promise<void>;
   private worker?: Promise<void>;
   private wake?: () => void;
@@ -201,6 +211,10 @@ export class ReliableSink implements AlertSink {
     }
     this.abort.abort();
     this.notify();
+    if (this.options.unacknowledgedOnClose !== 'replay') {
+      await this.worker;
+      await this.rejectUnacknowledged();
+    }
     const left = this.open.size;
     if (left > 0) {
       const error = sinkFailure(`sink ${this.name} closed before its alerts were acknowledged`, { retriable: true });
@@ -216,6 +230,20 @@ export class ReliableSink implements AlertSink {
     await this.worker;
     await this.options.rejected.close();
     this.options.onClosed?.();
+  }
+
+  /** At close, once the worker stopped: every alert not yet delivered or rejected goes to the rejected-alerts file. */
+  private async rejectUnacknowledged(): Promise<void> {
+    const entries = [...this.current, ...this.queue].filter((entry) => !entry.settled);
+    const admitted = entries.length;
+    for (const waiting of this.waiting) for (let i = waiting.next; i < waiting.alerts.length; i++) entries.push({ alert: waiting.alerts[i]!, ticket: waiting.ticket });
+    this.current = [];
+    this.queue.length = 0;
+    this.waiting.length = 0;
+    if (entries.length === 0) return;
+    // Alerts still waiting for room were never counted as unacknowledged; settling releases them too.
+    this.unacked += entries.length - admitted;
+    await this.reject(entries, sinkFailure(`the run ended before ${this.transport.destination} acknowledged them (drain timeout)`, { retriable: true }), 0, 'not delivered: ');
   }
 
   private get aborted(): boolean {
@@ -275,11 +303,13 @@ export class ReliableSink implements AlertSink {
       }
       const batch = this.queue.splice(0, this.batch.maxAlerts);
       this.inFlight = batch.length;
+      this.current = batch;
       try {
         await this.send(batch);
       } finally {
         this.inFlight = 0;
       }
+      if (!this.aborted) this.current = [];
     }
   }
 
@@ -381,7 +411,9 @@ export class ReliableSink implements AlertSink {
 
   private settle(batch: readonly Entry[], outcome: 'delivered' | 'rejected'): void {
     this.counts[outcome] += batch.length;
-    for (const { ticket } of batch) {
+    for (const entry of batch) {
+      entry.settled = true;
+      const ticket = entry.ticket;
       ticket[outcome]++;
       if (--ticket.remaining === 0 && this.open.delete(ticket)) ticket.resolve({ delivered: ticket.delivered, rejected: ticket.rejected });
     }

@@ -139,6 +139,33 @@ describe('a bounded input stopped by a signal', () => {
   }, 15_000);
 });
 
+describe('a signal while a sink is down', () => {
+  it('run on a file: SIGTERM ends it after the drain timeout, the undelivered alerts go to the rejected-alerts file, exit 1', async () => {
+    const rejected = join(dir, 'signal-down.rejected.jsonl');
+    const config = join(dir, 'signal-down.yaml');
+    await writeFile(
+      config,
+      `registry: ${DEMO_REGISTRY}\nsource: { type: file, path: ${DEMO_EVENTS} }\ndead_letter: { path: ${join(dir, 'signal-down.dead.jsonl')} }\n` +
+        `sinks:\n  - { type: webhook, name: siem, url: "http://127.0.0.1:9/alerts", delivery: { rejected_path: ${rejected}, drain_timeout: 500ms, retry: { initial: 10ms, max: 50ms } } }\n`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), 'run', '--config', config], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+    // Retrying for ever (no max_attempts): the run would wait as long as the receiver is down.
+    await waitFor(async () => stderr.includes('sink delivery failed; retrying'), 'a failed delivery', 8000);
+    child.kill('SIGTERM');
+    const timeout = new Promise<'still running'>((resolve) => setTimeout(resolve, 8000, 'still running'));
+    const code = await Promise.race([exited, timeout]);
+    if (code === 'still running') child.kill('SIGKILL');
+    expect(code).toBe(1);
+    const alerts = await lineCount(rejected);
+    expect(alerts).toBeGreaterThan(0);
+    expect(stderr).toContain(`rejected   siem ${alerts} → rejected-alerts file`);
+    expect(stderr).toContain('stopped    by a signal before the end of the input');
+  }, 20_000);
+});
+
 describe('Kafka TLS files', () => {
   it.each(['ca', 'cert', 'key'])('a source tls.%s that does not exist is a config error naming the field and the path: exit 3', async (field) => {
     const pem = join(dir, `nope-${field}.pem`);

@@ -188,9 +188,10 @@ describe('ReliableSink', () => {
     await reliable.close();
   });
 
-  it('close gives up on alerts it could not deliver within the drain timeout: deliver rejects, retriable', async () => {
+  it('replay mode (Kafka): close gives up on alerts it could not deliver within the drain timeout: deliver rejects, retriable', async () => {
     const transport = new ScriptedTransport(Array.from({ length: 1000 }, down));
-    const { reliable } = sink(transport, {
+    const { reliable, rejected } = sink(transport, {
+      unacknowledgedOnClose: 'replay',
       drainTimeoutMs: 30,
       sleep: (ms, signal) => new Promise((resolve) => {
         const timer = setTimeout(resolve, 5);
@@ -204,7 +205,30 @@ describe('ReliableSink', () => {
     expect(error).toBeInstanceOf(DriftwatchError);
     expect((error as DriftwatchError).retriable).toBe(true);
     expect((error as DriftwatchError).message).toMatch(/closed before its alerts were acknowledged/);
+    expect(rejected.records).toEqual([]);
     await expect(reliable.deliver([alert(9)])).rejects.toThrow(/closed/);
+  });
+
+  it('by default close writes what it could not deliver within the drain timeout to the rejected file, also alerts still waiting for room, and deliver resolves', async () => {
+    const transport = new ScriptedTransport(Array.from({ length: 1000 }, down));
+    const { reliable, rejected } = sink(transport, {
+      queueCapacity: 2,
+      batch: { maxAlerts: 2 },
+      drainTimeoutMs: 30,
+      sleep: (ms, signal) => new Promise((resolve) => {
+        const timer = setTimeout(resolve, 5);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()));
+      }),
+    });
+    const first = reliable.deliver(alerts(1, 2));
+    const second = reliable.deliver(alerts(3, 2)); // waits for room behind the first
+    await until(() => transport.calls.length >= 2, 1000, 'retries');
+    await reliable.close();
+    expect(await first).toEqual({ delivered: 0, rejected: 2 });
+    expect(await second).toEqual({ delivered: 0, rejected: 2 });
+    expect(rejected.records.map((record) => record.alert.id)).toEqual(['dw-0001', 'dw-0002', 'dw-0003', 'dw-0004']);
+    expect(rejected.records[0]!.reason).toMatch(/^not delivered: the run ended before .* acknowledged them/);
+    expect(reliable.stats()).toMatchObject({ rejected: 4, queued: 0, waiting: 0 });
   });
 
   it('never logs a secret, even when the receiver echoes it back', async () => {
