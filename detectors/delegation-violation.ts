@@ -57,7 +57,7 @@ const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text
 
 export default defineDetector({
   id: 'delegation-violation',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'On any event carrying a delegation chain (root principal first, acting agent last; when the chain ' +
     'does not end with the acting agent, the acting agent is counted after it). Depth = number of agents ' +
@@ -214,7 +214,11 @@ function describe(
     case 'hop': {
       const delegator = primary.delegator!;
       const delegatorAgent = ctx.registry.get(delegator);
-      title = `${primary.delegate} acted on a delegation from ${delegator} that the registry does not allow`;
+      // The hop at fault may be further up the chain than the agent that acted (the alert's agent).
+      title =
+        primary.delegate === agentId
+          ? `${agentId} acted on a delegation from ${delegator} that the registry does not allow`
+          : `${agentId} acted through a delegation from ${delegator} to ${primary.delegate} that the registry does not allow`;
       recommendation =
         delegatorAgent === undefined
           ? `${capitalise(revoke)} that let unregistered agent ${delegator} hand authority to ${primary.delegate}, find who runs ` +

@@ -78,6 +78,18 @@ describe('delegation-violation', () => {
       expect(alerts[0]!.summary).toContain('above its max_depth of 1');
     });
 
+    it('names the agent that acted in the title, also when the hop at fault is further up the chain', () => {
+      expect(run([{ agent: 'payments-bot', chain: [ALICE, 'invoice-bot', 'payments-bot'] }])[0]!.title).toBe(
+        'payments-bot acted on a delegation from invoice-bot that the registry does not allow',
+      );
+      const alerts = run([{ agent: 'quarterly-bot', chain: [ALICE, 'planner', 'invoice-bot', 'report-writer', 'quarterly-bot'], tool: 'erp.read_ledger' }]);
+      expect(alerts.map((alert) => alert.key)).toEqual(['hop:report-writer>quarterly-bot']);
+      const upstream = run([{ agent: 'report-writer', chain: [ALICE, 'shadow-planner', 'invoice-bot', 'report-writer'], principal: ALICE }]);
+      expect(upstream.map((alert) => alert.key)).toEqual(['hop:shadow-planner>invoice-bot']);
+      expect(upstream[0]!.agent.id).toBe('report-writer');
+      expect(upstream[0]!.title).toBe('report-writer acted through a delegation from shadow-planner to invoice-bot that the registry does not allow');
+    });
+
     it('reports a delegator that is not a registered agent', () => {
       const alerts = run([{ agent: 'invoice-bot', chain: [ALICE, 'shadow-planner', 'invoice-bot'] }]);
       expect(alerts.map((alert) => alert.key)).toEqual(['hop:shadow-planner>invoice-bot']);
