@@ -23,13 +23,13 @@ import { defineDetector, TECHNIQUES, z } from '../../src/sdk/index.js';
 const options = z
   .strictObject({
     /** First business hour, UTC, inclusive (0–23). */
-    startHour: z.number().int().min(0).max(23).default(7),
+    start_hour: z.number().int().min(0).max(23).default(7),
     /** End of business hours, UTC, exclusive (1–24): 19 means until 18:59:59. */
-    endHour: z.number().int().min(1).max(24).default(19),
+    end_hour: z.number().int().min(1).max(24).default(19),
     /** Registry `kind`s this detector watches. */
     kinds: z.array(z.string().min(1)).min(1).default(['assistant']),
   })
-  .refine((value) => value.startHour < value.endHour, { message: 'startHour must be before endHour', path: ['startHour'] });
+  .refine((value) => value.start_hour < value.end_hour, { message: 'start_hour must be before end_hour', path: ['start_hour'] });
 
 const pad = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
 
@@ -50,13 +50,13 @@ export default defineDetector({
     if (event.action !== 'transfer') return undefined;
     const kind = ctx.agent?.kind;
     if (kind === undefined || !ctx.options.kinds.includes(kind)) return undefined;
-    const { startHour, endHour } = ctx.options;
+    const { start_hour, end_hour } = ctx.options;
     const at = new Date(event.timeMs);
     const hour = at.getUTCHours();
-    if (hour >= startHour && hour < endHour) return undefined;
+    if (hour >= start_hour && hour < end_hour) return undefined;
 
     const clock = at.toISOString().slice(11, 16);
-    const hours = `${pad(startHour)}–${pad(endHour)} UTC`;
+    const hours = `${pad(start_hour)}–${pad(end_hour)} UTC`;
     const previous = ctx.state.afterHours;
     return {
       key: `after-hours:${event.system}`,
@@ -82,6 +82,6 @@ export default defineDetector({
     const kind = ctx.agent?.kind;
     if (kind === undefined || !ctx.options.kinds.includes(kind)) return;
     const hour = new Date(event.timeMs).getUTCHours();
-    if (hour < ctx.options.startHour || hour >= ctx.options.endHour) ctx.state.afterHours += 1;
+    if (hour < ctx.options.start_hour || hour >= ctx.options.end_hour) ctx.state.afterHours += 1;
   },
 });

@@ -46,7 +46,7 @@ export const detectorSettingsSchema = z.strictObject({
   enabled: z.boolean().optional().describe('default: true for maturities listed in detectors.maturity'),
   mode: z.enum(['alert', 'dry-run']).default('alert').describe('dry-run: findings are counted and shown, never sent'),
   severity: z.enum(SEVERITIES).optional().describe('overrides the severity of every finding'),
-  suppress_for: duration.optional().describe('identical findings for one agent within this time stay one alert'),
+  suppress_for: duration.optional().describe('identical findings for one agent in one block of this much event time (blocks aligned to multiples of it) stay one alert'),
   exceptions: z.array(exceptionCondition).default([]).describe('conditions (all of agent, principal, tool, system, action globs) under which the detector raises nothing'),
   options: z.record(z.string(), z.unknown()).default({}).describe('the detector\'s own options (see `driftwatch detectors list`)'),
 });
@@ -122,6 +122,7 @@ const syslogSink = z
     app_name: z.string().min(1).default('driftwatch'),
     hostname: z.string().min(1).optional().describe('syslog HOSTNAME (default: this machine\'s host name)'),
     enterprise_id: z.number().int().positive().optional().describe('private enterprise number of the SD-ID driftwatch@<n> (default 32473, reserved for documentation)'),
+    bom: z.boolean().default(true).describe('U+FEFF before the UTF-8 MSG (RFC 5424 §6.4); false for receivers that show it as stray characters'),
     max_message_bytes: size.optional().describe('udp: longer messages have MSG cut to fit (default 2048, RFC 5426)'),
     tls: tlsSchema.optional(),
     timeout: duration.default('10s').describe('connect and write timeout'),

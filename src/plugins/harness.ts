@@ -20,7 +20,9 @@ export interface CaseResult {
   alerts: Alert[];
   /** Lines of the events file that were not valid events (a broken test case). */
   invalidLines: { line: number; reason: string }[];
+  /** Calls of score or learn that threw (or, strict, changed what they must not), and the last one's message. */
   errors: number;
+  lastError?: string;
   missing: ExpectedAlert[];
   unexpected: Alert[];
 }
@@ -68,6 +70,6 @@ export async function runDetectorCase(
       else invalidLines.push({ line, reason: result.reason });
     }
   }
-  const errors = engine.stats.detectors[definition.id]?.errors ?? 0;
-  return { alerts: output.alerts, invalidLines, errors, ...compareAlerts(expected, output.alerts) };
+  const counters = engine.stats.detectors[definition.id];
+  return { alerts: output.alerts, invalidLines, errors: counters?.errors ?? 0, lastError: counters?.lastError, ...compareAlerts(expected, output.alerts) };
 }

@@ -82,7 +82,10 @@ export async function loadDetectorDirectory(directory: string): Promise<AnyDetec
     try {
       module = await importModule(path);
     } catch (error) {
-      throw new DriftwatchError('DW_DETECTOR_INVALID', `${path}: cannot be loaded: ${(error as Error).message}`, { cause: error });
+      const message = (error as Error).message;
+      // A .ts/.js file outside a {"type":"module"} folder is loaded as CommonJS, which the SDK resolve hook does not reach.
+      const hint = message.includes('driftwatch/sdk') && /\.[jt]s$/.test(path) ? ` (put a package.json with {"type": "module"} in ${absolute}, or name the file .mts/.mjs)` : '';
+      throw new DriftwatchError('DW_DETECTOR_INVALID', `${path}: cannot be loaded: ${message.split('\n')[0]}${hint}`, { cause: error });
     }
     detectors.push(definitionOf(module, path));
   }

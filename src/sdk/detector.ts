@@ -87,7 +87,7 @@ export interface DetectorDefinition<T extends EventType = EventType, O = unknown
   readonly techniques: readonly Technique[];
   /** Severity of its findings unless a finding or the config says otherwise. */
   readonly severity: Severity;
-  /** How long identical findings for one agent stay one alert (duration like `1h`, `1d`). */
+  /** Identical findings for one agent in one block of this much event time (`1h`, `1d`; blocks aligned to multiples of it) stay one alert. */
   readonly suppressFor?: string;
   /** Strict zod schema of the detector's options, with defaults for every field. */
   readonly options: z.ZodType<O>;

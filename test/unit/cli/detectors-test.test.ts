@@ -3,7 +3,9 @@
  * `driftwatch detectors test` replays its recorded case and compares with the expected alerts.
  */
 import { copyFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { configureDetector } from '../../../src/engine/configured-detector.js';
 import { Engine, type EngineOutput } from '../../../src/engine/engine.js';
@@ -62,8 +64,32 @@ describe('driftwatch detectors test (example after-hours-payment)', () => {
     }
   });
 
+  it('says why a detector failed: the last error with the count, exit 4', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await writeFile(
+        join(dir, 'state-in-score.mjs'),
+        // Plain object and zod by path: vitest's module runner does not go through the 'driftwatch/sdk' resolve hook.
+        `import { z } from '${pathToFileURL(createRequire(import.meta.url).resolve('zod')).href}';
+export default {
+  id: 'state-in-score', version: '1.0.0', description: 'changes its state in score', eventTypes: ['tool_use'], maturity: 'sandbox',
+  techniques: [], severity: 'low', options: z.strictObject({}), createState: () => ({ n: 0 }),
+  score(event, ctx) { ctx.state.n++; return undefined; },
+};
+`,
+      );
+      await writeFile(join(dir, 'none.jsonl'), '');
+      const result = await runCli(['detectors', 'test', 'state-in-score', '--detectors', dir, '--events', EVENTS, '--expect', join(dir, 'none.jsonl')]);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toMatch(/detector errors: \d+ \(last: score: state-in-score: score changed the state; only learn may\)/);
+      expect(result.code).toBe(4);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('takes the options from --options: business hours from 06:00 drop the 06:30 and 06:59 alerts', async () => {
-    const result = await runCli(testArgs(EVENTS, EXPECT, '--options', '{"startHour":6}'));
+    const result = await runCli(testArgs(EVENTS, EXPECT, '--options', '{"start_hour":6}'));
     expect(result.code).toBe(4);
     expect(result.stdout).toContain('2 missing, 0 unexpected');
   });
@@ -103,17 +129,17 @@ describe('driftwatch detectors test (example after-hours-payment)', () => {
     const unknown = await runCli(['detectors', 'test', 'no-such-detector', '--detectors', 'examples/detectors', '--events', EVENTS, '--expect', EXPECT]);
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain('DW_DETECTOR_UNKNOWN');
-    const badOptions = await runCli(testArgs(EVENTS, EXPECT, '--options', '{"startHour":20,"endHour":8}'));
+    const badOptions = await runCli(testArgs(EVENTS, EXPECT, '--options', '{"start_hour":20,"end_hour":8}'));
     expect(badOptions.code).toBe(3);
     expect(badOptions.stderr).toContain('DW_DETECTOR_OPTIONS_INVALID');
-    expect(badOptions.stderr).toContain('options.startHour');
+    expect(badOptions.stderr).toContain('options.start_hour');
   });
 
   it('is listed by detectors list with its options', async () => {
     const result = await runCli(['detectors', 'list', '--detectors', 'examples/detectors', '--json']);
     expect(result.code).toBe(0);
     const rows = JSON.parse(result.stdout) as { id: string; maturity: string; options: unknown }[];
-    expect(rows.find((r) => r.id === 'after-hours-payment')).toMatchObject({ maturity: 'incubating', options: { startHour: 7, endHour: 19, kinds: ['assistant'] } });
+    expect(rows.find((r) => r.id === 'after-hours-payment')).toMatchObject({ maturity: 'incubating', options: { start_hour: 7, end_hour: 19, kinds: ['assistant'] } });
   });
 });
 
@@ -145,8 +171,8 @@ describe('after-hours-payment as a plugin', () => {
     const events = [pay('2026-11-03T21:30:00Z', 'ops'), pay('2026-11-04T05:30:00Z', 'helper')];
     expect(alertsFor(events)).toHaveLength(1);
     expect(alertsFor(events, { kinds: ['assistant', 'operator'] })).toHaveLength(2);
-    expect(alertsFor(events, { startHour: 5, endHour: 22 })).toHaveLength(0);
-    expect(alertsFor(events, { startHour: 0, endHour: 24 })).toHaveLength(0);
+    expect(alertsFor(events, { start_hour: 5, end_hour: 22 })).toHaveLength(0);
+    expect(alertsFor(events, { start_hour: 0, end_hour: 24 })).toHaveLength(0);
   });
 
   it('counts earlier after-hours transfers in its state and says so', () => {
@@ -158,7 +184,7 @@ describe('after-hours-payment as a plugin', () => {
   });
 
   it('refuses options where the day ends before it starts', () => {
-    expect(() => configureDetector(widen(afterHoursPayment), { options: { startHour: 19, endHour: 7 } })).toThrow(
+    expect(() => configureDetector(widen(afterHoursPayment), { options: { start_hour: 19, end_hour: 7 } })).toThrow(
       expect.objectContaining({ code: 'DW_DETECTOR_OPTIONS_INVALID' }),
     );
     try {

@@ -78,6 +78,19 @@ describe('loadDetectorDirectory', () => {
     expect(missing.code).toBe('DW_DETECTOR_INVALID');
   });
 
+  it('a plugin that cannot find driftwatch/sdk is told how to become an ES module, without a require stack', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await writeFile(join(dir, 'commonjs.ts'), `import { defineDetector } from 'driftwatch/sdk';\nexport default defineDetector({} as never);\n`);
+      const error = await failure(loadDetectorDirectory(dir));
+      expect(error.code).toBe('DW_DETECTOR_INVALID');
+      expect(error.message).toContain(`(put a package.json with {"type": "module"} in ${dir}, or name the file .mts/.mjs)`);
+      expect(error.message).not.toContain('\n');
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('rejects options without defaults', async () => {
     const { dir, cleanup } = await tempDir();
     try {
