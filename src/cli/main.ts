@@ -62,6 +62,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT.OK;
   }
   const found = findCommand(argv);
+  const group = COMMANDS.filter((command) => command.name.startsWith(`${argv[0]} `));
+  if (!found && group.length > 0 && (argv.length === 1 || argv[1] === '--help' || argv[1] === '-h')) {
+    // `driftwatch detectors --help`: the commands of the group.
+    const width = Math.max(...group.map((command) => command.name.length));
+    const lines = group.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n');
+    (argv.length === 1 ? io.stderr : io.stdout).write(`Usage: driftwatch ${argv[0]} COMMAND [options]     (driftwatch ${argv[0]} COMMAND --help for each)\n\nCommands:\n${lines}\n`);
+    return argv.length === 1 ? EXIT.USAGE : EXIT.OK;
+  }
   if (!found) {
     io.stderr.write(`driftwatch: unknown command "${argv.join(' ')}"\n\n${usage()}\n`);
     return EXIT.USAGE;

@@ -240,6 +240,18 @@ describe('commands, usage and help', () => {
     expect((await runCli(['registry', 'frob'])).code).toBe(2);
   });
 
+  it('a command group with --help lists its commands (exit 0); alone, exit 2 with the same list', async () => {
+    const help = await runCli(['detectors', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: driftwatch detectors COMMAND');
+    expect(help.stdout).toContain('detectors list');
+    expect(help.stdout).toContain('detectors test');
+    expect((await runCli(['registry', '-h'])).stdout).toContain('registry check');
+    const bare = await runCli(['detectors']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('detectors test');
+  });
+
   it('no command exits 2 with the usage; --help exits 0 and lists every command', async () => {
     const none = await runCli([]);
     expect(none.code).toBe(2);

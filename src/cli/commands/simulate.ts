@@ -28,7 +28,8 @@ Generates realistic, seeded traffic for N agents over D days and writes:
 
 The same seed gives byte-identical files. Agents: office-hours assistants and orchestrators acting
 for people through delegation chains, scheduled and 24/7 batch agents, bursty event-driven agents,
-a few retired or suspended ones. Scenarios start after day 7 (or after 60% of shorter periods):
+a few retired or suspended ones. Scenarios start after day 7 (after 60% of periods shorter than
+10 days; the statistical detectors learn for 3 to 7 days, so give eval at least 10 days):
 ${SCENARIO_CLASSES.join(', ')}.
 
 Options:
