@@ -64,6 +64,7 @@ function transportOf(config: Exclude<SinkConfig, { type: 'console' }>, logger: L
         appName: config.app_name,
         hostname: config.hostname,
         enterpriseId: config.enterprise_id,
+        bom: config.bom,
       };
       if (config.transport === 'udp') {
         return new SyslogUdpTransport({ ...message, host: config.host, port: config.port ?? 514, maxMessageBytes: config.max_message_bytes ?? DEFAULT_UDP_MAX_BYTES });

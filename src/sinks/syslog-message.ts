@@ -12,6 +12,8 @@ export interface SyslogMessageSettings {
   hostname?: string;
   /** The private enterprise number in the SD-ID `driftwatch@<n>`. */
   enterpriseId?: number;
+  /** U+FEFF before MSG (RFC 5424 §6.4); false for receivers that mishandle it. */
+  bom?: boolean;
 }
 
 export function syslogOptions(settings: SyslogMessageSettings): AlertSyslogOptions {
@@ -23,6 +25,7 @@ export function syslogOptions(settings: SyslogMessageSettings): AlertSyslogOptio
     procId: String(process.pid),
   };
   if (settings.enterpriseId !== undefined) options.enterpriseId = settings.enterpriseId;
+  if (settings.bom !== undefined) options.bom = settings.bom;
   return options;
 }
 
