@@ -5,7 +5,8 @@ import { Pipeline, type PipelineCounters } from '../pipeline/pipeline.js';
 import { KafkaJob } from '../kafka/job.js';
 import type { KafkaSourceConfig } from '../config/kafka.js';
 import { loadDetectors } from '../plugins/load.js';
-import { selectDetectors, settingsOfDetectorsNotRunning } from '../plugins/select.js';
+import { BUILTIN_DETECTORS } from '../../detectors/index.js';
+import { selectDetectors, warningsForDetectorsNotRunning } from '../plugins/select.js';
 import { loadRegistry } from '../registry/registry.js';
 import { watchRegistry } from '../registry/watch.js';
 import { durationMs } from '../sdk/detector.js';
@@ -33,7 +34,8 @@ export async function buildEngine(config: Config, logger: Logger): Promise<Engin
   const [registry, available] = await Promise.all([loadRegistry(config.registry), loadDetectors(config.detectors.directories)]);
   for (const warning of registry.warnings) logger.log('warn', `registry: ${warning.message}`, { file: warning.file, line: warning.line });
   const detectors = selectDetectors(available, config.detectors.maturity, config.detectors.settings);
-  for (const message of settingsOfDetectorsNotRunning(available, config.detectors.maturity, config.detectors.settings)) logger.log('warn', message);
+  const plugins = new Set(available.filter((detector) => !BUILTIN_DETECTORS.includes(detector)).map((detector) => detector.id));
+  for (const message of warningsForDetectorsNotRunning(available, config.detectors.maturity, config.detectors.settings, plugins)) logger.log('warn', message);
   return new Engine(detectors, {
     registry,
     maxUnregisteredAgents: config.max_unregistered_agents,

@@ -41,19 +41,27 @@ export function selectDetectors(
 }
 
 /**
- * Detectors that have settings but do not run because their maturity is not listed (and the
- * settings do not say `enabled`): most likely someone tuned a detector expecting it to run.
- * A detector with `enabled: false` is off on purpose and not listed.
+ * Warnings for detectors that someone most likely expected to run but that do not, because their
+ * maturity is not listed and nothing enables them by name: those with settings (tuned), and
+ * third-party ones (`plugins`: loaded from detectors.directories or --detectors). A detector with
+ * `enabled: false` is off on purpose and not named.
  */
-export function settingsOfDetectorsNotRunning(
+export function warningsForDetectorsNotRunning(
   available: readonly AnyDetector[],
   maturities: readonly Maturity[],
   settings: Readonly<Record<string, DetectorSettingsConfig>>,
+  plugins: ReadonlySet<string> = new Set(),
 ): string[] {
-  return available
-    .filter((definition) => {
-      const tuning = settings[definition.id];
-      return tuning !== undefined && tuning.enabled === undefined && !runs(definition, maturities, tuning);
-    })
-    .map((definition) => `detectors.settings.${definition.id} is set, but ${definition.id} does not run: it is ${definition.maturity} and detectors.maturity is [${maturities.join(', ')}] (add enabled: true to run it)`);
+  const warnings: string[] = [];
+  const why = (definition: AnyDetector) => `it is ${definition.maturity} and detectors.maturity is [${maturities.join(', ')}]`;
+  for (const definition of available) {
+    const tuning = settings[definition.id];
+    if (tuning?.enabled !== undefined || runs(definition, maturities, tuning)) continue;
+    if (tuning !== undefined) {
+      warnings.push(`detectors.settings.${definition.id} is set, but ${definition.id} does not run: ${why(definition)} (add enabled: true to run it)`);
+    } else if (plugins.has(definition.id)) {
+      warnings.push(`detector ${definition.id} was loaded but does not run: ${why(definition)} (enable it with detectors.settings.${definition.id}.enabled: true, or --maturity with replay)`);
+    }
+  }
+  return warnings;
 }

@@ -39,6 +39,14 @@ function replayArgs(input: string, name: string, ...more: string[]): string[] {
 }
 
 describe('replay', () => {
+  it('warns when a detector it loaded does not run (incubating, not enabled), and not when it runs', async () => {
+    const skipped = await runCli(['replay', DEMO_EVENTS, '--registry', DEMO_REGISTRY, '--alerts', join(dir, 'plugin-off.alerts.jsonl'), '--dead-letters', join(dir, 'plugin-off.dead.jsonl'), '--detectors', join(ROOT, 'examples/detectors')]);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toContain('detector after-hours-payment was loaded but does not run: it is incubating');
+    const running = await runCli(['replay', DEMO_EVENTS, '--registry', DEMO_REGISTRY, '--alerts', join(dir, 'plugin-on.alerts.jsonl'), '--dead-letters', join(dir, 'plugin-on.dead.jsonl'), '--detectors', join(ROOT, 'examples/detectors'), '--maturity', 'stable,incubating']);
+    expect(running.stderr).not.toContain('was loaded but does not run');
+  });
+
   it('twice on the demo stream gives identical alert files modulo detected_at', async () => {
     const first = await runCli(replayArgs(DEMO_EVENTS, 'run1'));
     const second = await runCli(replayArgs(DEMO_EVENTS, 'run2'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectorSettingsSchema, type DetectorSettingsConfig } from '../../../src/config/schema.js';
 import { isDriftwatchError } from '../../../src/errors.js';
-import { selectDetectors, settingsOfDetectorsNotRunning } from '../../../src/plugins/select.js';
+import { selectDetectors, warningsForDetectorsNotRunning } from '../../../src/plugins/select.js';
 import { defineDetector, z, type AnyDetector, type Maturity } from '../../../src/sdk/index.js';
 import { widen } from '../../fixtures/core/detectors.js';
 
@@ -87,13 +87,21 @@ describe('selectDetectors', () => {
   });
 });
 
-describe('settingsOfDetectorsNotRunning', () => {
+describe('warningsForDetectorsNotRunning', () => {
   it('names detectors tuned but not running, not those enabled or disabled by name, nor those that run', () => {
     const raw = settings({ young: { mode: 'dry-run' }, toy: { enabled: false, options: { limit: 2 } }, solid: { severity: 'high' } });
-    expect(settingsOfDetectorsNotRunning(available, ['stable'], raw)).toEqual([
+    expect(warningsForDetectorsNotRunning(available, ['stable'], raw)).toEqual([
       'detectors.settings.young is set, but young does not run: it is incubating and detectors.maturity is [stable] (add enabled: true to run it)',
     ]);
-    expect(settingsOfDetectorsNotRunning(available, ['stable', 'incubating'], raw)).toEqual([]);
-    expect(settingsOfDetectorsNotRunning(available, ['stable'], settings({ young: { enabled: true } }))).toEqual([]);
+    expect(warningsForDetectorsNotRunning(available, ['stable', 'incubating'], raw)).toEqual([]);
+    expect(warningsForDetectorsNotRunning(available, ['stable'], settings({ young: { enabled: true } }))).toEqual([]);
+  });
+
+  it('names third-party detectors loaded but not running, unless disabled by name', () => {
+    expect(warningsForDetectorsNotRunning(available, ['stable'], {}, new Set(['young', 'solid']))).toEqual([
+      'detector young was loaded but does not run: it is incubating and detectors.maturity is [stable] (enable it with detectors.settings.young.enabled: true, or --maturity with replay)',
+    ]);
+    expect(warningsForDetectorsNotRunning(available, ['stable'], settings({ young: { enabled: false } }), new Set(['young']))).toEqual([]);
+    expect(warningsForDetectorsNotRunning(available, ['stable'], {}, new Set())).toEqual([]);
   });
 });
