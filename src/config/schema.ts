@@ -134,10 +134,17 @@ const syslogSink = z
     path: ['max_message_bytes'],
   });
 
+/** An http(s) endpoint without credentials in it (a token or secret has its own setting, kept out of logs). */
+const httpUrl = z
+  .string()
+  .url()
+  .refine((text) => /^https?:$/.test(new URL(text).protocol), { message: 'must be an http:// or https:// URL' })
+  .refine((text) => !new URL(text).username && !new URL(text).password, { message: "must not carry credentials; use the sink's token or secret setting" });
+
 const hecSink = z.strictObject({
   type: z.literal('splunk-hec'),
   name: z.string().min(1).default('splunk-hec'),
-  url: z.string().url().describe('https://splunk:8088 (the /services/collector/event path is added) or the full event endpoint'),
+  url: httpUrl.describe('https://splunk:8088 (the /services/collector/event path is added) or the full event endpoint'),
   token: z.string().min(1).describe('HEC token; write ${ENV_VAR}, never the token itself'),
   format: sinkFormat.default('json').describe('rendering of the alert in the HEC event field'),
   index: z.string().min(1).optional(),
@@ -156,7 +163,7 @@ const hecSink = z.strictObject({
 const webhookSink = z.strictObject({
   type: z.literal('webhook'),
   name: z.string().min(1).default('webhook'),
-  url: z.string().url(),
+  url: httpUrl,
   secret: z.string().min(1).optional().describe('HMAC-SHA256 key of X-Driftwatch-Signature; write ${ENV_VAR}'),
   headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name'), z.string()).default({}).describe('extra request headers; their values are treated as secrets'),
   format: sinkFormat.default('json'),

@@ -109,6 +109,22 @@ default_sinks: [nothing]
     }
   });
 
+  it('refuses a webhook or HEC url that is not http(s) or carries credentials, naming the field and line, without echoing it', () => {
+    const result = parseConfig(
+      'registry: r.yaml\nsinks:\n  - { type: webhook, name: a, url: "ftp://x.example/alerts" }\n  - { type: splunk-hec, name: b, url: "https://user:s3cret@x.example:8088", token: t }\n',
+      'urls.yaml',
+      {},
+    );
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.errors.map((e) => `${e.line} ${e.field}: ${e.message}`)).toEqual([
+        '3 sinks.0.url: must be an http:// or https:// URL',
+        "4 sinks.1.url: must not carry credentials; use the sink's token or secret setting",
+      ]);
+      expect(JSON.stringify(result.errors)).not.toContain('s3cret');
+    }
+  });
+
   it('takes sink file paths (file, rejected-alerts file, TLS files) from the config file\'s directory', async () => {
     dir = await mkdtemp(join(tmpdir(), 'driftwatch-config-'));
     await writeFile(join(dir, 'config.yaml'), YAML);
