@@ -14,6 +14,7 @@ import { createConfiguredSinks, sinkStats } from '../sinks/create.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { checkOutputFile, JsonLinesDeadLetterSink } from '../sinks/file.js';
 import { fileSource } from '../sources/file.js';
+import { ABORTED, untilAborted } from '../sources/until-aborted.js';
 import type { Logger } from '../telemetry/log.js';
 import { startMetricsExport } from '../telemetry/metrics-export.js';
 import { observePipeline } from '../telemetry/pipeline-metrics.js';
@@ -108,21 +109,6 @@ async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: E
   return job.pipeline.counters;
 }
 
-/** Whether the batch finished; false as soon as the signal aborts while it is still waiting for the sinks. */
-async function finishedUnlessStopped(processed: Promise<unknown>, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal === undefined) return processed.then(() => true);
-  if (signal.aborted) return false;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<false>((resolve) => signal.addEventListener('abort', (onAbort = () => resolve(false)), { once: true }));
-  const finished = processed.then(() => true);
-  finished.catch(() => undefined); // after an abort, the caller handles `processed` itself
-  try {
-    return await Promise.race([finished, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort!);
-  }
-}
-
 /** A file or standard input to its end, or until io.signal (then `stoppedAfterLine`, once the batch in flight is processed). */
 async function consumeLines(config: Config, engine: Engine, sinks: AlertSink[], io: JobIo): Promise<{ counters: PipelineCounters; stoppedAfterLine?: number }> {
   const pipeline = new Pipeline(engine, {
@@ -142,7 +128,7 @@ async function consumeLines(config: Config, engine: Engine, sinks: AlertSink[], 
       const processed = pipeline.processBatch(batch);
       const last = batch[batch.length - 1]?.position;
       if (last !== undefined && 'line' in last) lastLine = last.line;
-      if (await finishedUnlessStopped(processed, io.signal)) continue;
+      if ((await untilAborted(processed, io.signal)) !== ABORTED) continue;
       // Stopped while a sink holds the batch (its receiver down): closing gives the sinks their
       // drain timeout, then writes what they still hold to the rejected-alerts file.
       stopped = true;

@@ -1,12 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { SourceRecord } from '../pipeline/pipeline.js';
+import { ABORTED, untilAborted } from './until-aborted.js';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 /** How much of an oversized line is kept for its dead letter. */
 const OVERSIZED_PREFIX_BYTES = 8192;
 const IDLE = Symbol('idle');
-const STOPPED = Symbol('stopped');
 
 export interface LineBatchOptions {
   /** Name reported in dead letters (file path, or `-` for standard input). */
@@ -31,23 +31,6 @@ async function nextOrIdle<T>(next: Promise<T>, ms: number): Promise<T | typeof I
     return await Promise.race([next, idle]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/**
- * The next chunk, or STOPPED when the signal aborts first. A promise and listener per call, both
- * dropped once it settles: one long-lived promise raced against every read would keep each read's
- * chunk reachable until the input ends.
- */
-async function nextOrStopped<T>(next: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof STOPPED> {
-  if (signal === undefined) return next;
-  if (signal.aborted) return STOPPED;
-  let onAbort: (() => void) | undefined;
-  const stopped = new Promise<typeof STOPPED>((resolve) => signal.addEventListener('abort', (onAbort = () => resolve(STOPPED)), { once: true }));
-  try {
-    return await Promise.race([next, stopped]);
-  } finally {
-    signal.removeEventListener('abort', onAbort!);
   }
 }
 
@@ -112,13 +95,13 @@ export async function* readLineBatches(stream: Readable, options: LineBatchOptio
   try {
     reading: for (;;) {
       next = chunks.next();
-      let result = await nextOrStopped(batch.length > 0 ? nextOrIdle(next, idleFlushMs) : next, signal);
+      let result = await untilAborted(batch.length > 0 ? nextOrIdle(next, idleFlushMs) : next, signal);
       if (result === IDLE) {
         yield batch;
         batch = [];
-        result = await nextOrStopped(next, signal);
+        result = await untilAborted(next, signal);
       }
-      if (result === STOPPED) break;
+      if (result === ABORTED) break;
       if (result.done) {
         ended = true;
         break;

@@ -3,13 +3,13 @@
  * written, standard input left open by a slow producer, a Kafka TLS file that does not exist
  * (for a source and for a sink).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_EVENTS, DEMO_REGISTRY, E2E_PLUGINS, ROOT, runCli } from '../fixtures/core/cli.js';
+import { DEMO_EVENTS, DEMO_REGISTRY, E2E_PLUGINS, ROOT, runCli, spawnCli } from '../fixtures/core/cli.js';
 import { tempDir, waitFor } from '../fixtures/core/temp.js';
 
 
@@ -122,20 +122,17 @@ describe('a bounded input stopped by a signal', () => {
     const alerts = join(dir, 'signal.alerts.jsonl');
     const config = join(dir, 'signal.yaml');
     await writeFile(config, `registry: ${DEMO_REGISTRY}\nsource: { type: stdin }\ndead_letter: { path: ${join(dir, 'signal.dead.jsonl')} }\nsinks:\n  - { type: file, name: archive, path: ${alerts} }\n`);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), 'run', '--config', config], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+    const run = spawnCli(['run', '--config', config], { stdin: 'pipe' });
     // Out of scope: one alert; standard input stays open, as with a producer that has more to say.
-    child.stdin.write('\n' + JSON.stringify({ v: 1, id: 'sig-1', time: '2026-11-02T10:00:00Z', type: 'tool_use', agent: { id: 'invoice-bot' }, tool: 'erp.read_invoices', system: 'hr-prod', action: 'read' }) + '\n');
+    run.child.stdin!.write('\n' + JSON.stringify({ v: 1, id: 'sig-1', time: '2026-11-02T10:00:00Z', type: 'tool_use', agent: { id: 'invoice-bot' }, tool: 'erp.read_invoices', system: 'hr-prod', action: 'read' }) + '\n');
     await waitFor(async () => (await lineCount(alerts)) > 0, 'the alert of the first event', 5000);
-    child.kill('SIGTERM');
-    const code = await exited;
-    child.stdin.destroy();
+    run.kill('SIGTERM');
+    const { code } = await run.exited;
+    run.child.stdin!.destroy();
     expect(code).toBe(143);
-    expect(stderr).toContain('stopped by a signal: standard input processed up to line 2, not to its end');
-    expect(stderr).toContain('stopped    by a signal before the end of the input: the lines after line 2 were not read');
-    expect(stderr).toContain('delivered  archive 1');
+    expect(run.stderr()).toContain('stopped by a signal: standard input processed up to line 2, not to its end');
+    expect(run.stderr()).toContain('stopped    by a signal before the end of the input: the lines after line 2 were not read');
+    expect(run.stderr()).toContain('delivered  archive 1');
   }, 15_000);
 });
 
@@ -148,21 +145,18 @@ describe('a signal while a sink is down', () => {
       `registry: ${DEMO_REGISTRY}\nsource: { type: file, path: ${DEMO_EVENTS} }\ndead_letter: { path: ${join(dir, 'signal-down.dead.jsonl')} }\n` +
         `sinks:\n  - { type: webhook, name: siem, url: "http://127.0.0.1:9/alerts", delivery: { rejected_path: ${rejected}, drain_timeout: 500ms, retry: { initial: 10ms, max: 50ms } } }\n`,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), 'run', '--config', config], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+    const run = spawnCli(['run', '--config', config]);
     // Retrying for ever (no max_attempts): the run would wait as long as the receiver is down.
-    await waitFor(async () => stderr.includes('sink delivery failed; retrying'), 'a failed delivery', 8000);
-    child.kill('SIGTERM');
+    await waitFor(async () => run.stderr().includes('sink delivery failed; retrying'), 'a failed delivery', 8000);
+    run.kill('SIGTERM');
     const timeout = new Promise<'still running'>((resolve) => setTimeout(resolve, 8000, 'still running'));
-    const code = await Promise.race([exited, timeout]);
-    if (code === 'still running') child.kill('SIGKILL');
+    const code = await Promise.race([run.exited.then((exit) => exit.code), timeout]);
+    if (code === 'still running') run.kill('SIGKILL');
     expect(code).toBe(1);
     const alerts = await lineCount(rejected);
     expect(alerts).toBeGreaterThan(0);
-    expect(stderr).toContain(`rejected   siem ${alerts} → rejected-alerts file`);
-    expect(stderr).toContain('stopped    by a signal before the end of the input');
+    expect(run.stderr()).toContain(`rejected   siem ${alerts} → rejected-alerts file`);
+    expect(run.stderr()).toContain('stopped    by a signal before the end of the input');
   }, 20_000);
 });
 

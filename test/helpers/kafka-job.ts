@@ -1,7 +1,7 @@
 // Helpers for the Kafka job's integration tests (test/integration/kafka): configs for `driftwatch
 // run`, child processes to kill, the in-process file replay to compare with, and the waiting on
 // consumer-group offsets. Every wait is bounded. Builds on test/helpers/kafka.ts.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -19,6 +19,7 @@ import type { KafkaSourceConfig } from '../../src/config/kafka.js';
 import { KafkaJob, type KafkaJobOptions } from '../../src/kafka/job.js';
 import type { AlertSink } from '../../src/sinks/sink.js';
 import { silentLogger, type Logger } from '../../src/telemetry/log.js';
+import { spawnCli, type CliProcess } from '../fixtures/core/cli.js';
 import { brokers, createTopic, deleteTopics, kafka, randomTopicName, withAdmin } from './kafka.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -99,41 +100,11 @@ export function jobConfig(options: JobConfigOptions): Config {
   return configSchema.parse(jobConfigData(options));
 }
 
-export interface JobProcess {
-  readonly child: ChildProcess;
-  /** Everything written to stderr so far. */
-  stderr(): string;
-  stdout(): string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** True once the process ended. */
-  hasExited(): boolean;
-  kill(signal: NodeJS.Signals): void;
-}
+export type JobProcess = CliProcess;
 
 /** `driftwatch run --config <path>` as a child process (its own OS process, to be killed). */
 export function spawnJob(configPath: string, env: Record<string, string> = {}): JobProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), 'run', '--config', configPath], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  let stdout = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
-    child.once('exit', (code, signal) => resolveExit({ code, signal })),
-  );
-  return {
-    child,
-    stderr: () => stderr,
-    stdout: () => stdout,
-    exited,
-    hasExited: () => child.exitCode !== null || child.signalCode !== null,
-    kill: (signal) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    },
-  };
+  return spawnCli(['run', '--config', configPath], { env });
 }
 
 /** Kills a child that is still running (test clean-up) and waits for it. */
