@@ -657,6 +657,26 @@ const PLANNING_ORDER: readonly ScenarioClass[] = [
   'denial-probing',
 ];
 
+/** Calls the agent is expected to make from `from` to `to`. */
+function expectedCalls(p: AgentProfile, from: number, to: number): number {
+  let calls = 0;
+  for (let t = from; t < to; t += 10 * MINUTE) calls += hourlyCalls(p, t) / 6;
+  return calls;
+}
+
+/**
+ * When the agent starts using its newly registered system: an active time after which it still
+ * works a day's worth of calls before `to` (an office-hours agent changed on a Friday evening of
+ * the last week would otherwise never use it, and the drift would leave no events to label).
+ */
+function driftStart(p: AgentProfile, rng: Random, from: number, to: number): number {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const start = activeTime(p, rng, from, to - DAY);
+    if (expectedCalls(p, start, to) >= p.dailyCalls) return start;
+  }
+  return activeTime(p, rng, from, from + DAY);
+}
+
 function planDrift(ctx: Context, id: string, rng: Random): DriftPlan | undefined {
   const p = claim(ctx, rng, (a) => a.delegated === undefined && a.kind !== 'orchestrator' && a.jobs.length === 0 && a.dailyCalls >= 15);
   if (!p) return undefined;
@@ -672,7 +692,7 @@ function planDrift(ctx: Context, id: string, rng: Random): DriftPlan | undefined
   const weights = p.tools.map((tool) => tool.weight).sort((a, b) => a - b);
   const median = weights[Math.floor(weights.length / 2)] ?? 1;
   const tools = specs.map((spec) => ({ spec, weight: median * rng.uniform(0.5, 1.5), hc: false }));
-  const start = activeTime(p, rng, ctx.from, ctx.to - DAY);
+  const start = driftStart(p, rng, ctx.from, ctx.to);
   p.drift = { start, tools, system };
   // The registry written out is the final state: it already lists the new system and tools.
   p.scope.systems.push(system);
@@ -730,6 +750,7 @@ export function planScenarios(profiles: readonly AgentProfile[], options: PlanOp
   for (let i = 0; i < options.benignDrift; i++) {
     const plan = planDrift(ctx, `${BENIGN_DRIFT}-${String(i + 1).padStart(3, '0')}`, new Random(options.seed, 'drift', i));
     if (plan) drifts.push(plan);
+    else skipped.push(BENIGN_DRIFT);
   }
   return { scenarios, drifts, shadows: ctx.shadows, skipped };
 }

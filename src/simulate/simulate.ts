@@ -37,7 +37,10 @@ export interface SimulateResult {
   eventsByType: Record<RenderedEvent['type'], number>;
   registry: string;
   labels: LabelsFile;
-  /** Scenario classes that found no suitable agent, once per missing scenario. */
+  /**
+   * Scenario classes (and benign-drift) planned but not generated, once per missing one: no suitable
+   * agent, or the agent made no call of it before the period ended.
+   */
   skipped: string[];
 }
 
@@ -200,7 +203,10 @@ export async function simulate(options: SimulateOptions, write: (chunk: string) 
   }
   for (const drift of plan.drifts) {
     const range = seen.get(drift.id);
-    if (!range) continue;
+    if (!range) {
+      plan.skipped.push(BENIGN_DRIFT);
+      continue;
+    }
     labels.push({
       id: drift.id,
       scenario: BENIGN_DRIFT,

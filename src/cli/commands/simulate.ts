@@ -92,7 +92,7 @@ Exit codes: 0 done, 1 runtime failure, 2 usage.`,
         `  ${result.files.events}\n  ${result.files.registry}\n  ${result.files.labels}\n`,
     );
     if (result.skipped.length > 0) {
-      io.stderr.write(`  not enough suitable agents for: ${[...new Set(result.skipped)].map((name) => `${name} ×${result.skipped.filter((s) => s === name).length}`).join(', ')}\n`);
+      io.stderr.write(`  not generated (no suitable agent, or no activity left in the period): ${[...new Set(result.skipped)].map((name) => `${name} ×${result.skipped.filter((s) => s === name).length}`).join(', ')}\n`);
     }
     return EXIT.OK;
   },

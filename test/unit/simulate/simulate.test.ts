@@ -216,6 +216,17 @@ describe('simulate', () => {
     for (const label of attacks) expect(Date.parse(label.start)).toBeGreaterThanOrEqual(from);
   }, 60_000);
 
+  it('accounts for every benign drift asked for: labelled, or reported as not generated', async () => {
+    // Twelve agents cannot carry fifteen drifts (and a drift whose agent never uses its new system
+    // before the period ends has no events to label): each one missing is reported, none silently dropped.
+    const crowded = await run({ agents: 12, days: 3, seed: 1, scenariosPerClass: 1, classes: ['denial-probing'], benignDrift: 15 });
+    const labelled = crowded.result.labels.scenarios.filter((label) => label.scenario === 'benign-drift').length;
+    const reported = crowded.result.skipped.filter((name) => name === 'benign-drift').length;
+    expect(labelled).toBeGreaterThanOrEqual(1);
+    expect(reported).toBeGreaterThanOrEqual(1);
+    expect(labelled + reported).toBe(15);
+  }, 60_000);
+
   it('refuses impossible options with a usage error', async () => {
     await expect(simulate({ agents: 3, days: 10, seed: 1 }, () => undefined)).rejects.toMatchObject({ code: 'DW_USAGE' });
     await expect(simulate({ agents: 20, days: 0, seed: 1 }, () => undefined)).rejects.toMatchObject({ code: 'DW_USAGE' });
