@@ -1,4 +1,4 @@
-/** Exit codes of every driftwatch command (docs/cli.md). */
+/** Exit codes of every driftwatch command (README, "Commands"). */
 export const EXIT = {
   OK: 0,
   /** A source, sink or other runtime failure stopped the job. */

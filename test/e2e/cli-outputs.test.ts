@@ -134,6 +134,19 @@ describe('a bounded input stopped by a signal', () => {
     expect(run.stderr()).toContain('stopped    by a signal before the end of the input: the lines after line 2 were not read');
     expect(run.stderr()).toContain('delivered  archive 1');
   }, 15_000);
+
+  it('replay of standard input, SIGINT before its end: the alert already found is written, the summary says where it stopped, exit 130', async () => {
+    const alerts = join(dir, 'replay-signal.alerts.jsonl');
+    const replay = spawnCli(['replay', '-', '--registry', DEMO_REGISTRY, '--alerts', alerts, '--dead-letters', join(dir, 'replay-signal.dead.jsonl')], { stdin: 'pipe' });
+    replay.child.stdin!.write(JSON.stringify({ v: 1, id: 'rsig-1', time: '2026-11-02T10:00:00Z', type: 'tool_use', agent: { id: 'invoice-bot' }, tool: 'erp.read_invoices', system: 'hr-prod', action: 'read' }) + '\n');
+    await waitFor(async () => (await lineCount(alerts)) > 0, 'the alert of the first event', 5000);
+    replay.kill('SIGINT');
+    const { code, signal } = await replay.exited;
+    replay.child.stdin!.destroy();
+    expect({ code, signal }).toEqual({ code: 130, signal: null });
+    expect(replay.stderr()).toContain('stopped by a signal: standard input processed up to line 1, not to its end');
+    expect(replay.stderr()).toContain('delivered  alerts 1');
+  }, 15_000);
 });
 
 describe('a signal while a sink is down', () => {

@@ -5,7 +5,8 @@ import { parseCommandArgs, requireOption } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { runJob } from '../job.js';
-import { formatSummary, undelivered } from '../summary.js';
+import { formatSummary } from '../summary.js';
+import { exitCodeOf, runUntilSignalled } from '../shutdown.js';
 import { useColor } from '../../sinks/console.js';
 
 export const replayCommand: Command = {
@@ -25,8 +26,11 @@ Options:
   --json-summary        print the closing summary as JSON on stderr
   -h, --help            this help
 
+SIGTERM or SIGINT before the end of the input: the batch in flight is finished, the alerts are
+flushed, the summary names the last line processed, and the exit code is 128 + the signal's number.
+
 Exit codes: 0 done, 1 runtime failure or alerts a sink did not deliver, 2 usage, 3 invalid registry or
-detector.`,
+detector, 130/143 stopped by SIGINT/SIGTERM before the end of the input.`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       registry: { type: 'string' },
@@ -66,9 +70,11 @@ detector.`,
       throw new DriftwatchError('DW_USAGE', `invalid options: ${problems.join('; ')}`);
     }
     const config: Config = parsed.data;
-    const summary = await runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger('info', (line) => io.stderr.write(line)) });
+    const { summary, received } = await runUntilSignalled((signal) =>
+      runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger('info', (line) => io.stderr.write(line)), signal }),
+    );
     io.stderr.write(values['json-summary'] ? JSON.stringify(summary) + '\n' : formatSummary(summary, useColor('auto', io.stderr)));
     if (summary.invalid > 0) io.stderr.write(`  dead letters written to ${config.dead_letter.path}\n`);
-    return undelivered(summary) > 0 ? EXIT.FAILURE : EXIT.OK;
+    return exitCodeOf(summary, received);
   },
 };

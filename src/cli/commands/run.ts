@@ -1,11 +1,11 @@
-import { constants as osConstants } from 'node:os';
 import { loadConfig } from '../../config/load.js';
 import { stderrLogger } from '../../telemetry/log.js';
 import { parseCommandArgs, requireOption } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { runJob } from '../job.js';
-import { formatSummary, undelivered } from '../summary.js';
+import { formatSummary } from '../summary.js';
+import { exitCodeOf, runUntilSignalled } from '../shutdown.js';
 import { useColor } from '../../sinks/console.js';
 
 export const runCommand: Command = {
@@ -36,23 +36,10 @@ registry or detector, 130/143 a file or standard input stopped by SIGINT/SIGTERM
       return EXIT.OK;
     }
     const config = await loadConfig(requireOption(values.config, '--config'), io.env);
-    const shutdown = new AbortController();
-    let received: NodeJS.Signals | undefined;
-    const onSignal = (signal: NodeJS.Signals) => {
-      received ??= signal;
-      shutdown.abort();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-    let summary;
-    try {
-      summary = await runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger('info', (line) => io.stderr.write(line)), watch: true, signal: shutdown.signal });
-    } finally {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    }
+    const { summary, received } = await runUntilSignalled((signal) =>
+      runJob(config, { stdin: io.stdin, stdout: io.stdout, logger: stderrLogger('info', (line) => io.stderr.write(line)), watch: true, signal }),
+    );
     io.stderr.write(formatSummary(summary, useColor('auto', io.stderr)));
-    if (undelivered(summary) > 0) return EXIT.FAILURE;
-    return summary.stoppedAfterLine !== undefined && received !== undefined ? 128 + osConstants.signals[received] : EXIT.OK;
+    return exitCodeOf(summary, received);
   },
 };
