@@ -1,8 +1,9 @@
 /**
- * Removes credentials from text that leaves the process (dead letters, logs): JWTs, bearer
- * values, credentials of well-known formats, the values of secret-looking JSON keys, and the
- * values of `token` and `fingerprint` fields that are not fingerprints. Raw tokens are refused by the contract,
- * but the input that was refused for carrying one must not carry it further.
+ * Removes credentials from text that leaves the process (dead letters, logs, alerts, stored state):
+ * JWTs, bearer values, credentials of well-known formats, the values of secret-looking JSON keys
+ * and `name=value` parameters, and the values of `token` and `fingerprint` fields that are not
+ * fingerprints. Raw tokens are refused in the contract's token fields; elsewhere in an event (a
+ * resource URL, a session id, a token's task) one is processed, and redacted where it leaves.
  */
 import { isFingerprintValue, KNOWN_CREDENTIAL_FORMS } from './events/contract.js';
 
@@ -23,6 +24,9 @@ export function isSecretName(name: string): boolean {
 
 export const REDACTED = '[REDACTED]';
 
+/** A secret-named parameter in text, as in a URL query (`?access_token=…`) or a `key=value` list. */
+const SECRET_PARAM = new RegExp(`\\b(${SECRET_NAME})=(?!\\[REDACTED\\])[^&\\s"'<>,;]+`, 'gi');
+
 /** A `token` or `fingerprint` key with a string value: the contract's fingerprint fields. */
 const FINGERPRINT_FIELD = /("(?:token|fingerprint)"\s*:\s*")((?:[^"\\]|\\.)*)(")/g;
 /** Any credential of a well-known format (GitHub, Slack, OpenAI, Stripe, AWS, Google, …), anywhere. */
@@ -33,8 +37,42 @@ export function redactSecrets(text: string): string {
   return text
     .replace(BEARER, `$1 ${REDACTED}`)
     .replace(SECRET_KEY_VALUE, `$1"${REDACTED}"`)
+    .replace(SECRET_PARAM, `$1=${REDACTED}`)
     // A fingerprint field refused for not being a fingerprint may hold the raw credential itself.
     .replace(FINGERPRINT_FIELD, (field, key: string, value: string, quote: string) => (isFingerprintValue(value) ? field : `${key}${REDACTED}${quote}`))
     .replace(KNOWN_CREDENTIAL, REDACTED)
     .replace(JWT, REDACTED);
+}
+
+/**
+ * `value` with `redactSecrets` applied to every string in it (object keys included), for structured
+ * data that leaves the process: alerts, checkpointed state. What holds no credential is returned
+ * as it is, not copied, so shared parts (a registry entry's scope lists) are never changed in place.
+ */
+export function redactDeep<T>(value: T): T {
+  return redactValue(value) as T;
+}
+
+function redactValue(value: unknown): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const redacted = redactValue(item);
+      if (redacted !== item) (copy ??= value.slice())[i] = redacted;
+    }
+    return copy ?? value;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const redactedKey = redactSecrets(key);
+    const redacted = redactValue(item);
+    if (redacted === item && redactedKey === key) continue;
+    copy ??= { ...(value as Record<string, unknown>) };
+    if (redactedKey !== key) delete copy[key];
+    copy[redactedKey] = redacted;
+  }
+  return copy ?? value;
 }

@@ -1,6 +1,7 @@
 import type { AgentEvent } from '../events/contract.js';
 import type { RegisteredAgent } from '../registry/agent.js';
 import type { AnyDetector, Finding, Severity } from '../sdk/detector.js';
+import { redactDeep } from '../redaction.js';
 import { ALERT_SCHEMA, type Alert } from './alert.js';
 
 const MAX_EVIDENCE = 50;
@@ -32,14 +33,18 @@ export interface AlertInput {
   severityOverride?: Severity;
 }
 
-/** The canonical alert for a finding, with the agent's accountability from the registry. */
+/**
+ * The canonical alert for a finding, with the agent's accountability from the registry. Credentials
+ * an event carried outside its token fields (a resource URL, a session id) are redacted wherever
+ * the finding or the event summary quotes them.
+ */
 export function buildAlert({ id, detector, finding, event, agent, window, severityOverride }: AlertInput): Alert {
   const evidence = [event.id];
   for (const id of finding.evidence ?? []) {
     if (evidence.length >= MAX_EVIDENCE) break;
     if (!evidence.includes(id)) evidence.push(id);
   }
-  return {
+  return redactDeep<Alert>({
     schema: ALERT_SCHEMA,
     id,
     time: new Date(event.timeMs).toISOString(),
@@ -70,5 +75,5 @@ export function buildAlert({ id, detector, finding, event, agent, window, severi
     recommendation: finding.recommendation,
     key: finding.key,
     window: { start: new Date(window.start).toISOString(), end: new Date(window.end).toISOString() },
-  };
+  });
 }

@@ -11,6 +11,7 @@ import { createBaseline, updateBaseline, type AgentBaseline } from './baseline.j
 import { createEngineStats, type EngineStats } from './stats.js';
 import { TokenLedger } from './token-ledger.js';
 import { DriftwatchError } from '../errors.js';
+import { redactSecrets } from '../redaction.js';
 
 /** Everything the engine remembers about one agent: plain data, checkpointed as JSON. */
 export interface AgentState {
@@ -225,7 +226,8 @@ export class Engine {
     const span = configured.suppressForMs;
     const start = Math.floor(state.clock / span) * span;
     const window = finding.window ?? { start, end: start + span };
-    const id = alertId(definition.id, event.agent.id, finding.key, window.start);
+    // The key feeds the id: a credential quoted in it (an audience that is a raw token) is redacted first.
+    const id = alertId(definition.id, event.agent.id, redactSecrets(finding.key), window.start);
     if (!admitAlert(state.recent, id, Math.max(window.end, state.clock + span), state.clock)) {
       counters.suppressed++;
       return;
@@ -261,7 +263,7 @@ export class Engine {
     const detector = slot.configured.definition.id;
     const counters = this.stats.detectors[detector]!;
     counters.errors++;
-    counters.lastError = `${phase}: ${error instanceof Error ? error.message : String(error)}`;
+    counters.lastError = redactSecrets(`${phase}: ${error instanceof Error ? error.message : String(error)}`);
     this.options.onDetectorError?.({ detector, agentId: event.agent.id, eventId: event.id, phase, error });
   }
 

@@ -3,10 +3,18 @@ import { configureDetector } from '../../../src/engine/configured-detector.js';
 import { Engine } from '../../../src/engine/engine.js';
 import { DEAD_LETTER_TEXT_LIMIT, deadLetter, type DeadLetter } from '../../../src/pipeline/dead-letter.js';
 import { Pipeline } from '../../../src/pipeline/pipeline.js';
-import { REDACTED, redactSecrets } from '../../../src/redaction.js';
+import { alertId } from '../../../src/alerts/id.js';
+import { snapshotAgent } from '../../../src/engine/snapshot.js';
+import { TokenCheckpoint } from '../../../src/kafka/token-checkpoint.js';
+import { loadDetectors } from '../../../src/plugins/load.js';
+import { selectDetectors } from '../../../src/plugins/select.js';
+import { REDACTED, redactDeep, redactSecrets } from '../../../src/redaction.js';
+import { loadRegistry } from '../../../src/registry/registry.js';
+import { defineDetector, z } from '../../../src/sdk/index.js';
 import { stderrLogger } from '../../../src/telemetry/log.js';
 import { everyEvent, widen } from '../../fixtures/core/detectors.js';
-import { rawToolUse } from '../../fixtures/core/events.js';
+import { DEMO_REGISTRY } from '../../fixtures/core/cli.js';
+import { rawToolUse, toolUse, tokenIssued } from '../../fixtures/core/events.js';
 
 const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJpbnZvaWNlLWJvdCIsImF1ZCI6ImVycCJ9.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
 const BEARER_VALUE = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';
@@ -46,9 +54,93 @@ describe('redactSecrets', () => {
     expect(redacted).toContain(REDACTED);
   });
 
+  it('removes a secret-named parameter of a URL or a key=value list', () => {
+    const redacted = redactSecrets('https://erp.example/export?access_token=hunter2-correct-horse&page=2; api_key=AKIAEXAMPLESECRETKEY');
+    expectNoSecret(redacted);
+    expect(redacted).toBe(`https://erp.example/export?access_token=${REDACTED}&page=2; api_key=${REDACTED}`);
+    expect(redactSecrets(redacted)).toBe(redacted);
+  });
+
   it('keeps what is not secret: fingerprints, ids, ordinary keys', () => {
     const text = JSON.stringify({ id: 'e1', token: 'sha256:0123456789abcdef0123', tool: 'erp.read', password_policy_version: 3, note: 'Bearer of bad news' });
     expect(redactSecrets(text)).toBe(text);
+  });
+});
+
+describe('redactDeep', () => {
+  it('redacts every string of a structure, keys included, copying only what changes', () => {
+    const shared = ['erp-prod', 'mail-internal'];
+    const value = { scope: shared, n: 3, nested: [{ session: JWT }, { ok: 'yes' }], [`Bearer ${BEARER_VALUE}`]: true };
+    const redacted = redactDeep(value);
+    expectNoSecret(JSON.stringify(redacted));
+    expect(redacted.scope).toBe(shared);
+    expect(redacted.nested[1]).toBe(value.nested[1]);
+    expect(redacted.nested[0]).toEqual({ session: REDACTED });
+    expect(value.nested[0]!.session).toBe(JWT);
+    const clean = { a: ['x'], b: { c: 1 } };
+    expect(redactDeep(clean)).toBe(clean);
+  });
+});
+
+describe('alerts and stored state carry no credentials that an event quoted outside its token fields', () => {
+  const github = 'ghp_16C7e42F292c6912E7710c838347Ae178B4a';
+  const noCredential = (text: string) => {
+    expectNoSecret(text);
+    expect(text).not.toContain(github);
+  };
+
+  it('redacts them in every alert (and in the key its id is computed from), in snapshots and in checkpointed token grants', async () => {
+    const registry = await loadRegistry(DEMO_REGISTRY);
+    const detectors = selectDetectors(await loadDetectors(), ['stable'], {});
+    const engine = new Engine(detectors, { registry });
+    const grants = new TokenCheckpoint(engine);
+    const output = { alerts: [] as import('../../../src/alerts/alert.js').Alert[], dryRun: [] };
+    // A token whose audience is a raw JWT (not registered: token-escalation keys its alert by it) and whose task is a credential.
+    engine.process(tokenIssued({ agent: { id: 'invoice-bot', session: JWT }, token: { fingerprint: 'sha256:0123456789abcdef0123', audience: JWT, grant: 'client_credentials', task: BEARER_VALUE } }), output);
+    // Out of scope, from an instance named by a credential, a resource URL carrying one, a principal and chain quoting more.
+    engine.process(
+      toolUse({
+        agent: { id: 'invoice-bot', instance: github, session: JWT },
+        system: 'hr-prod',
+        resource: 'https://hr.example/export?access_token=hunter2-correct-horse',
+        principal: `Bearer ${BEARER_VALUE}`,
+        chain: ['AKIAEXAMPLESECRETKEY', 'invoice-bot'],
+      }),
+      output,
+    );
+    expect(output.alerts.map((alert) => alert.detector)).toEqual(expect.arrayContaining(['token-escalation', 'scope-violation']));
+    for (const alert of output.alerts) {
+      noCredential(JSON.stringify(alert));
+      expect(alert.id).toBe(alertId(alert.detector, alert.agent.id, alert.key, Date.parse(alert.window.start)));
+    }
+    const snapshot = JSON.stringify(snapshotAgent(engine, 'invoice-bot'));
+    expect(snapshot).toContain(REDACTED);
+    noCredential(snapshot);
+    const taken = grants.take(0);
+    expect(taken).toHaveLength(1);
+    noCredential(JSON.stringify(taken));
+    // The live ledger keeps the task as issued: token-misuse compares it with the session of later calls.
+    expect(engine.tokens.get('sha256:0123456789abcdef0123')!.task).toBe(BEARER_VALUE);
+  });
+
+  it('redacts them in the last error a detector threw (summary and metrics)', () => {
+    const thrower = defineDetector({
+      id: 'thrower',
+      version: '1.0.0',
+      description: 'throws',
+      eventTypes: ['tool_use'],
+      maturity: 'sandbox',
+      techniques: [],
+      severity: 'low',
+      options: z.strictObject({}),
+      createState: () => null,
+      score: (event) => {
+        throw new Error(`boom ${event.resource}`);
+      },
+    });
+    const engine = new Engine([configureDetector(widen(thrower))]);
+    engine.process(toolUse({ resource: JWT }), { alerts: [], dryRun: [] });
+    expect(engine.stats.detectors.thrower!.lastError).toBe(`score: boom ${REDACTED}`);
   });
 });
 
