@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_EVENT_TIME_MS, parseEventTime, RFC3339_PATTERN } from './time.js';
 
 /**
  * Event contract v1: the single source of truth for what an event is.
@@ -42,10 +43,6 @@ export function isFingerprintValue(value: unknown): value is string {
   return typeof value === 'string' && FINGERPRINT_PATTERN.test(value) && !RAW_JWT_PATTERN.test(value) && !KNOWN_CREDENTIAL_PATTERN.test(value);
 }
 
-/** RFC 3339 date-time with a mandatory zone (Z or ±hh:mm). */
-export const RFC3339_PATTERN =
-  /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
-
 const text = z.string().min(1).max(MAX_FIELD_LENGTH);
 
 const fingerprint = z
@@ -56,9 +53,9 @@ const fingerprint = z
 
 const eventTime = z.union([
   z.string()
-    .regex(RFC3339_PATTERN, 'must be an RFC 3339 date-time with a zone')
-    .refine((value) => Number.isFinite(Date.parse(value)), 'is not a valid date'),
-  z.number().int().nonnegative().describe('epoch milliseconds'),
+    .regex(RFC3339_PATTERN, 'must be an RFC 3339 date-time with a zone (Z or ±hh:mm)')
+    .refine((value) => Number.isFinite(parseEventTime(value)), 'is not a date and time that exists between 1970 and 9999'),
+  z.number().int().nonnegative().max(MAX_EVENT_TIME_MS, 'must be epoch milliseconds no later than 9999-12-31').describe('epoch milliseconds'),
 ]);
 
 const agent = z.looseObject({
@@ -69,7 +66,7 @@ const agent = z.looseObject({
 
 const common = {
   v: z.literal(1).optional().describe('contract version (default 1)'),
-  id: text.describe('unique event id: de-duplication and alert evidence'),
+  id: text.describe('unique event id, quoted as alert evidence (a repeated id is not dropped)'),
   time: eventTime.describe('event time: RFC 3339 or epoch ms'),
   agent,
   principal: text.optional().describe('the human on whose behalf the agent acts'),

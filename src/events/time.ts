@@ -1,4 +1,5 @@
-import { RFC3339_PATTERN } from './contract.js';
+/** Latest event time the contract accepts: the end of year 9999, the last an RFC 3339 date can name (and within Date's range). */
+export const MAX_EVENT_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -19,7 +20,7 @@ function isLeap(year: number): boolean {
 /**
  * Epoch ms of the common RFC 3339 form `YYYY-MM-DDTHH:MM:SS[.fff]Z`, computed directly (about ten
  * times cheaper than Date.parse); undefined for anything else, which then takes the general path.
- * Only in-range fields are accepted here, so the result always equals Date.parse's.
+ * Only in-range fields are accepted here, so the result always equals parseRfc3339's.
  */
 function parseCommonUtc(text: string): number | undefined {
   const length = text.length;
@@ -59,13 +60,44 @@ function dayStartOf(text: string): number | undefined {
   return lastDayStart;
 }
 
-/** Epoch ms of a contract `time` value (RFC 3339 with a zone, or epoch ms), or NaN when it is not one. */
+/** RFC 3339 `date-time` (section 5.6): any number of fraction digits, a zone Z or ±hh:mm, `T` or a space. */
+export const RFC3339_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Epoch ms of any RFC 3339 date-time, or NaN. Every field is range-checked (Date.parse would turn
+ * 2026-02-30 into March 2 and 24:00 into the next day); a leap second (:60) counts as the next
+ * second's start; fraction digits past milliseconds are dropped.
+ */
+function parseRfc3339(text: string): number {
+  const match = RFC3339_PATTERN.exec(text);
+  if (match === null) return Number.NaN;
+  const [, y, mo, d, h, mi, s, fraction, sign, oh, om] = match;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return Number.NaN;
+  if (hour > 23 || minute > 59 || second > 60) return Number.NaN;
+  let time = Date.UTC(year, month - 1, day, hour, minute, second, fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0')));
+  if (sign !== undefined) {
+    const offsetHours = Number(oh);
+    const offsetMinutes = Number(om);
+    if (offsetHours > 23 || offsetMinutes > 59) return Number.NaN;
+    time -= (sign === '+' ? 1 : -1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  }
+  // Years 0000–0099 would be 1900–1999 to Date.UTC: they are before the epoch either way.
+  return year >= 1970 && time >= 0 && time <= MAX_EVENT_TIME_MS ? time : Number.NaN;
+}
+
+/** Epoch ms of a contract `time` value (RFC 3339 with a zone, or epoch ms up to MAX_EVENT_TIME_MS), or NaN when it is not one. */
 export function parseEventTime(value: unknown): number {
   if (typeof value === 'number') {
-    return Number.isSafeInteger(value) && value >= 0 ? value : Number.NaN;
+    return Number.isInteger(value) && value >= 0 && value <= MAX_EVENT_TIME_MS ? value : Number.NaN;
   }
   if (typeof value !== 'string') return Number.NaN;
   const fast = parseCommonUtc(value);
   if (fast !== undefined) return fast;
-  return RFC3339_PATTERN.test(value) ? Date.parse(value) : Number.NaN;
+  return parseRfc3339(value);
 }

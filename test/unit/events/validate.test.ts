@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS, KNOWN_CREDENTIAL_PATTERN, MAX_CHAIN_LENGTH, MAX_FIELD_LENGTH, MAX_SCOPES, OUTCOMES, eventSchema } from '../../../src/events/contract.js';
 import { acceptEvent } from '../../../src/events/validate.js';
-import { parseEventTime } from '../../../src/events/time.js';
+import { MAX_EVENT_TIME_MS, parseEventTime } from '../../../src/events/time.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -39,7 +39,7 @@ const rfc3339 = fc
     return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}${sep}${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}${fraction}${zone}`;
   });
 
-const epochMs = fc.oneof(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.constantFrom(0, Number.MAX_SAFE_INTEGER));
+const epochMs = fc.oneof(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.constantFrom(0, MAX_EVENT_TIME_MS));
 const eventTime = fc.oneof(rfc3339, epochMs);
 
 const base64url = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'.split('');
@@ -187,7 +187,7 @@ const nastyValue: fc.Arbitrary<Json> = fc.oneof(
     // times
     '2026-11-02', '2026-11-02T12:00:00', '2026-11-02T12:00:00+0100', '2026-11-02T12:00Z', '2026-13-02T12:00:00Z',
     '2026-11-02T12:00:00.1234567890Z', 'Mon, 02 Nov 2026 12:00:00 GMT', '1793620800000', '2026-11-02T12:00:00.000Z ',
-    Number.MAX_SAFE_INTEGER + 2, 1.7e308, -1000,
+    Number.MAX_SAFE_INTEGER + 2, Number.MAX_SAFE_INTEGER, MAX_EVENT_TIME_MS + 1, 1.7e308, -1000,
     // credentials
     JWT, 'eyJhbGciOiJub25lIn0abcdefgh', 'sha256:abc', 'abcdef0123456789', 'Bearer abcdefghijklmnopqrstuvwxyz',
     'sha256:0123456789abcdef0123', 'UPPER:0123456789abcdef0123', 'x'.repeat(129),
@@ -326,7 +326,11 @@ describe('acceptEvent agrees with eventSchema', () => {
     ['time without zone', { ...valid, time: '2026-11-02T12:00:00' }, false],
     ['time with +hhmm zone', { ...valid, time: '2026-11-02T12:00:00+0100' }, false],
     ['time month 13', { ...valid, time: '2026-13-02T12:00:00Z' }, false],
-    ['time ten fraction digits', { ...valid, time: '2026-11-02T12:00:00.1234567890Z' }, false],
+    ['time ten fraction digits', { ...valid, time: '2026-11-02T12:00:00.1234567890Z' }, true],
+    ['time February 30', { ...valid, time: '2026-02-30T12:00:00Z' }, false],
+    ['time hour 24', { ...valid, time: '2026-11-02T24:00:00Z' }, false],
+    ['time leap second', { ...valid, time: '2026-12-31T23:59:60Z' }, true],
+    ['time epoch beyond year 9999', { ...valid, time: 9_000_000_000_000_000 }, false],
     ['time nine fraction digits', { ...valid, time: '2026-11-02T12:00:00.123456789Z' }, true],
     ['time lower-case t and z', { ...valid, time: '2026-11-02t12:00:00z' }, true],
     ['time RFC 2822', { ...valid, time: 'Mon, 02 Nov 2026 12:00:00 GMT' }, false],
