@@ -1,6 +1,6 @@
 import type { EngineStats } from '../engine/stats.js';
 import type { PipelineCounters } from '../pipeline/pipeline.js';
-import { paint } from '../sinks/console.js';
+import { paint, printable } from '../sinks/console.js';
 
 export interface RunSummary {
   records: number;
@@ -85,10 +85,10 @@ export function formatSummary(summary: RunSummary, color: boolean): string {
     if (counters.suppressed) parts.push(`${counters.suppressed} repeats suppressed`);
     if (counters.excepted) parts.push(`${counters.excepted} events excepted`);
     if (counters.dryRun) parts.push(`${counters.dryRun} dry-run findings`);
-    if (counters.errors) parts.push(paint(`${counters.errors} errors (last: ${counters.lastError})`, '31', color));
+    if (counters.errors) parts.push(paint(`${counters.errors} errors (last: ${printable(counters.lastError ?? '')})`, '31', color));
     if (parts.length === 0) continue;
     lines.push(`    ${id.padEnd(30)} ${parts.join(', ')}`);
-    for (const sample of counters.dryRunSamples) lines.push(`      dry-run: ${sample}`);
+    for (const sample of counters.dryRunSamples) lines.push(`      dry-run: ${printable(sample)}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -16,6 +16,19 @@ export function paint(text: string, code: string, color: boolean): string {
   return color ? `\u001b[${code}m${text}\u001b[0m` : text;
 }
 
+/** Control characters (C0, DEL, C1) and the Unicode line and paragraph separators. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Text from events or plugins, made safe for a terminal line: a line break cannot start a line that
+ * looks like another alert, and an escape sequence cannot recolour or rewrite the screen. Each
+ * control character is shown escaped (`\n`, `\u001b`).
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** One line a person can read: when, how bad, which detector, which agent, what, who answers for it. */
 export function formatAlertLine(alert: Alert, color: boolean): string {
   const severity = paint(alert.severity.toUpperCase().padEnd(8), SEVERITY_COLOR[alert.severity], color);
@@ -23,7 +36,7 @@ export function formatAlertLine(alert: Alert, color: boolean): string {
     ? `owner ${alert.agent.owner ?? '(none)'}, custodian ${alert.agent.custodian ?? '(none)'}`
     : 'not registered';
   const dim = (text: string) => paint(text, '2', color);
-  return `${dim(alert.time)} ${severity} ${alert.detector.padEnd(28)} ${alert.title} ${dim(`[${accountable}] ${alert.id}`)}`;
+  return `${dim(alert.time)} ${severity} ${printable(alert.detector.padEnd(28))} ${printable(alert.title)} ${dim(`[${printable(accountable)}] ${alert.id}`)}`;
 }
 
 export class ConsoleSink implements AlertSink {

@@ -7,6 +7,7 @@ import { runDetectorCase, type ExpectedAlert } from '../../plugins/harness.js';
 import { loadDetectors } from '../../plugins/load.js';
 import { loadRegistry, Registry } from '../../registry/registry.js';
 import { SEVERITIES } from '../../sdk/detector.js';
+import { printable } from '../../sinks/console.js';
 import { parseCommandArgs, requireOption } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -141,7 +142,7 @@ Exit codes: 0 as expected, 2 usage, 3 invalid detector or registry, 4 difference
     for (const alert of result.unexpected) {
       io.stdout.write(`unexpected ${JSON.stringify({ agent: alert.agent.id, key: alert.key, severity: alert.severity, event: alert.event.id })} ${alert.title}\n`);
     }
-    if (result.errors > 0) io.stdout.write(`detector errors: ${result.errors} (last: ${result.lastError})\n`);
+    if (result.errors > 0) io.stdout.write(`detector errors: ${result.errors} (last: ${printable(result.lastError ?? '')})\n`);
     const ok = result.missing.length === 0 && result.unexpected.length === 0 && result.errors === 0 && result.invalidLines.length === 0;
     io.stdout.write(`${id}: ${result.alerts.length} alerts, ${expected.length} expected, ${result.missing.length} missing, ${result.unexpected.length} unexpected${ok ? ' — ok' : ''}\n`);
     return ok ? EXIT.OK : EXIT.MISMATCH;
