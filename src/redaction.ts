@@ -25,14 +25,21 @@ export function isSecretName(name: string): boolean {
 export const REDACTED = '[REDACTED]';
 
 /** A secret-named parameter in text, as in a URL query (`?access_token=…`) or a `key=value` list. */
-const SECRET_PARAM = new RegExp(`\\b(${SECRET_NAME})=(?!\\[REDACTED\\])[^&\\s"'<>,;]+`, 'gi');
+const SECRET_PARAM = new RegExp(`\\b(${SECRET_NAME})=(?!\\[REDACTED\\])[^&\\s"'<>,;\\\\]+`, 'gi');
 
 /** A `token` or `fingerprint` key with a string value: the contract's fingerprint fields. */
 const FINGERPRINT_FIELD = /("(?:token|fingerprint)"\s*:\s*")((?:[^"\\]|\\.)*)(")/g;
 /** Any credential of a well-known format (GitHub, Slack, OpenAI, Stripe, AWS, Google, …), anywhere. */
 const KNOWN_CREDENTIAL = new RegExp(`\\b(?:${KNOWN_CREDENTIAL_FORMS})`, 'g');
 
+/**
+ * Text that any of the patterns below could match contains one of these (a superset, tested on
+ * its own): one scan decides for the common text that holds nothing to redact.
+ */
+const MAYBE_SECRET = /eyJ|bearer|basic|secret|passw|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key|"(?:token|fingerprint)"|gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_/i;
+
 export function redactSecrets(text: string): string {
+  if (!MAYBE_SECRET.test(text)) return text;
   // Bearer values first: in broken JSON a bare `Bearer <token>` value would otherwise lose only its first word.
   return text
     .replace(BEARER, `$1 ${REDACTED}`)
@@ -75,4 +82,9 @@ function redactValue(value: unknown): unknown {
     copy[redactedKey] = redacted;
   }
   return copy ?? value;
+}
+
+/** JSON of `value` for storage (changelog snapshots, token grants), with credentials redacted. */
+export function redactedJson(value: unknown): string {
+  return redactSecrets(JSON.stringify(value));
 }

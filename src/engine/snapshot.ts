@@ -3,7 +3,6 @@ import type { TokenGrant } from '../sdk/detector.js';
 import type { AgentState, Engine } from './engine.js';
 import type { RecentAlerts } from './recent-alerts.js';
 import { restoreBaseline, type AgentBaseline } from './baseline.js';
-import { redactDeep } from '../redaction.js';
 
 /** One agent's state as checkpointed: detector states by detector id, with the version that wrote them (null states left out). */
 export interface AgentSnapshot {
@@ -35,8 +34,7 @@ export function snapshotAgent(engine: Engine, agentId: string): AgentSnapshot | 
       detectors[configured.definition.id] = { version: configured.definition.version, state: detectorState };
     }
   });
-  // Stored state: names an event gave (systems, tools, instances) are redacted like everything that leaves the process.
-  return redactDeep<AgentSnapshot>({ v: 1, agent: agentId, clock: state.clock, detectors, recent: state.recent, baseline: state.baseline });
+  return { v: 1, agent: agentId, clock: state.clock, detectors, recent: state.recent, baseline: state.baseline };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { AgentSnapshot } from '../engine/snapshot.js';
 import { DriftwatchError } from '../errors.js';
 import type { TokenGrant } from '../sdk/detector.js';
 import type { Logger } from '../telemetry/log.js';
+import { redactedJson } from '../redaction.js';
 import { TOKEN_KEY_PREFIX } from './token-checkpoint.js';
 
 const { CompressionTypes } = kafkajs;
@@ -126,11 +127,11 @@ export class StateChangelog {
     };
     for (const fingerprint of retired) add({ key: TOKEN_KEY_PREFIX + fingerprint, value: null, partition }, 0);
     for (const grant of grants) {
-      const value = JSON.stringify(grant);
+      const value = redactedJson(grant);
       add({ key: TOKEN_KEY_PREFIX + grant.fingerprint, value, partition }, value.length);
     }
     for (const snapshot of snapshots) {
-      const value = JSON.stringify(snapshot);
+      const value = redactedJson(snapshot);
       add({ key: snapshot.agent, value, partition }, value.length);
     }
     requests.push(request);

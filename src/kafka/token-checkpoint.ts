@@ -1,6 +1,5 @@
 import type { Engine } from '../engine/engine.js';
 import type { TokenGrant } from '../sdk/detector.js';
-import { redactDeep } from '../redaction.js';
 
 /** Key prefix of token grants in the state changelog (agent snapshots are keyed by agent id). */
 export const TOKEN_KEY_PREFIX = 'dw.token/';
@@ -37,8 +36,7 @@ export class TokenCheckpoint {
     // The engine records grants synchronously while it processes a batch: they are noted here.
     ledger.record = (grant: TokenGrant) => {
       record(grant);
-      // What is written to the changelog and the tokens topic: a task that quotes a credential is redacted.
-      if (this.capturing) this.batch.push(redactDeep(grant));
+      if (this.capturing) this.batch.push(grant);
     };
   }
 

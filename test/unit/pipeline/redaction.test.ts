@@ -5,7 +5,9 @@ import { DEAD_LETTER_TEXT_LIMIT, deadLetter, type DeadLetter } from '../../../sr
 import { Pipeline } from '../../../src/pipeline/pipeline.js';
 import { alertId } from '../../../src/alerts/id.js';
 import { snapshotAgent } from '../../../src/engine/snapshot.js';
+import { StateChangelog } from '../../../src/kafka/changelog.js';
 import { TokenCheckpoint } from '../../../src/kafka/token-checkpoint.js';
+import { TokenFeed } from '../../../src/kafka/token-feed.js';
 import { loadDetectors } from '../../../src/plugins/load.js';
 import { selectDetectors } from '../../../src/plugins/select.js';
 import { REDACTED, redactDeep, redactSecrets } from '../../../src/redaction.js';
@@ -13,6 +15,7 @@ import { loadRegistry } from '../../../src/registry/registry.js';
 import { defineDetector, z } from '../../../src/sdk/index.js';
 import { stderrLogger } from '../../../src/telemetry/log.js';
 import { everyEvent, widen } from '../../fixtures/core/detectors.js';
+import { captureLogger } from '../sinks/support.js';
 import { DEMO_REGISTRY } from '../../fixtures/core/cli.js';
 import { rawToolUse, toolUse, tokenIssued } from '../../fixtures/core/events.js';
 
@@ -89,7 +92,7 @@ describe('alerts and stored state carry no credentials that an event quoted outs
     expect(text).not.toContain(github);
   };
 
-  it('redacts them in every alert (and in the key its id is computed from), in snapshots and in checkpointed token grants', async () => {
+  it('redacts them in every alert (and in the key its id is computed from) and in the snapshots and token grants the Kafka job stores', async () => {
     const registry = await loadRegistry(DEMO_REGISTRY);
     const detectors = selectDetectors(await loadDetectors(), ['stable'], {});
     const engine = new Engine(detectors, { registry });
@@ -113,12 +116,19 @@ describe('alerts and stored state carry no credentials that an event quoted outs
       noCredential(JSON.stringify(alert));
       expect(alert.id).toBe(alertId(alert.detector, alert.agent.id, alert.key, Date.parse(alert.window.start)));
     }
-    const snapshot = JSON.stringify(snapshotAgent(engine, 'invoice-bot'));
-    expect(snapshot).toContain(REDACTED);
-    noCredential(snapshot);
+    // What the Kafka job stores: the changelog's snapshot and grant records, the tokens topic's grant records.
     const taken = grants.take(0);
     expect(taken).toHaveLength(1);
-    noCredential(JSON.stringify(taken));
+    const changelog = new StateChangelog({} as never, {} as never, 'state', captureLogger());
+    const records = changelog.encode(0, { snapshots: [snapshotAgent(engine, 'invoice-bot')!], grants: taken }, new Map()).flat();
+    const feed = new TokenFeed({} as never, {} as never, 'tokens', 'group', () => {}, captureLogger());
+    const stored = [...records, ...feed.encode(taken, [])].map((record) => String(record.value));
+    expect(stored).toHaveLength(3);
+    for (const value of stored) {
+      noCredential(value);
+      expect(() => JSON.parse(value)).not.toThrow();
+    }
+    expect(stored.join('\n')).toContain(REDACTED);
     // The live ledger keeps the task as issued: token-misuse compares it with the session of later calls.
     expect(engine.tokens.get('sha256:0123456789abcdef0123')!.task).toBe(BEARER_VALUE);
   });
