@@ -33,8 +33,9 @@ const FINGERPRINT_FIELD = /("(?:token|fingerprint)"\s*:\s*")((?:[^"\\]|\\.)*)(")
 const KNOWN_CREDENTIAL = new RegExp(`\\b(?:${KNOWN_CREDENTIAL_FORMS})`, 'g');
 
 /**
- * Text that any of the patterns below could match contains one of these (a superset, tested on
- * its own): one scan decides for the common text that holds nothing to redact.
+ * Text that any of the patterns below could match contains one of these (keep it a superset when a
+ * pattern is added: each redaction test goes through it): one scan decides for the common text
+ * that holds nothing to redact.
  */
 const MAYBE_SECRET = /eyJ|bearer|basic|secret|passw|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key|"(?:token|fingerprint)"|gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_/i;
 
@@ -53,7 +54,8 @@ export function redactSecrets(text: string): string {
 
 /**
  * `value` with `redactSecrets` applied to every string in it (object keys included), for structured
- * data that leaves the process: alerts, checkpointed state. What holds no credential is returned
+ * data that leaves the process as it is (alerts; stored state is redacted as JSON text, see
+ * redactedJson, which is cheaper for large state). What holds no credential is returned
  * as it is, not copied, so shared parts (a registry entry's scope lists) are never changed in place.
  */
 export function redactDeep<T>(value: T): T {
