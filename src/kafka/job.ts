@@ -27,6 +27,9 @@ export const SATURATED_AFTER_MS = 1_000;
  * committed (as Kafka consumers' auto-commit interval).
  */
 export const DEFAULT_COMMIT_INTERVAL_MS = 5_000;
+/** On stop, how long the batch in flight may wait for its sinks before they are closed (and given their drain_timeout). */
+export const STOP_GRACE_MS = 1_000;
+
 /** When no batch at all came for this long (the job caught up), every partition is checkpointed and committed without waiting for the interval. */
 export const IDLE_COMMIT_MS = 500;
 
@@ -239,16 +242,23 @@ export class KafkaJob {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.timer);
-    await this.serially(async () => {
+    const drained = this.serially(async () => {
       for (const [partition, owned] of [...this.owned]) {
         await this.checkpoint(partition).catch((error: unknown) => this.rollback(partition, error));
         await owned.writing;
       }
     }).catch(() => undefined);
+    // The batch in flight waits for its sinks' acknowledgement, for ever while a receiver is down.
+    // Past a short grace the sinks are closed: each waits its drain_timeout, then fails what is
+    // still unacknowledged, so that batch fails, is not committed, and is replayed after a restart.
+    let sinksClosed: Promise<void> | undefined;
+    const grace = setTimeout(() => (sinksClosed = this.pipeline.close()), STOP_GRACE_MS);
+    await drained;
+    clearTimeout(grace);
     await this.consumer.disconnect();
     await this.feed.stop();
     await this.producer.disconnect();
-    await this.pipeline.close();
+    await (sinksClosed ?? this.pipeline.close());
     if (this.started) this.options.logger.log('info', 'kafka source stopped', { group: this.config.group });
   }
 

@@ -104,4 +104,44 @@ describe('kafka source: sink outage', () => {
       receiver.server.close();
     }
   });
+
+  it('stopped while the receiver is down: ends after the drain timeout, commits nothing past the undelivered alerts; a restart delivers them', { timeout: 180_000 }, async () => {
+    const { names, registry, lines, eventsPath } = await suite.benchWorkload('outage-stop', { agents: 100, events: 3_000, seed: 6 });
+    const expected = await fileReplay(eventsPath, { registry });
+    const offsetOfEvent = new Map(lines.map((line, i) => [(JSON.parse(line) as { id: string }).id, i]));
+    const firstAlertOffset = Math.min(...expected.map((alert) => Math.max(...alert.evidence.map((id) => offsetOfEvent.get(id) ?? -1))));
+    const receiver = await startReceiver();
+    receiver.setDown(true);
+    const config = jobConfig({
+      ...names,
+      registry,
+      sinks: [{ type: 'webhook', name: 'siem', url: receiver.url, timeout: '2s', delivery: { drain_timeout: '1s', retry: { initial: '100ms', max: '300ms' } } }],
+    });
+    try {
+      await produceValues(names.topic, lines);
+      const stop = new AbortController();
+      const logger = memoryLogger();
+      const run = runJob(config, { stdin: new PassThrough(), stdout: new PassThrough(), logger, signal: stop.signal });
+      await waitFor(() => receiver.refused > 3, { timeoutMs: 60_000, label: 'deliveries refused' });
+      const stopped = Date.now();
+      stop.abort();
+      // Retrying for ever (no max_attempts), the batch in flight would hold the shutdown until the receiver came back.
+      const ended = await Promise.race([run.then(() => 'ended' as const), new Promise<'still running'>((resolve) => setTimeout(resolve, 20_000, 'still running'))]);
+      expect(ended, logger.lines.join('\n')).toBe('ended');
+      expect(Date.now() - stopped).toBeLessThan(15_000);
+      const committed = (await committedOffsets(names.group, names.topic)).get(0) ?? 0n;
+      expect(committed).toBeLessThanOrEqual(BigInt(firstAlertOffset));
+
+      receiver.setDown(false);
+      const restart = new AbortController();
+      const second = runJob(config, { stdin: new PassThrough(), stdout: new PassThrough(), logger: memoryLogger(), signal: restart.signal });
+      await waitForCommittedToEnd(names.group, names.topic, 60_000);
+      await waitFor(() => new Set(receiver.received).size >= new Set(expected.map((a) => a.id)).size, { timeoutMs: 30_000, label: 'every alert received' });
+      restart.abort();
+      await second;
+      expect(new Set(receiver.received)).toEqual(new Set(expected.map((alert) => alert.id)));
+    } finally {
+      receiver.server.close();
+    }
+  });
 });
