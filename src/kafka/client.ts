@@ -30,10 +30,24 @@ function kafkaLogCreator(logger: Logger, secrets: readonly string[]): logCreator
   const scrub = scrubber(secrets);
   return () => ({ namespace, level, log }) => {
     const { message, broker, error } = log as { message: string; broker?: string; error?: unknown };
-    // Said at every start because retries are bounded; driftwatch does not use transactions: no news for operators.
-    const quiet = message.startsWith('Limiting retries for the idempotent producer');
-    logger.log(quiet ? 'debug' : (LEVELS[level] ?? 'info'), scrub(`kafka ${namespace}: ${message}`)!, { broker, error: error === undefined ? undefined : scrub(String(error)) });
+    logger.log(kafkaLogLevel(level, message, error), scrub(`kafka ${namespace}: ${message}`)!, { broker, error: error === undefined ? undefined : scrub(String(error)) });
   };
+}
+
+/** Broker answers that are part of a group's normal life (a rebalance, a coordinator loading or moving): kafkajs retries them itself. */
+const ROUTINE_GROUP_ERROR = /group is rebalancing|coordinator is loading|coordinator is not available|not the correct coordinator/i;
+
+/**
+ * The level a kafkajs log line is passed on at. kafkajs logs routine group events at error level
+ * (every scale-out gives a few `Response Heartbeat … The group is rebalancing`), which would page
+ * whoever alerts on error lines: those are info. Failures that matter reach driftwatch's own
+ * `DW_SOURCE_FAILED` lines.
+ */
+export function kafkaLogLevel(level: number, message: string, error: unknown): LogLevel {
+  // Said at every start because retries are bounded; driftwatch does not use transactions: no news for operators.
+  if (message.startsWith('Limiting retries for the idempotent producer')) return 'debug';
+  if (level === logLevel.ERROR && error !== undefined && ROUTINE_GROUP_ERROR.test(String(error))) return 'info';
+  return LEVELS[level] ?? 'info';
 }
 
 function saslOf(connection: KafkaConnection): SASLOptions | undefined {

@@ -15,6 +15,16 @@ export const DEAD_LETTER_TOPIC_CONFIG = { 'cleanup.policy': 'delete', 'retention
 
 /** Partition count shared by every event topic; the state changelog must have the same. */
 export async function eventPartitionCount(admin: Admin, topics: readonly string[]): Promise<number> {
+  // Asked for a topic that does not exist, the broker answers "does not host this topic-partition".
+  const existing = new Set(
+    await admin.listTopics().catch((error: unknown) => {
+      throw new DriftwatchError('DW_SOURCE_FAILED', `listing topics: ${(error as Error).message}`, { cause: error, retriable: true });
+    }),
+  );
+  const absent = topics.filter((topic) => !existing.has(topic));
+  if (absent.length > 0) {
+    throw new DriftwatchError('DW_CONFIG_INVALID', `source.topics: ${absent.join(', ')} ${absent.length === 1 ? 'does' : 'do'} not exist (driftwatch creates its own topics, never the event topics: create them, or correct the name)`);
+  }
   const metadata = await admin.fetchTopicMetadata({ topics: [...topics] }).catch((error: unknown) => {
     throw new DriftwatchError('DW_SOURCE_FAILED', `event topics ${topics.join(', ')}: ${(error as Error).message}`, { cause: error, retriable: true });
   });

@@ -188,7 +188,7 @@ describe('kafka job (in process)', () => {
     expect(await topicConfig(names.deadLetterTopic, ['cleanup.policy'])).toEqual({ 'cleanup.policy': 'delete' });
   });
 
-  it('refuses an existing state topic that is not compacted, or has fewer partitions, and missing topics with create_topics: false', async () => {
+  it('refuses an existing state topic that is not compacted, or has fewer partitions, missing topics with create_topics: false, and a missing event topic', async () => {
     const names = jobNames('topics-bad');
     await createTopic(names.topic, { partitions: 2 });
     await createTopic(names.stateTopic, { partitions: 2 });
@@ -210,6 +210,8 @@ describe('kafka job (in process)', () => {
     expect(await refused({ ...names, registry: DEMO_REGISTRY })).toMatch(/cleanup\.policy=compact/);
     expect(await refused({ ...names, stateTopic: fewer, registry: DEMO_REGISTRY })).toMatch(/partitions/);
     expect(await refused({ ...names, stateTopic: `${names.topic}-absent`, registry: DEMO_REGISTRY, source: { create_topics: false } })).toMatch(/create_topics is false/);
+    // An event topic that does not exist: named plainly, whatever create_topics says (driftwatch never creates event topics).
+    expect(await refused({ ...names, topic: `${names.topic}-typo`, stateTopic: fewer, registry: DEMO_REGISTRY })).toMatch(new RegExp(`source\\.topics: ${names.topic}-typo does not exist`));
   });
 });
 

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { kafkaConnectionSchema } from '../../../src/config/kafka.js';
 import { configSchema } from '../../../src/config/schema.js';
-import { kafkaClient } from '../../../src/kafka/client.js';
+import { kafkaClient, kafkaLogLevel } from '../../../src/kafka/client.js';
 import { createSinks } from '../../../src/sinks/create.js';
 import { silentLogger } from '../../../src/telemetry/log.js';
 
@@ -44,5 +44,18 @@ describe('Kafka alerts sink', () => {
     expect(() => createSinks(sinks, new PassThrough())).toThrow(
       expect.objectContaining({ code: 'DW_CONFIG_INVALID', message: expect.stringContaining(`sink "siem-topic" tls.ca ${missing('ca')}`) }),
     );
+  });
+});
+
+describe('kafkajs log levels', () => {
+  it("passes a group's routine events on as info, real errors as errors", () => {
+    const ERROR = 1;
+    const WARN = 2;
+    expect(kafkaLogLevel(ERROR, 'Response Heartbeat(key: 12, version: 3)', new Error('The group is rebalancing, so a rejoin is needed'))).toBe('info');
+    expect(kafkaLogLevel(ERROR, 'Response InitProducerId(key: 22, version: 1)', new Error("The coordinator is loading and hence can't process requests"))).toBe('info');
+    expect(kafkaLogLevel(ERROR, 'Crash: KafkaJSNonRetriableError', new Error('Failed to find group coordinator'))).toBe('error');
+    expect(kafkaLogLevel(ERROR, 'Connection error', new Error('connect ECONNREFUSED 127.0.0.1:9092'))).toBe('error');
+    expect(kafkaLogLevel(WARN, 'Limiting retries for the idempotent producer to Number.MAX_SAFE_INTEGER', undefined)).toBe('debug');
+    expect(kafkaLogLevel(WARN, 'something else', undefined)).toBe('warn');
   });
 });
