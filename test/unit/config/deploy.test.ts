@@ -1,5 +1,7 @@
 // The files docker-compose.yml runs with: the config must load, and the registry must be valid.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { parseRegistry } from '../../../src/registry/registry.js';
@@ -12,6 +14,23 @@ describe('deploy/ (docker compose)', () => {
     expect(config.source).toMatchObject({ type: 'kafka', topics: ['agent-events'], tokens_topic: 'driftwatch-tokens' });
     expect(config.sinks?.map((sink) => sink.type)).toEqual(['console', 'file', 'kafka']);
     expect(config.registry).toBe('/etc/driftwatch/registry.yaml');
+    expect(config.source).toMatchObject({ brokers: ['kafka:29092'] });
+    const elsewhere = await loadConfig(deploy('driftwatch.yaml'), { KAFKA_BROKERS: '10.0.0.7:9092' });
+    expect(elsewhere.source).toMatchObject({ brokers: ['10.0.0.7:9092'] });
+    expect(elsewhere.sinks?.find((sink) => sink.type === 'kafka')).toMatchObject({ brokers: ['10.0.0.7:9092'] });
+  });
+
+  it('the SIEM sinks commented out in driftwatch.yaml are valid once uncommented, with the secrets .env.example names', async () => {
+    const text = readFileSync(deploy('driftwatch.yaml'), 'utf8').replace(/^  # (- type|  )/gm, '  $1');
+    const dir = mkdtempSync(join(tmpdir(), 'dw-deploy-'));
+    writeFileSync(join(dir, 'driftwatch.yaml'), text);
+    const config = await loadConfig(join(dir, 'driftwatch.yaml'), { SPLUNK_HEC_TOKEN: 'hec-token-value', WEBHOOK_SECRET: 'webhook-secret-value' });
+    expect(config.sinks?.map((sink) => sink.type)).toEqual(['console', 'file', 'kafka', 'splunk-hec', 'webhook']);
+    const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
+    for (const name of ['SPLUNK_HEC_TOKEN', 'WEBHOOK_SECRET']) {
+      expect(text).toContain(`\${${name}}`);
+      expect(example).toContain(`${name}=`);
+    }
   });
 
   it('registry.yaml is a valid registry', () => {
@@ -24,6 +43,11 @@ describe('deploy/ (docker compose)', () => {
     expect(compose).toContain('./deploy:/etc/driftwatch:ro');
     for (const topic of ['agent-events', 'driftwatch-state', 'driftwatch-tokens', 'driftwatch-dead-letters', 'driftwatch-alerts']) {
       expect(compose).toContain(`--topic ${topic} `);
+    }
+    // The configs docs/kafka.md lists for operators who create the compacted topics themselves.
+    for (const topic of ['driftwatch-state', 'driftwatch-tokens']) {
+      const line = compose.split('\n').find((l) => l.includes(`--topic ${topic} `))!;
+      for (const setting of ['cleanup.policy=compact', 'min.compaction.lag.ms=0', 'segment.ms=3600000']) expect(line).toContain(`--config ${setting}`);
     }
   });
 });
