@@ -224,7 +224,9 @@ export class Engine {
     const definition = configured.definition;
     const counters = this.stats.detectors[definition.id]!;
     const span = configured.suppressForMs;
-    const start = Math.floor(state.clock / span) * span;
+    // The event's own time, not the agent's clock: an event that arrives again late (a producer's
+    // retry after the agent moved on) raises its alert under the same id as the first time.
+    const start = Math.floor(event.timeMs / span) * span;
     const window = finding.window ?? { start, end: start + span };
     // The key feeds the id: a credential quoted in it (an audience that is a raw token) is redacted first.
     const id = alertId(definition.id, event.agent.id, redactSecrets(finding.key), window.start);

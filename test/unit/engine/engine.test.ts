@@ -353,6 +353,16 @@ describe('suppression', () => {
     expect(run(engine, storm([0, 4, 5, 9, 10])).alerts).toHaveLength(3);
   });
 
+  it('an event that arrives again after the agent moved on (a producer retry) finds its alert id already sent: a repeat, not a new alert', () => {
+    const engine = new Engine([configureDetector(widen(outOfScope))], { registry: registry() });
+    const first = toolUse({ id: 'retried', time: at(5), system: 'hr-prod' });
+    const output = run(engine, [first, toolUse({ time: at(150), system: 'erp-prod' }), { ...first }]);
+    // Its window is that of its own time (12:00–13:00), not of the agent's clock (14:30): the same id.
+    expect(output.alerts.map((a) => [a.event.id, a.window.start])).toEqual([['retried', at(0)]]);
+    expect(engine.stats.detectors['test-out-of-scope']!.suppressed).toBe(1);
+    expect(engine.stats.late).toBe(1);
+  });
+
   it('suppresses per agent and per key', () => {
     const engine = new Engine([configureDetector(widen(outOfScope))], { registry: registry() });
     const output = run(engine, [
