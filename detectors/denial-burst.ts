@@ -29,7 +29,7 @@ const MAX_SYSTEMS = 8;
 const { cooldown, ...spikeOptions } = windowSpikeOptions(
   'min_denials',
   { factor: 3, minimum: 5, minZ: 4, minWindows: 4 },
-  { counted: 'denials', window: 'window with denials', windows: 'windows with denials', peak: 'the most the agent had in a window' },
+  { counted: 'denials', window: 'window with denials', windows: 'windows with denials', peak: "the agent's peak (the most it had in a window, fading about 16% a day)" },
 );
 
 const options = z.strictObject({

@@ -8,6 +8,8 @@ import {
   defineDetector,
   formatClock,
   formatCount,
+  formatPeak,
+  PEAK_FADING,
   levelValue,
   TECHNIQUES,
   windowSpike,
@@ -37,13 +39,13 @@ import {
 const { cooldown, ...spikeOptions } = windowSpikeOptions(
   'min_events',
   { factor: 4, minimum: 100, minZ: 6, minWindows: 6 },
-  { counted: 'events', window: 'active window', windows: 'active windows', peak: 'the busiest window the agent had' },
+  { counted: 'events', window: 'active window', windows: 'active windows', peak: "the agent's peak (its busiest window, fading about 16% a day)" },
 );
 
 const options = z.strictObject({
   ...spikeOptions,
   sustained_windows: z.number().int().min(0).default(3).describe('sustained path: this many consecutive 5-minute windows (0: off), each…'),
-  sustained_factor: z.number().gt(1).default(3).describe('…above this multiple of the busiest window the agent had around this hour of day before the run began, leaving out the window just before the run (and factor_any_hour × its busiest at any hour)…'),
+  sustained_factor: z.number().gt(1).default(3).describe("…above this multiple of the agent's peak around this hour of day before the run began, leaving out the window just before the run (and factor_any_hour × its peak at any hour)…"),
   sustained_min_events: z.number().int().min(1).default(15).describe('…with at least this many events…'),
   sustained_min_z: z.number().nonnegative().default(4).describe('…and a robust z of at least this against its typical active window before the run (with min_windows)'),
   cooldown,
@@ -165,11 +167,12 @@ export default defineDetector({
   version: '1.1.0',
   description:
     'Events of an agent (tool calls, token issuance, denials) in a 5-minute event-time window far above its own cadence: ' +
-    'the count must reach min_events, exceed factor × the busiest window the agent had within hour_radius hours of this ' +
+    "the count must reach min_events, exceed factor × the agent's peak within hour_radius hours of this " +
     'hour of day (or of any hour, when it has no history at this hour), and reach a robust z of min_z against its typical ' +
-    'active window. Or a sustained run: sustained_windows consecutive windows, each with at least sustained_min_events ' +
-    'events, above sustained_factor × that busiest window as it was before the run began (leaving out the window just ' +
-    'before the run) and factor_any_hour × the busiest at any hour, at a robust z of sustained_min_z. Quiet during the ' +
+    'active window. A peak is the busiest window, fading by about 16% a day until the agent reaches it again. Or a ' +
+    'sustained run: sustained_windows consecutive windows, each with at least sustained_min_events events, above ' +
+    'sustained_factor × that peak as it was before the run began (leaving out the window just before the run) and ' +
+    'factor_any_hour × the peak at any hour, at a robust z of sustained_min_z. Quiet during the ' +
     'learning period and for cooldown after an alert; one alert per agent per window (key rate).',
   eventTypes: ['tool_use', 'token_issued', 'access_denied'],
   maturity: 'incubating',
@@ -190,7 +193,7 @@ export default defineDetector({
     const expectedText =
       spike.peakScope === 'none'
         ? 'it had no active window before'
-        : `its busiest 5-min window ${spike.peakScope === 'hour' ? `around ${formatClock(start)} UTC` : 'at any hour (it has no history at this hour)'} had ${formatCount(Math.round(spike.peak))}`;
+        : `its faded peak for a 5-min window ${spike.peakScope === 'hour' ? `around ${formatClock(start)} UTC` : 'at any hour (it has no history at this hour)'} is ${formatPeak(spike.peak)} (${PEAK_FADING})`;
     const typicalText = Number.isNaN(spike.z)
       ? ''
       : `, a typical active window ${formatCount(spike.typical.median)} ± ${formatCount(Math.round(spike.typical.spread * 10) / 10)} (robust z ${Math.round(spike.z)})`;
@@ -200,8 +203,8 @@ export default defineDetector({
       key: 'rate',
       title:
         run > 1
-          ? `${id} has kept up ${Math.round(spike.observed)} calls per 5 minutes for ${run * 5} minutes, ${ratio === undefined ? 'far above' : `${ratio.toFixed(ratio >= 10 ? 0 : 1)}×`} its usual cadence`
-          : `${id} made ${Math.round(spike.observed)} calls in 5 minutes, ${ratio === undefined ? 'far' : `${ratio.toFixed(ratio >= 10 ? 0 : 1)}×`} its usual cadence`,
+          ? `${id} has kept up ${Math.round(spike.observed)} events per 5 minutes for ${run * 5} minutes, ${ratio === undefined ? 'far above' : `${ratio.toFixed(ratio >= 10 ? 0 : 1)}×`} its usual cadence`
+          : `${id} produced ${Math.round(spike.observed)} events in 5 minutes, ${ratio === undefined ? 'far' : `${ratio.toFixed(ratio >= 10 ? 0 : 1)}×`} its usual cadence`,
       summary:
         `${id} produced ${Math.round(spike.observed)} events in 5 min (${formatClock(start)}–${formatClock(end)} UTC; latest: ${describe(event)})` +
         (run > 1 ? `, ${run} windows in a row since ${formatClock(runStart)} UTC above ${factor}× its busiest; before that run ` : '; ') +

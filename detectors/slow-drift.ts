@@ -252,7 +252,7 @@ export default defineDetector({
         summary:
           `${id} moved ${formatKb(rise.kb)} with ${rise.tool} on ${dayText(rise.day)}, day ${rise.streak} of a run of active days above its usual; ` +
           `its usual ${kindText} with that tool is ${formatKb(rise.usual)}, and its usual ${kindText} in all ${formatKb(rise.usualTotal)} ` +
-          `(${formatKb(rise.total)} that day). No single 5-minute window stood out: a sustained rise like this is how slow exfiltration looks.`,
+          `(${formatKb(rise.total)} that day; volumes here count each call up to ${o.call_cap}× its tool's usual call, so that one large export does not make a day). No single 5-minute window stood out: a sustained rise like this is how slow exfiltration looks.`,
         severity: Number.isFinite(factor) && factor < 2 * o.ratio ? 'medium' : 'high',
         score: Math.min(95, 55 + 10 * Math.log2(Number.isFinite(factor) ? factor : 16)),
         observed: { tool: rise.tool, day: dayText(rise.day), day_kb: Math.round(rise.kb), rising_days: rise.streak, agent_day_kb: Math.round(rise.total) },

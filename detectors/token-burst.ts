@@ -20,7 +20,7 @@ const options = z.strictObject(
   windowSpikeOptions(
     'min_tokens',
     { factor: 4, minimum: 10, minZ: 4, minWindows: 4 },
-    { counted: 'tokens issued', window: 'window with tokens', windows: 'windows with tokens', peak: 'the most the agent had in a window' },
+    { counted: 'tokens issued', window: 'window with tokens', windows: 'windows with tokens', peak: "the agent's peak (the most it had in a window, fading about 16% a day)" },
   ),
 );
 

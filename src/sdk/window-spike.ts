@@ -7,7 +7,7 @@
  * ```ts
  * const spike = windowSpike('tokens', 'min_tokens');
  * const options = z.strictObject(windowSpikeOptions('min_tokens', { factor: 4, minimum: 10, minZ: 4, minWindows: 4 }, {
- *   counted: 'tokens issued', window: 'window with tokens', windows: 'windows with tokens', peak: 'the most the agent had in a window',
+ *   counted: 'tokens issued', window: 'window with tokens', windows: 'windows with tokens', peak: "the agent's peak (the most it had in a window, fading about 16% a day)",
  * }));
  * export default defineDetector({
  *   …, options, createState: createWindowSpikeState,
@@ -23,7 +23,6 @@ import {
   baselineSpikeGate,
   BASELINE_WINDOW_MS,
   formatClock,
-  formatCount,
   type BaselineMetric,
   type Spike,
   type SpikeParams,
@@ -58,7 +57,7 @@ export interface WindowSpikeWords {
   window: string;
   /** The same in the plural: `active windows`, `windows with tokens`. */
   windows: string;
-  /** The peak `factor` is a multiple of: `the busiest window the agent had`. */
+  /** The peak `factor` is a multiple of: `the agent's peak (its busiest window, fading about 16% a day)`. */
   peak: string;
 }
 
@@ -193,11 +192,20 @@ export function windowSpike<K extends string>(metric: BaselineMetric, minimumKey
 }
 
 /**
- * The peak a spike was compared with, in words for a finding's summary: `at most 12 in a 5-min
- * window around 14:05 UTC` (this hour's peak) or `… at any hour` (the agent had no history at this
- * hour); `none` when it had no window with the metric at all.
+ * The peak a spike was compared with, in words for a finding's summary: `a peak of 12 in a 5-min
+ * window around 14:05 UTC` (this hour's) or `… at any hour` (the agent had no history at this
+ * hour); `none` when it had no window with the metric at all. Peaks are stored rounded up and fade
+ * by about 16% a day until renewed, so the number is said to be faded, not the window it came from.
  */
 export function windowSpikePeakText(spike: Spike, none: string): string {
   if (spike.peakScope === 'none') return none;
-  return `at most ${formatCount(Math.round(spike.peak))} in a 5-min window ${spike.peakScope === 'hour' ? `around ${formatClock(spike.windowStart)} UTC` : 'at any hour'}`;
+  return `a faded peak of ${formatPeak(spike.peak)} in a 5-min window ${spike.peakScope === 'hour' ? `around ${formatClock(spike.windowStart)} UTC` : 'at any hour'} (${PEAK_FADING})`;
+}
+
+/** How the agent's peaks age, in the words of an alert. */
+export const PEAK_FADING = 'a peak loses about 16% a day until the agent reaches it again';
+
+/** A faded peak: one decimal below 10 (a peak of 0.2 is a window of 1 or 2 that faded over days), whole above. */
+export function formatPeak(value: number): string {
+  return value < 10 ? String(Math.round(value * 10) / 10) : String(Math.round(value));
 }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/alerts/alert.js';
 import { builtinDetector, events, runDetector } from '../../helpers/engine.js';
+import { formatPeak, windowSpikePeakText, type Spike } from '../../../src/sdk/index.js';
 import * as T from '../../helpers/traffic.js';
 
 const MINUTE = T.MINUTE;
@@ -36,6 +37,9 @@ describe('rate-spike: sustained path', () => {
     expect(alert!.window.start).toBe(new Date(at(8, 14)).toISOString());
     expect(alert!.summary).toMatch(/3 windows in a row/);
     expect(alert!.summary).not.toMatch(/undefined|NaN/);
+    // Every event type counts (a token issued is not a call), and the peak is said to be a faded one.
+    expect(alert!.title).toMatch(/^ops-bot has kept up \d+ events per 5 minutes/);
+    expect(alert!.summary).toMatch(/its faded peak for a 5-min window around \d\d:\d\d UTC is [\d.]+ \(a peak loses about 16% a day/);
   });
 
   it('a run that ramps up is judged without the window just before it (12 calls, then three windows of 30)', () => {
@@ -57,5 +61,15 @@ describe('rate-spike: sustained path', () => {
 
   it('sustained_windows 0 turns the path off', () => {
     expect(alertsOf(T.merge(office(9), run('off', at(8, 14), 4, 40)), { sustained_windows: 0 })).toEqual([]);
+  });
+});
+
+describe('window-spike peak text', () => {
+  it('says a faded peak with a decimal below 10, as the baseline holds it', () => {
+    expect(formatPeak(0.19)).toBe('0.2');
+    expect(formatPeak(6)).toBe('6');
+    expect(formatPeak(37.4)).toBe('37');
+    const text = windowSpikePeakText({ peakScope: 'hour', peak: 0.19, windowStart: at(3, 9, 10) } as Spike, 'none');
+    expect(text).toBe('a faded peak of 0.2 in a 5-min window around 09:10 UTC (a peak loses about 16% a day until the agent reaches it again)');
   });
 });
