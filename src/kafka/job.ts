@@ -12,7 +12,7 @@ import { kafkaClient } from './client.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { TokenCheckpoint } from './token-checkpoint.js';
 import { TokenFeed } from './token-feed.js';
-import { ensureTopics, eventPartitionCount } from './topics.js';
+import { ensureTopics, eventPartitionCount, topicNames } from './topics.js';
 
 const EMPTY = new Uint8Array(0);
 const HEARTBEAT_EVERY_MS = 3_000;
@@ -200,8 +200,9 @@ export class KafkaJob {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const partitions = await eventPartitionCount(admin, this.config.topics);
-      await ensureTopics(admin, {
+      const existing = await topicNames(admin);
+      const partitions = await eventPartitionCount(admin, this.config.topics, existing);
+      await ensureTopics(admin, existing, {
         stateTopic: this.config.state_topic,
         deadLetterTopic: this.config.dead_letter_topic,
         tokensTopic: this.config.tokens_topic,

@@ -13,14 +13,17 @@ export const TOKENS_TOPIC_CONFIG = STATE_TOPIC_CONFIG;
 
 export const DEAD_LETTER_TOPIC_CONFIG = { 'cleanup.policy': 'delete', 'retention.ms': String(14 * 86_400_000) } as const;
 
-/** Partition count shared by every event topic; the state changelog must have the same. */
-export async function eventPartitionCount(admin: Admin, topics: readonly string[]): Promise<number> {
+/** The names of the cluster's topics, read once at start-up for the checks below. */
+export async function topicNames(admin: Admin): Promise<ReadonlySet<string>> {
+  const names = await admin.listTopics().catch((error: unknown) => {
+    throw new DriftwatchError('DW_SOURCE_FAILED', `listing topics: ${(error as Error).message}`, { cause: error, retriable: true });
+  });
+  return new Set(names);
+}
+
+/** Partition count shared by every event topic (all of which must be among `existing`); the state changelog must have the same. */
+export async function eventPartitionCount(admin: Admin, topics: readonly string[], existing: ReadonlySet<string>): Promise<number> {
   // Asked for a topic that does not exist, the broker answers "does not host this topic-partition".
-  const existing = new Set(
-    await admin.listTopics().catch((error: unknown) => {
-      throw new DriftwatchError('DW_SOURCE_FAILED', `listing topics: ${(error as Error).message}`, { cause: error, retriable: true });
-    }),
-  );
   const absent = topics.filter((topic) => !existing.has(topic));
   if (absent.length > 0) {
     throw new DriftwatchError('DW_CONFIG_INVALID', `source.topics: ${absent.join(', ')} ${absent.length === 1 ? 'does' : 'do'} not exist (driftwatch creates its own topics, never the event topics: create them, or correct the name)`);
@@ -44,9 +47,9 @@ export async function eventPartitionCount(admin: Admin, topics: readonly string[
  */
 export async function ensureTopics(
   admin: Admin,
+  existing: ReadonlySet<string>,
   options: { stateTopic: string; deadLetterTopic: string; tokensTopic?: string; partitions: number; create: boolean },
 ): Promise<void> {
-  const existing = new Set(await admin.listTopics());
   const entries = (config: Record<string, string>) => Object.entries(config).map(([name, value]) => ({ name, value }));
   const missing = [
     { topic: options.stateTopic, numPartitions: options.partitions, configEntries: entries(STATE_TOPIC_CONFIG) },
