@@ -17,6 +17,11 @@ function isLeap(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
+/** Whether `day` of `month` (1–12) exists in `year`. */
+function isDate(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!);
+}
+
 /**
  * Epoch ms of the common RFC 3339 form `YYYY-MM-DDTHH:MM:SS[.fff]Z`, computed directly (about ten
  * times cheaper than Date.parse); undefined for anything else, which then takes the general path.
@@ -53,8 +58,7 @@ function dayStartOf(text: string): number | undefined {
   const year = digits(text, 0, 4);
   const month = digits(text, 5, 2);
   const day = digits(text, 8, 2);
-  if (year < 1970 || month < 1 || month > 12 || day < 1) return undefined;
-  if (day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined;
+  if (year < 1970 || !isDate(year, month, day)) return undefined;
   lastDate = text.slice(0, 10);
   lastDayStart = Date.UTC(year, month - 1, day);
   return lastDayStart;
@@ -78,8 +82,7 @@ function parseRfc3339(text: string): number {
   const hour = Number(h);
   const minute = Number(mi);
   const second = Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return Number.NaN;
-  if (hour > 23 || minute > 59 || second > 60) return Number.NaN;
+  if (!isDate(year, month, day) || hour > 23 || minute > 59 || second > 60) return Number.NaN;
   let time = Date.UTC(year, month - 1, day, hour, minute, second, fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0')));
   if (sign !== undefined) {
     const offsetHours = Number(oh);
