@@ -4,7 +4,7 @@ import type { AgentSnapshot } from '../engine/snapshot.js';
 import { DriftwatchError } from '../errors.js';
 import type { TokenGrant } from '../sdk/detector.js';
 import type { Logger } from '../telemetry/log.js';
-import { redactedJson } from '../redaction.js';
+import { redactedJson, redactedValuesJson } from '../redaction.js';
 import { TOKEN_KEY_PREFIX } from './token-checkpoint.js';
 
 const { CompressionTypes } = kafkajs;
@@ -127,7 +127,7 @@ export class StateChangelog {
     };
     for (const fingerprint of retired) add({ key: TOKEN_KEY_PREFIX + fingerprint, value: null, partition }, 0);
     for (const grant of grants) {
-      const value = redactedJson(grant);
+      const value = redactedValuesJson(grant);
       add({ key: TOKEN_KEY_PREFIX + grant.fingerprint, value, partition }, value.length);
     }
     for (const snapshot of snapshots) {

@@ -1,7 +1,7 @@
 import kafkajs, { type Consumer, type Kafka, type Message, type Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import type { TokenGrant } from '../sdk/detector.js';
-import { redactedJson } from '../redaction.js';
+import { redactedValuesJson } from '../redaction.js';
 import type { Logger } from '../telemetry/log.js';
 import { CHUNK_RECORDS } from './changelog.js';
 
@@ -56,7 +56,7 @@ export class TokenFeed {
     const partition = this.partitions === 1 ? 0 : undefined;
     return [
       ...retired.map((fingerprint) => ({ key: fingerprint, value: null, partition })),
-      ...grants.map((grant) => ({ key: grant.fingerprint, value: redactedJson(grant), partition })),
+      ...grants.map((grant) => ({ key: grant.fingerprint, value: redactedValuesJson(grant), partition })),
     ];
   }
 

@@ -10,7 +10,7 @@ import { TokenCheckpoint } from '../../../src/kafka/token-checkpoint.js';
 import { TokenFeed } from '../../../src/kafka/token-feed.js';
 import { loadDetectors } from '../../../src/plugins/load.js';
 import { selectDetectors } from '../../../src/plugins/select.js';
-import { REDACTED, redactDeep, redactSecrets } from '../../../src/redaction.js';
+import { REDACTED, redactDeep, redactedJson, redactedValuesJson, redactSecrets } from '../../../src/redaction.js';
 import { loadRegistry } from '../../../src/registry/registry.js';
 import { defineDetector, z } from '../../../src/sdk/index.js';
 import { stderrLogger } from '../../../src/telemetry/log.js';
@@ -82,6 +82,19 @@ describe('redactDeep', () => {
     expect(value.nested[0]!.session).toBe(JWT);
     const clean = { a: ['x'], b: { c: 1 } };
     expect(redactDeep(clean)).toBe(clean);
+  });
+});
+
+describe('redactedValuesJson', () => {
+  it('redacts each stored value as the whole-text pass does, and a fingerprint field that is no fingerprint whole', () => {
+    const grant = { fingerprint: 'sha256:0123456789abcdef0123', agentId: 'invoice-bot', eventId: `e-${JWT}`, issuedAt: 1, task: `Bearer ${BEARER_VALUE}`, grant: 'api_key=hunter2-correct-horse' };
+    const stored = redactedValuesJson(grant);
+    expectNoSecret(stored);
+    expect(JSON.parse(stored)).toEqual(JSON.parse(redactedJson(grant)));
+    expect(JSON.parse(stored).fingerprint).toBe(grant.fingerprint);
+    const raw = { ...grant, fingerprint: 'opaque.session.secret' };
+    expect(JSON.parse(redactedValuesJson(raw)).fingerprint).toBe(REDACTED);
+    expect(JSON.parse(redactedJson(raw)).fingerprint).toBe(REDACTED);
   });
 });
 
