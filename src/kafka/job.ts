@@ -83,12 +83,13 @@ interface OwnedPartition {
 }
 
 /**
- * The Kafka consumer-group job. Per partition batch: decode and detect, and wait until every sink
- * acknowledged the alerts and the dead letters are written. At most every commit interval (and at
- * shutdown), per partition: write the state of the agents changed since the last checkpoint to the
- * changelog, and only then commit the offsets of the batches processed. Offsets are never
- * committed before the alerts of their events were acknowledged and the state that includes them
- * was checkpointed.
+ * The Kafka consumer-group job. Per partition batch: decode and detect, then hand the alerts to
+ * the sinks and the dead letters to their topic; the next batch is detected while they are
+ * delivered, and waits for that delivery before its own begins. At most every commit interval
+ * (and at shutdown), per partition: wait for the delivery in progress, write the state of the
+ * agents changed since the last checkpoint to the changelog, and only then commit the offsets of
+ * the batches processed. Offsets are never committed before the alerts of their events were
+ * acknowledged and the state that includes them was checkpointed.
  *
  * A crash at any point replays from the last commit with the state of the last checkpoint:
  * - a crash before the checkpoint: state and offsets are those of the previous checkpoint; the
@@ -109,6 +110,11 @@ export class KafkaJob {
   /** The shared tokens topic: grants published at checkpoints, every instance's grants followed. */
   private readonly feed: TokenFeed;
   private readonly commitIntervalMs: number;
+  /**
+   * The batch whose alerts and dead letters are being delivered, if any: detected, not yet
+   * acknowledged. Its partition is checkpointed only after it settled (see `settle`).
+   */
+  private delivering: { topic: string; partition: number; owned: OwnedPartition; delivered: Promise<unknown> } | undefined;
   /** The batch in flight (partition and messages), for dead letters that carry the original bytes. */
   private inFlight: { partition: number; messages: readonly KafkaMessage[] } | undefined;
   /**
@@ -244,6 +250,7 @@ export class KafkaJob {
     this.stopping = true;
     clearInterval(this.timer);
     const drained = this.serially(async () => {
+      await this.settle(this.delivering);
       for (const [partition, owned] of [...this.owned]) {
         await this.checkpoint(partition).catch((error: unknown) => this.rollback(partition, error));
         await owned.writing;
@@ -481,14 +488,24 @@ export class KafkaJob {
           const message = messages[i]!;
           records[i] = { value: message.value ?? EMPTY, position: { topic, partition, offset: message.offset } };
         }
-        // Resolves once every sink acknowledged the batch's alerts and its dead letters are written.
-        await this.pipeline.processBatch(records);
+        const detected = this.pipeline.detect(records);
+        // The engine holds the batch's effects now: they belong to the partition (and are dropped
+        // with it, should this batch's delivery fail).
         owned.applied.set(topic, BigInt(last));
         for (const agent of touched) {
           owned.dirty.add(agent);
           this.agentPartition.set(agent, partition);
         }
         owned.grants.push(...this.tokens.take(partition));
+        // The dead letters take the original messages now, while the batch is in flight.
+        const delivered = this.pipeline.deliver(detected);
+        delivered.catch(() => undefined);
+        const previous = this.delivering;
+        this.delivering = { topic, partition, owned, delivered };
+        // This batch's alerts are delivered while the next batch is detected; the previous
+        // batch's must be acknowledged before that (one batch in delivery at a time: a sink that
+        // does not acknowledge holds the queue up, which pauses the topics).
+        await this.settle(previous);
       } else {
         this.options.logger.log('info', 'events already in the restored state skipped', { topic, partition, from: batch.messages[0]!.offset, to: last });
       }
@@ -509,6 +526,24 @@ export class KafkaJob {
   }
 
   /**
+   * Waits for the delivery of a batch's alerts and dead letters (`delivering`, or an earlier one).
+   * One that failed rolls its partition back, unless the partition was released since. Never rejects.
+   */
+  private async settle(pending: KafkaJob['delivering']): Promise<void> {
+    if (!pending) return;
+    try {
+      await pending.delivered;
+    } catch (error) {
+      if (this.owned.get(pending.partition) === pending.owned) {
+        this.rollback(pending.partition, error);
+        this.failure ??= new DriftwatchError('DW_SOURCE_FAILED', `partition ${pending.partition} of ${pending.topic}: ${(error as Error).message}`, { cause: error, retriable: true });
+      }
+    } finally {
+      if (this.delivering === pending) this.delivering = undefined;
+    }
+  }
+
+  /**
    * Checkpoints the partition: takes the snapshots of its changed agents, its new token grants and
    * the tombstones of retired ones (with the applied offsets), serialised now, and writes them in
    * the background while the next batches are processed: to the changelog, and only then the
@@ -517,6 +552,8 @@ export class KafkaJob {
    * back (in turn with the batches) and stops its later writes.
    */
   private async checkpoint(partition: number): Promise<void> {
+    // The state checkpointed must not be ahead of alerts not yet acknowledged.
+    await this.settle(this.delivering);
     const owned = this.owned.get(partition);
     if (!owned || owned.uncommitted.size === 0) return;
     await owned.writing;

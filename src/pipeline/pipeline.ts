@@ -53,8 +53,10 @@ function originalText(value: string | Uint8Array): string {
 
 /**
  * source → decode → engine → sinks, one batch at a time. A batch is decoded and processed
- * synchronously; the returned promise settles once every sink acknowledged its alerts and the
- * dead letters are written — the point after which a source may commit the batch.
+ * synchronously (`detect`); the promise of `deliver` settles once every sink acknowledged its
+ * alerts and the dead letters are written — the point after which a source may commit the batch.
+ * `processBatch` does both; a source may instead detect the next batch while the previous one is
+ * delivered, and commit each only after its delivery.
  */
 export class Pipeline {
   readonly counters: PipelineCounters = {
@@ -79,6 +81,11 @@ export class Pipeline {
   }
 
   async processBatch(records: readonly SourceRecord[]): Promise<BatchResult> {
+    return this.deliver(this.detect(records));
+  }
+
+  /** Decodes the batch and runs the engine over it: the alerts and dead letters, not delivered yet. */
+  detect(records: readonly SourceRecord[]): BatchResult {
     const output: EngineOutput = { alerts: [], dryRun: [] };
     const rejected: DeadLetter[] = [];
     const latestTime = this.maxFutureSkewMs > 0 ? this.clock().getTime() + this.maxFutureSkewMs : Infinity;
@@ -100,11 +107,17 @@ export class Pipeline {
       for (const alert of output.alerts) alert.detected_at = detectedAt;
       for (const alert of output.dryRun) alert.detected_at = detectedAt;
     }
+    return { alerts: output.alerts, dryRun: output.dryRun, deadLetters: rejected };
+  }
+
+  /** Hands a detected batch to the sinks and the dead-letter destination; settles once all acknowledged it. */
+  async deliver(batch: BatchResult): Promise<BatchResult> {
+    const { alerts, deadLetters } = batch;
     // Each sink takes the alerts routed to it and resolves once they are acknowledged: a sink whose
     // receiver is down keeps this promise pending, and that wait is the pipeline's backpressure.
     const [reports] = await Promise.all([
-      Promise.all(output.alerts.length > 0 ? this.options.sinks.map((sink) => sink.deliver(output.alerts)) : []),
-      rejected.length > 0 ? this.options.deadLetters.write(rejected) : undefined,
+      Promise.all(alerts.length > 0 ? this.options.sinks.map((sink) => sink.deliver(alerts)) : []),
+      deadLetters.length > 0 ? this.options.deadLetters.write(deadLetters) : undefined,
     ]);
     let unrouted = 0;
     for (const report of reports) {
@@ -113,8 +126,8 @@ export class Pipeline {
       unrouted += report.unrouted ?? 0;
     }
     this.counters.alertsUnrouted += unrouted;
-    this.counters.alertsDelivered += output.alerts.length - unrouted;
-    return { alerts: output.alerts, dryRun: output.dryRun, deadLetters: rejected };
+    this.counters.alertsDelivered += alerts.length - unrouted;
+    return batch;
   }
 
   private decode(record: SourceRecord, latestTime: number): DecodeResult {

@@ -137,6 +137,31 @@ describe('kafka job (in process)', () => {
     expect(logger.lines.some((line) => line.includes('processing failed'))).toBe(true);
   });
 
+  it('alerts still being delivered hold back the commit of their batch, also with no batch after it to wait for them', async () => {
+    const names = jobNames('slow-sink');
+    await createTopic(names.topic, { partitions: 1 });
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
+    const dir = await tempDir();
+    const all = validDemoLines();
+    const replayed = await fileReplay(await writeLines(join(dir, 'all.jsonl'), all), { registry: DEMO_REGISTRY });
+    // Up to the first line that raises an alert, produced in one request: one batch, the last.
+    const firstAlertLine = Math.min(...replayed.map((alert) => all.findIndex((line) => line.includes(`"id":"${alert.evidence[0]}"`))).filter((i) => i >= 0));
+    const lines = all.slice(0, firstAlertLine + 1);
+    const expected = await fileReplay(await writeLines(join(dir, 'events.jsonl'), lines), { registry: DEMO_REGISTRY });
+    expect(expected.length).toBeGreaterThan(0);
+    await produceValues(names.topic, lines, undefined, { chunk: lines.length });
+
+    const sink = new HeldSink();
+    jobs.push(await startInProcessJob(jobConfig({ ...names, registry: DEMO_REGISTRY }), [sink], { commitIntervalMs: 200 }));
+    await sink.reached;
+    // Idle checkpoints come every 500 ms; none may commit the batch whose alerts are not acknowledged.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await committedOffsets(names.group, names.topic)).toEqual(new Map());
+    sink.release();
+    await waitForCommittedToEnd(names.group, names.topic, 30_000);
+    expect(sortedIds(sink.delivered)).toEqual(sortedIds(expected));
+  });
+
   it('events already in the checkpoint (crash between checkpoint and commit) are skipped, not learned twice', async () => {
     const names = jobNames('applied');
     await createTopic(names.topic, { partitions: 2 });
@@ -229,6 +254,28 @@ class FailingSink implements AlertSink {
     this.delivered.push(...alerts);
   }
   async close(): Promise<void> {}
+}
+
+/** A sink that acknowledges nothing until released (a receiver that takes its time), recording what it delivered. */
+class HeldSink implements AlertSink {
+  readonly name = 'held';
+  readonly delivered: Alert[] = [];
+  release!: () => void;
+  private readonly released = new Promise<void>((resolve) => (this.release = resolve));
+  private arrived!: () => void;
+  /** Resolves when the first alerts arrived. */
+  readonly reached = new Promise<void>((resolve) => (this.arrived = resolve));
+  async deliver(alerts: readonly Alert[]): Promise<void> {
+    this.arrived();
+    await this.released;
+    this.delivered.push(...alerts);
+  }
+  async close(): Promise<void> {}
+}
+
+async function writeLines(path: string, lines: readonly string[]): Promise<string> {
+  await writeFile(path, lines.join('\n') + '\n');
+  return path;
 }
 
 function dedupe(alerts: readonly Alert[]): Alert[] {
