@@ -13,9 +13,13 @@ export interface RotationPolicy {
  * An append-only file of lines with size-based rotation. `append` resolves once the lines are
  * written and synced (fdatasync), and a rotation's renames are synced (directory fsync) before the
  * new file is written. A single line larger than `maxBytes` still goes whole into a fresh file.
+ *
+ * A path that is no regular file (a pipe, `/dev/stdout`, a terminal, `/dev/null`) is written to
+ * and never synced (those refuse fdatasync: EINVAL), truncated or rotated.
  */
 export class RotatingFile {
   private handle?: FileHandle;
+  private regular = true;
   private size = 0;
   private chain: Promise<void> = Promise.resolve();
   rotations = 0;
@@ -45,7 +49,9 @@ export class RotatingFile {
       // Like `mkdir -p`: an output path is expected to work in a directory that does not exist yet.
       await mkdir(dirname(this.path), { recursive: true });
       this.handle = await open(this.path, 'a');
-      this.size = (await this.handle.stat()).size;
+      const stats = await this.handle.stat();
+      this.regular = stats.isFile();
+      this.size = this.regular ? stats.size : 0;
     }
     return this.handle;
   }
@@ -58,7 +64,7 @@ export class RotatingFile {
     for (const line of lines) {
       const text = line + '\n';
       const bytes = Buffer.byteLength(text);
-      if (max !== undefined && this.size + chunkBytes + bytes > max && this.size + chunkBytes > 0) {
+      if (max !== undefined && this.regular && this.size + chunkBytes + bytes > max && this.size + chunkBytes > 0) {
         await this.flush(chunk);
         chunk = '';
         chunkBytes = 0;
@@ -76,10 +82,10 @@ export class RotatingFile {
     const bytes = Buffer.from(text);
     try {
       await handle.write(bytes);
-      await handle.datasync();
+      if (this.regular) await handle.datasync();
     } catch (error) {
       // Leave no partial line behind for the retry to append to (the file is ours alone).
-      await handle.truncate(this.size).catch(() => {});
+      if (this.regular) await handle.truncate(this.size).catch(() => {});
       throw error;
     }
     this.size += bytes.length;

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +31,21 @@ describe('file sink', () => {
     for (const name of ['out.log', 'out.log.1', 'out.log.2']) expect(Buffer.byteLength(await readFile(join(dir, name)))).toBeLessThanOrEqual(100);
     expect(kept).toEqual(lines.slice(lines.length - kept.length));
     expect(file.rotations).toBeGreaterThanOrEqual(5);
+  });
+
+  it('writes to a pipe (as to /dev/stdout) once, without syncing or rotating it', async () => {
+    const path = join(dir, 'pipe');
+    execFileSync('mkfifo', [path]);
+    const received = new Promise<string>((resolve, reject) => {
+      let text = '';
+      createReadStream(path, 'utf8').on('data', (chunk) => (text += chunk)).on('end', () => resolve(text)).on('error', reject);
+    });
+    const file = new RotatingFile(path, { maxBytes: 10, maxFiles: 2 });
+    await file.append(['first line, longer than max_bytes', 'second']);
+    await file.append(['third']);
+    await file.close();
+    expect(await received).toBe('first line, longer than max_bytes\nsecond\nthird\n');
+    expect(await readdir(dir)).toEqual(['pipe']);
   });
 
   it('writes a line larger than max_bytes whole, into a file of its own', async () => {
