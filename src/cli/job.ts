@@ -55,7 +55,15 @@ export async function buildEngine(config: Config, logger: Logger): Promise<Engin
 /** The output files of the job, each with what names it in an error. */
 function outputFiles(config: Config): { path: string; what: string }[] {
   const files: { path: string; what: string }[] = [];
-  for (const sink of config.sinks) if (sink.type === 'file') files.push({ path: sink.path, what: `sink "${sink.name}"` });
+  const rejected = new Set<string>();
+  for (const sink of config.sinks) {
+    if (sink.type === 'file') files.push({ path: sink.path, what: `sink "${sink.name}"` });
+    // Written only when a receiver refuses alerts for good: a bad path would surface then, after the run read everything.
+    if (sink.type !== 'console' && !rejected.has(sink.delivery.rejected_path)) {
+      rejected.add(sink.delivery.rejected_path);
+      files.push({ path: sink.delivery.rejected_path, what: `sink "${sink.name}": rejected-alerts file` });
+    }
+  }
   // A Kafka source writes its dead letters to a topic.
   if (config.source.type !== 'kafka') files.push({ path: config.dead_letter.path, what: 'dead letters' });
   return files;

@@ -64,6 +64,22 @@ describe('output files', () => {
     expect(result.stderr).not.toMatch(noStackTrace);
   }, 10_000);
 
+  it('run with a rejected-alerts file that cannot be written ends at once, before reading, exit 1', async () => {
+    await writeFile(join(dir, 'plain-file-2'), 'x');
+    const rejected = join(dir, 'plain-file-2/failed-alerts.jsonl');
+    const config = join(dir, 'bad-rejected.yaml');
+    await writeFile(
+      config,
+      `registry: ${DEMO_REGISTRY}\nsource: { type: file, path: ${DEMO_EVENTS} }\ndead_letter: { path: ${join(dir, 'rejected-run.dead.jsonl')} }\n` +
+        `sinks:\n  - { type: webhook, name: soar, url: "http://127.0.0.1:9/hook", delivery: { rejected_path: ${rejected} } }\n`,
+    );
+    const result = await runCli(['run', '--config', config]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`DW_SINK_FAILED: sink "soar": rejected-alerts file: cannot write ${rejected}`);
+    expect(result.stderr).not.toMatch(noStackTrace);
+    expect(existsSync(join(dir, 'rejected-run.dead.jsonl'))).toBe(false);
+  }, 10_000);
+
   it('replay --dead-letters naming a directory ends at once, before reading: DW_SINK_FAILED, exit 1', async () => {
     const dead = join(dir, 'dead-is-a-directory');
     await mkdir(dead);

@@ -26,6 +26,13 @@ describe('deploy/ (docker compose)', () => {
     writeFileSync(join(dir, 'driftwatch.yaml'), text);
     const config = await loadConfig(join(dir, 'driftwatch.yaml'), { SPLUNK_HEC_TOKEN: 'hec-token-value', WEBHOOK_SECRET: 'webhook-secret-value' });
     expect(config.sinks?.map((sink) => sink.type)).toEqual(['console', 'file', 'kafka', 'splunk-hec', 'webhook']);
+    // What the job writes must be in the writable volume, not next to the config (mounted read-only).
+    const compose = readFileSync(new URL('../../../docker-compose.yml', import.meta.url), 'utf8');
+    expect(compose).toContain('driftwatch-out:/var/lib/driftwatch');
+    for (const sink of config.sinks ?? []) {
+      if (sink.type === 'file') expect(sink.path).toMatch(/^\/var\/lib\/driftwatch\//);
+      if (sink.type !== 'console') expect(sink.delivery.rejected_path, sink.name).toMatch(/^\/var\/lib\/driftwatch\//);
+    }
     const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
     for (const name of ['SPLUNK_HEC_TOKEN', 'WEBHOOK_SECRET']) {
       expect(text).toContain(`\${${name}}`);
