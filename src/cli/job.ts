@@ -13,7 +13,7 @@ import { durationMs } from '../sdk/detector.js';
 import { createConfiguredSinks, sinkStats } from '../sinks/create.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { checkOutputFile, JsonLinesDeadLetterSink } from '../sinks/file.js';
-import { fileSource } from '../sources/file.js';
+import { checkReadable, fileSource } from '../sources/file.js';
 import { ABORTED, untilAborted } from '../sources/until-aborted.js';
 import type { Logger } from '../telemetry/log.js';
 import { startMetricsExport } from '../telemetry/metrics-export.js';
@@ -72,6 +72,7 @@ function outputFiles(config: Config): { path: string; what: string }[] {
 /** Runs the configured source through the pipeline to its end, or until io.signal (a Kafka source has no end). */
 export async function runJob(config: Config, io: JobIo): Promise<RunSummary> {
   // Before anything is read: a sink retries failed writes, and a path that can never work would be retried forever.
+  if (config.source.type === 'file') await checkReadable(config.source.path, 'events');
   await Promise.all(outputFiles(config).map(({ path, what }) => checkOutputFile(path, what)));
   // Registered before the pipeline, engine and sinks ask the API for their meter.
   const metricsExport = await startMetricsExport(config.telemetry, io.logger);

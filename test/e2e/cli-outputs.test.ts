@@ -64,6 +64,23 @@ describe('output files', () => {
     expect(result.stderr).not.toMatch(noStackTrace);
   }, 10_000);
 
+  it('an input file that cannot be read is named with a coded error before any work: replay exit 1, eval and detectors test exit 2', async () => {
+    const missing = join(dir, 'no-such-events.jsonl');
+    const cases: [string[], string, number][] = [
+      [['replay', missing, '--registry', DEMO_REGISTRY], `DW_SOURCE_FAILED: events: cannot read ${missing}: ENOENT`, 1],
+      [['replay', dir, '--registry', DEMO_REGISTRY], `DW_SOURCE_FAILED: events: cannot read ${dir}: is a directory`, 1],
+      [['eval', '--events', missing, '--registry', DEMO_REGISTRY, '--labels', missing], `DW_USAGE: --events: cannot read ${missing}: ENOENT`, 2],
+      [['detectors', 'test', 'scope-violation', '--events', DEMO_EVENTS, '--expect', missing], `DW_USAGE: --expect: cannot read ${missing}: ENOENT`, 2],
+    ];
+    for (const [args, message, code] of cases) {
+      const result = await runCli(args);
+      expect(result.stderr, args.join(' ')).toContain(message);
+      expect(result.stderr).not.toMatch(noStackTrace);
+      expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(result.code).toBe(code);
+    }
+  }, 20_000);
+
   it('run with a rejected-alerts file that cannot be written ends at once, before reading, exit 1', async () => {
     await writeFile(join(dir, 'plain-file-2'), 'x');
     const rejected = join(dir, 'plain-file-2/failed-alerts.jsonl');

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { checkReadable } from '../../sources/file.js';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { DriftwatchError } from '../../errors.js';
@@ -123,6 +124,8 @@ Exit codes: 0 as expected, 2 usage, 3 invalid detector or registry, 4 difference
     }
     const events = requireOption(values.events, '--events');
     const expect = requireOption(values.expect, '--expect');
+    await checkReadable(events, '--events', 'DW_USAGE');
+    await checkReadable(expect, '--expect', 'DW_USAGE');
     const detectors = await loadDetectors(values.detectors ?? []);
     const definition = detectors.find((detector) => detector.id === id);
     if (!definition) throw new DriftwatchError('DW_DETECTOR_UNKNOWN', `no detector "${id}" (known: ${detectors.map((d) => d.id).join(', ')})`);

@@ -3,6 +3,7 @@ import { DriftwatchError } from '../../errors.js';
 import { checkTargets, evaluate, type Targets } from '../../eval/match.js';
 import { formatReport, readLabels } from '../../eval/report.js';
 import { runEvaluationPipeline } from '../../eval/run.js';
+import { checkReadable } from '../../sources/file.js';
 import { parseDuration } from '../../registry/duration.js';
 import { MATURITIES, type Maturity } from '../../sdk/detector.js';
 import { stderrLogger } from '../../telemetry/log.js';
@@ -72,6 +73,7 @@ Exit codes: 0 done, 1 runtime failure, 2 usage or invalid labels, 3 invalid regi
     const events = requireOption(values.events, '--events');
     const registry = requireOption(values.registry, '--registry');
     const labelsPath = requireOption(values.labels, '--labels');
+    await checkReadable(events, '--events', 'DW_USAGE');
     const graceMs = values.grace === undefined ? 0 : parseDuration(values.grace);
     if (graceMs === undefined) throw new DriftwatchError('DW_USAGE', `--grace must be a duration like 0s, 15m, 1h, not "${values.grace}"`);
     let maturity: Maturity[] | undefined;
