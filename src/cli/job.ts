@@ -144,7 +144,7 @@ async function consumeLines(config: Config, engine: Engine, sinks: AlertSink[], 
       delivering = processed.catch(() => undefined);
       break;
     }
-    if (stopped) io.logger.log('warn', `stopped by a signal: ${path === '-' ? 'standard input' : path} processed up to line ${lastLine}, not to its end`);
+    if (stopped) io.logger.log('warn', `stopped by a signal: ${path === '-' ? 'standard input' : path} processed up to line ${lastLine}, nothing after it read`);
   } finally {
     await pipeline.close();
     // Settled by the close: its alerts were delivered or written to the rejected-alerts file.

@@ -26,6 +26,8 @@ export interface SinkDelivery {
   name: string;
   delivered: number;
   rejected: number;
+  /** The rejected-alerts file. */
+  rejectedTo?: string;
 }
 
 export function summarize(
@@ -49,7 +51,7 @@ export function summarize(
     agents,
     seconds,
     eventsPerSecond: seconds > 0 ? Math.round(stats.events / seconds) : 0,
-    sinks: sinks.map(({ name, delivered, rejected }) => ({ name, delivered, rejected })),
+    sinks: sinks.map(({ name, delivered, rejected, rejectedTo }) => ({ name, delivered, rejected, rejectedTo })),
     stoppedAfterLine,
   };
 }
@@ -67,7 +69,7 @@ export function formatSummary(summary: RunSummary, color: boolean): string {
     `  events     ${summary.events} valid of ${summary.records} records, ${summary.agents} agents, ${summary.eventsPerSecond.toLocaleString('en-US')} events/s (${summary.seconds.toFixed(2)} s)`,
     `  invalid    ${summary.invalid}${summary.invalid > 0 ? ' (' + Object.entries(summary.invalidByCode).map(([code, n]) => `${code} ${n}`).join(', ') + ') → dead letters' : ''}`,
   ];
-  if (summary.stoppedAfterLine !== undefined) lines.push(paint(`  stopped    by a signal before the end of the input: the lines after line ${summary.stoppedAfterLine} were not read`, '33', color));
+  if (summary.stoppedAfterLine !== undefined) lines.push(paint(`  stopped    by a signal: nothing after line ${summary.stoppedAfterLine} of the input was read`, '33', color));
   if (summary.late > 0) lines.push(`  late       ${summary.late} events earlier than their agent's clock`);
   if (summary.agentsEvicted > 0) lines.push(`  evicted    ${summary.agentsEvicted} unregistered agents' state dropped (max_unregistered_agents)`);
   const severities = Object.entries(summary.alertsBySeverity).filter(([, n]) => n > 0).map(([severity, n]) => `${severity} ${n}`);
@@ -76,7 +78,8 @@ export function formatSummary(summary: RunSummary, color: boolean): string {
     lines.push(`  delivered  ${summary.sinks.map((sink) => `${sink.name} ${sink.delivered}`).join(', ')}`);
     const rejected = summary.sinks.filter((sink) => sink.rejected > 0);
     if (rejected.length > 0) {
-      lines.push(paint(`  rejected   ${rejected.map((sink) => `${sink.name} ${sink.rejected}`).join(', ')} → rejected-alerts file (not delivered)`, '31', color));
+      const files = [...new Set(rejected.map((sink) => sink.rejectedTo ?? 'rejected-alerts file'))].map(printable).join(', ');
+      lines.push(paint(`  rejected   ${rejected.map((sink) => `${sink.name} ${sink.rejected}`).join(', ')} → ${files} (not delivered)`, '31', color));
     }
   }
   for (const [id, counters] of Object.entries(summary.detectors)) {

@@ -17,6 +17,8 @@ export interface RejectedAlert {
 
 /** Where rejected alerts go; resolves once they are durable. */
 export interface RejectedAlertSink {
+  /** The file it writes to, when it is one: named in the run's summary. */
+  readonly path?: string;
   write(records: readonly RejectedAlert[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -64,6 +64,8 @@ export interface SinkStats {
   inFlight: number;
   delivered: number;
   rejected: number;
+  /** Where rejected alerts are written, when that is a file. */
+  rejectedTo?: string;
   /** Failed attempts that were retried. */
   retries: number;
   /** Failed attempts, retriable or not. */
@@ -174,6 +176,7 @@ export class ReliableSink implements AlertSink {
       waiting: this.waiting.reduce((sum, w) => sum + w.alerts.length - w.next, 0),
       inFlight: this.inFlight,
       ...this.counts,
+      rejectedTo: this.options.rejected.path,
       breakerOpened: this.breaker.opened,
       transport: this.transport.counters?.() ?? {},
     };

@@ -125,7 +125,7 @@ describe('alerts a sink could not deliver', () => {
     expect(alerts).toBeGreaterThan(0);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`delivered  siem 0, archive ${alerts}`);
-    expect(result.stderr).toContain(`rejected   siem ${alerts} → rejected-alerts file`);
+    expect(result.stderr).toContain(`rejected   siem ${alerts} → ${rejected} (not delivered)`);
     expect(result.stderr).toContain('alerts not delivered; written to the rejected-alerts file');
     expect(await lineCount(rejected)).toBe(alerts);
   }, 30_000);
@@ -163,8 +163,8 @@ describe('a bounded input stopped by a signal', () => {
     const { code } = await run.exited;
     run.child.stdin!.destroy();
     expect(code).toBe(143);
-    expect(run.stderr()).toContain('stopped by a signal: standard input processed up to line 2, not to its end');
-    expect(run.stderr()).toContain('stopped    by a signal before the end of the input: the lines after line 2 were not read');
+    expect(run.stderr()).toContain('stopped by a signal: standard input processed up to line 2, nothing after it read');
+    expect(run.stderr()).toContain('stopped    by a signal: nothing after line 2 of the input was read');
     expect(run.stderr()).toContain('delivered  archive 1');
   }, 15_000);
 
@@ -177,7 +177,7 @@ describe('a bounded input stopped by a signal', () => {
     const { code, signal } = await replay.exited;
     replay.child.stdin!.destroy();
     expect({ code, signal }).toEqual({ code: 130, signal: null });
-    expect(replay.stderr()).toContain('stopped by a signal: standard input processed up to line 1, not to its end');
+    expect(replay.stderr()).toContain('stopped by a signal: standard input processed up to line 1, nothing after it read');
     expect(replay.stderr()).toContain('delivered  alerts 1');
   }, 15_000);
 });
@@ -201,8 +201,8 @@ describe('a signal while a sink is down', () => {
     expect(code).toBe(1);
     const alerts = await lineCount(rejected);
     expect(alerts).toBeGreaterThan(0);
-    expect(run.stderr()).toContain(`rejected   siem ${alerts} → rejected-alerts file`);
-    expect(run.stderr()).toContain('stopped    by a signal before the end of the input');
+    expect(run.stderr()).toContain(`rejected   siem ${alerts} → ${rejected} (not delivered)`);
+    expect(run.stderr()).toContain('stopped    by a signal: nothing after line');
   }, 20_000);
 });
 
