@@ -25,7 +25,7 @@ function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
   return `driftwatch: behavioural drift detection for AI-agent identities
 
-Usage: driftwatch COMMAND [options]     (driftwatch COMMAND --help for each)
+Usage: driftwatch COMMAND [options]     (driftwatch COMMAND --help, or driftwatch help COMMAND, for each)
 
 Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
@@ -53,6 +53,15 @@ function findCommand(argv: readonly string[]): { command: Command; rest: readonl
 }
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'help' && argv.length > 1) {
+    // `driftwatch help run`, `driftwatch help detectors test`: that command's --help; `help detectors`: the group's.
+    const words = argv.slice(1);
+    const found = findCommand(words);
+    const isGroup = words.length === 1 && COMMANDS.some((command) => command.name.startsWith(`${words[0]} `));
+    if ((found && found.rest.length === 0) || isGroup) return main([...words, '--help'], io);
+    io.stderr.write(`driftwatch help: unknown command "${words.join(' ')}"\n\n${usage()}\n`);
+    return EXIT.USAGE;
+  }
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.stdout.write(usage() + '\n');
     return argv.length === 0 ? EXIT.USAGE : EXIT.OK;

@@ -35,19 +35,33 @@ const size = z
 
 const globOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
+/** What each field of an exception matches: a glob or a list of globs (any of them). */
+const EXCEPTION_FIELD_MEANING: Record<(typeof EXCEPTION_FIELDS)[number], string> = {
+  agent: 'glob(s) of the event\'s agent.id',
+  principal: 'glob(s) of the event\'s principal (events without one do not match)',
+  tool: 'glob(s) of the event\'s tool (events without one do not match)',
+  system: 'glob(s) of the event\'s system (events without one do not match)',
+  action: 'glob(s) of the event\'s action (events without one do not match)',
+};
+
 const exceptionCondition = z
-  .strictObject(Object.fromEntries(EXCEPTION_FIELDS.map((field) => [field, globOrList.optional()])) as Record<
+  .strictObject(Object.fromEntries(EXCEPTION_FIELDS.map((field) => [field, globOrList.optional().describe(EXCEPTION_FIELD_MEANING[field])])) as Record<
     (typeof EXCEPTION_FIELDS)[number],
     z.ZodOptional<typeof globOrList>
   >)
   .refine((condition) => Object.values(condition).some((value) => value !== undefined), 'an exception needs at least one condition');
 
 export const detectorSettingsSchema = z.strictObject({
-  enabled: z.boolean().optional().describe('default: true for maturities listed in detectors.maturity'),
-  mode: z.enum(['alert', 'dry-run']).default('alert').describe('dry-run: findings are counted and shown, never sent'),
-  severity: z.enum(SEVERITIES).optional().describe('overrides the severity of every finding'),
-  suppress_for: duration.optional().describe('identical findings for one agent in one block of this much event time (blocks aligned to multiples of it) stay one alert'),
-  exceptions: z.array(exceptionCondition).default([]).describe('conditions (all of agent, principal, tool, system, action globs) under which the detector raises nothing'),
+  enabled: z.boolean().optional().describe('true: runs whatever its maturity; false: does not run; absent: runs when its maturity is in detectors.maturity'),
+  mode: z.enum(['alert', 'dry-run']).default('alert').describe('dry-run: findings are counted and shown in the summary, never sent to the sinks'),
+  severity: z.enum(SEVERITIES).optional().describe('overrides the severity of every finding (default: the severity the detector gives each finding, else its default severity)'),
+  suppress_for: duration
+    .optional()
+    .describe('identical findings for one agent in one block of this much event time (blocks aligned to multiples of it) stay one alert (a finding that gives its own window uses that window); default: the detector\'s own (`driftwatch detectors list`), else 1h'),
+  exceptions: z
+    .array(exceptionCondition)
+    .default([])
+    .describe('conditions under which the detector raises nothing: an event that matches any one condition (every field the condition gives) is not scored by it (it still learns from it); the summary counts them per detector as excepted'),
   options: z.record(z.string(), z.unknown()).default({}).describe('the detector\'s own options (see `driftwatch detectors list`)'),
 });
 
@@ -208,8 +222,11 @@ const telemetrySchema = z
 
 export const configSchema = z.strictObject({
   registry: z.string().min(1).describe('path of the agent registry YAML (reloaded when it changes)'),
-  source: z.discriminatedUnion('type', [fileSource, stdinSource, kafkaSourceSchema]).default({ type: 'stdin' }),
-  max_event_bytes: size.default(1024 * 1024).describe('larger events go to the dead letters unparsed'),
+  source: z
+    .discriminatedUnion('type', [fileSource, stdinSource, kafkaSourceSchema])
+    .default({ type: 'stdin' })
+    .describe('where the events come from (Kafka: docs/kafka.md); default: standard input'),
+  max_event_bytes: size.default(1024 * 1024).describe('larger events go to the dead letters unparsed; bytes, or a size like 512KiB or 1MiB (default 1 MiB)'),
   max_future_skew: duration
     .default('1d')
     .describe("events timed further ahead of this host's clock go to the dead letters (a wrong exporter clock would otherwise move the agent's event-time clock forward and silence it); 0s turns the check off"),
@@ -226,7 +243,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       directories: z.array(z.string().min(1)).default([]).describe('directories of third-party detector modules'),
       maturity: z.array(z.enum(MATURITIES)).default(['stable']).describe('maturities that run unless enabled: false'),
-      settings: z.record(z.string(), detectorSettingsSchema).default({}),
+      settings: z
+        .record(z.string(), detectorSettingsSchema)
+        .default({})
+        .describe('tuning of each detector, by detector id (docs/detectors.md); an id no detector has is refused'),
     })
     .default({ directories: [], maturity: ['stable'], settings: {} }),
   sinks: z
@@ -238,7 +258,8 @@ export const configSchema = z.strictObject({
         if (seen.has(sink.name)) context.addIssue({ code: 'custom', path: [index, 'name'], message: `sink name "${sink.name}" is used twice; give each sink its own name` });
         seen.add(sink.name);
       });
-    }),
+    })
+    .describe('where the alerts go (docs/sinks.md); default: one console sink'),
   routes: z.array(routeSchema).default([]).describe('which sinks receive which alerts; none: every sink receives every alert'),
   default_sinks: z.array(z.string().min(1)).default([]).describe('sinks of alerts that match no route (otherwise such alerts are counted as unrouted)'),
   telemetry: telemetrySchema,

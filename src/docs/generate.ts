@@ -4,9 +4,28 @@ import { ERROR_CODES } from '../errors.js';
 import { eventSchema } from '../events/contract.js';
 import { registryFileSchema } from '../registry/schema.js';
 
-function jsonSchema(schema: z.ZodType, title: string, io: 'input' | 'output' = 'input'): string {
-  const generated = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
-  return JSON.stringify({ title, ...generated }, null, 2) + '\n';
+/**
+ * The JSON Schema of what a user writes (`io: 'input'`). zod leaves out the default of a schema that
+ * transforms its input (a size like `1MiB`, a port given as a string, a list or object holding
+ * one), since a default is an output value; such a default is put back when it is also valid input
+ * (`max_event_bytes`: 1048576, `sinks`: one console sink), so the reference shows every default.
+ */
+function inputJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  return z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema }) => {
+      const def = (zodSchema as unknown as { _zod: { def: { type: string; defaultValue?: unknown; innerType?: z.ZodType } } })._zod.def;
+      if (def.type !== 'default' || jsonSchema.default !== undefined || def.innerType === undefined) return;
+      const value: unknown = def.defaultValue;
+      if (value === undefined || !def.innerType.safeParse(value).success) return;
+      jsonSchema.default = JSON.parse(JSON.stringify(value));
+    },
+  }) as Record<string, unknown>;
+}
+
+function jsonSchema(schema: z.ZodType, title: string): string {
+  return JSON.stringify({ title, ...inputJsonSchema(schema) }, null, 2) + '\n';
 }
 
 function errorsMarkdown(): string {
@@ -46,7 +65,11 @@ function typeOf(node: JsonSchemaNode): string {
   const variants = node.oneOf ?? node.anyOf;
   if (variants) return [...new Set(variants.map(typeOf))].join(' \\| ');
   if (node.type === 'array') return `list of ${node.items ? typeOf(node.items) : 'any'}`;
-  if (node.type === 'object') return node.properties ? 'object' : 'map';
+  if (node.type === 'object') {
+    if (node.properties) return 'object';
+    const values = typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined;
+    return values?.properties ? 'map of object' : 'map';
+  }
   return Array.isArray(node.type) ? node.type.join(' \\| ') : (node.type ?? 'any');
 }
 
@@ -67,16 +90,18 @@ function configRows(node: JsonSchemaNode, prefix: string, rows: string[]): void 
     const fallback = child.default === undefined ? (required ? 'required' : '') : `\`${JSON.stringify(child.default)}\``;
     const description = (child.description ?? (child.oneOf ?? child.anyOf)?.find((v) => v.description)?.description ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
     rows.push(`| \`${path}\` | ${typeOf(child)} | ${fallback} | ${description} |`);
-    const inner = child.type === 'array' ? child.items : child;
+    // A map of objects (detectors.settings: detector id → settings) lists the keys of one entry under `<id>`.
+    const entry = child.type === 'object' && !child.properties && typeof child.additionalProperties === 'object' ? child.additionalProperties : undefined;
+    const inner = child.type === 'array' ? child.items : (entry ?? child);
     if (inner && (inner.properties || (inner.oneOf ?? inner.anyOf)?.some((v) => v.properties?.type?.const !== undefined))) {
-      configRows(inner, child.type === 'array' ? `${path}[]` : path, rows);
+      configRows(inner, child.type === 'array' ? `${path}[]` : entry ? `${path}.<id>` : path, rows);
     }
   }
 }
 
 function configMarkdown(): string {
   const rows: string[] = [];
-  configRows(z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode, '', rows);
+  configRows(inputJsonSchema(configSchema) as JsonSchemaNode, '', rows);
   return [
     '# Configuration reference',
     '',

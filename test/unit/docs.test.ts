@@ -24,4 +24,16 @@ describe('docs/config.md', () => {
     }
     expect(text).toContain('| `sinks[].delivery.queue_capacity` | integer | `10000` |');
   });
+
+  it('shows the defaults of keys whose schema transforms its input (sizes, ports, the sink list)', () => {
+    expect(text).toContain('| `max_event_bytes` | integer \\| string | `1048576` |');
+    expect(text).toContain('| `sinks` | list of object | `[{"type":"console","name":"console","color":"auto"}]` |');
+    expect(text).toContain('| `telemetry.prometheus.port` | number \\| string | `9464` |');
+  });
+
+  it('lists the keys of one detector\'s settings', () => {
+    for (const key of ['enabled', 'mode', 'severity', 'suppress_for', 'exceptions', 'options']) {
+      expect(text).toContain(`| \`detectors.settings.<id>.${key}\` |`);
+    }
+  });
 });

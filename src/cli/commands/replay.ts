@@ -11,7 +11,7 @@ import { useColor } from '../../sinks/console.js';
 
 export const replayCommand: Command = {
   name: 'replay',
-  summary: 'replay a JSONL event file (or stdin) through every detector',
+  summary: 'replay a JSONL event file (or stdin) through the stable detectors (--maturity for more)',
   help: `Usage: driftwatch replay FILE|- --registry FILE [options]
 
 Replays recorded events (JSONL, event contract v1) through the engine and prints the alerts.
