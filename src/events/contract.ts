@@ -74,6 +74,13 @@ const common = {
     .describe('delegation chain from the root principal to this agent'),
 };
 
+/** Largest `bytes` or `records`: every amount up to it is exact, and sums of a window stay finite. */
+export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER;
+/** Largest `token.ttl_s` (about 317 years): an expiry computed from it is still a date. */
+export const MAX_TTL_S = 10_000_000_000;
+
+const amount = z.number().nonnegative().max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`);
+
 export const toolUseSchema = z.looseObject({
   ...common,
   type: z.literal('tool_use'),
@@ -81,8 +88,8 @@ export const toolUseSchema = z.looseObject({
   system: text.describe('system or API touched'),
   action: z.enum(ACTIONS),
   resource: text.optional(),
-  bytes: z.number().nonnegative().optional().describe('bytes moved'),
-  records: z.number().nonnegative().optional().describe('records moved'),
+  bytes: amount.optional().describe('bytes moved'),
+  records: amount.optional().describe('records moved'),
   outcome: z.enum(OUTCOMES).optional(),
   approval: text.optional().describe('reference of a human approval'),
   token: fingerprint.optional().describe('fingerprint of the credential used'),
@@ -93,7 +100,7 @@ export const tokenSchema = z.looseObject({
   issuer: text.optional(),
   audience: text.optional(),
   scopes: z.array(text).max(MAX_SCOPES).optional(),
-  ttl_s: z.number().nonnegative().optional().describe('lifetime in seconds'),
+  ttl_s: z.number().nonnegative().max(MAX_TTL_S, `must be at most ${MAX_TTL_S} seconds (about 317 years); leave it out when the token has no expiry`).optional().describe('lifetime in seconds'),
   grant: text.optional().describe('client_credentials, token_exchange, refresh_token, …'),
   task: text.optional().describe('task the token was issued for'),
 });

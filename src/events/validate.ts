@@ -1,8 +1,10 @@
 import {
   ACTIONS,
+  MAX_AMOUNT,
   MAX_CHAIN_LENGTH,
   MAX_FIELD_LENGTH,
   MAX_SCOPES,
+  MAX_TTL_S,
   OUTCOMES,
   isFingerprintValue,
   type AgentEvent,
@@ -28,8 +30,8 @@ function isOptionalText(value: unknown): boolean {
   return value === undefined || isText(value);
 }
 
-function isOptionalAmount(value: unknown): boolean {
-  return value === undefined || (typeof value === 'number' && value >= 0 && Number.isFinite(value));
+function isOptionalAmount(value: unknown, max = MAX_AMOUNT): boolean {
+  return value === undefined || (typeof value === 'number' && value >= 0 && value <= max);
 }
 
 function isTextList(value: unknown, max: number): boolean {
@@ -74,7 +76,7 @@ function hasValidToken(token: unknown): boolean {
     isOptionalText(token.issuer) &&
     isOptionalText(token.audience) &&
     (token.scopes === undefined || isTextList(token.scopes, MAX_SCOPES)) &&
-    isOptionalAmount(token.ttl_s) &&
+    isOptionalAmount(token.ttl_s, MAX_TTL_S) &&
     isOptionalText(token.grant) &&
     isOptionalText(token.task)
   );

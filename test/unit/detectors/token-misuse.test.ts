@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import detector from '../../../detectors/token-misuse.js';
+import { MAX_TTL_S } from '../../../src/events/contract.js';
 import { builtinDetector, events, runDetector } from '../../helpers/engine.js';
 
 const T0 = Date.parse('2026-06-15T09:00:00Z');
@@ -59,6 +60,12 @@ describe('token-misuse', () => {
       expect(alert.recommendation).toContain(`Revoke token fingerprint ${FP}`);
       // The issuing agent's accountability, from the registry.
       expect(alert.recommendation).toContain('alice@corp.example');
+    });
+
+    it('is raised for a token of the longest lifetime the contract admits (its expiry is still a date)', () => {
+      const result = run([issue({ ttl_s: MAX_TTL_S }), use('report-writer', T0 + 60_000)]);
+      expect(result.failures).toEqual([]);
+      expect(result.alerts.map((alert) => alert.key)).toEqual([`foreign-token:${FP}`]);
     });
 
     it('applies to an unregistered agent replaying a registered agent\'s token', () => {
