@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SEVERITIES, MATURITIES } from '../sdk/detector.js';
 import { FACILITIES, FORMAT_NAMES, type FacilityName } from '../sinks/formats/index.js';
 import { EXCEPTION_FIELDS } from '../engine/exceptions.js';
+import { suppressForProblem } from '../engine/configured-detector.js';
 import { DEFAULT_MAX_UNREGISTERED_AGENTS } from '../engine/engine.js';
 import { parseDuration } from '../registry/duration.js';
 import { kafkaConnectionSchema, kafkaSourceSchema } from './kafka.js';
@@ -55,7 +56,12 @@ export const detectorSettingsSchema = z.strictObject({
   enabled: z.boolean().optional().describe('true: runs whatever its maturity; false: does not run; absent: runs when its maturity is in detectors.maturity'),
   mode: z.enum(['alert', 'dry-run']).default('alert').describe('dry-run: findings are counted and shown in the summary, never sent to the sinks'),
   severity: z.enum(SEVERITIES).optional().describe('overrides the severity of every finding (default: the severity the detector gives each finding, else its default severity)'),
-  suppress_for: duration
+  suppress_for: z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = suppressForProblem(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional()
     .describe('identical findings for one agent in one block of this much event time (blocks aligned to multiples of it) stay one alert (a finding that gives its own window uses that window); default: the detector\'s own (`driftwatch detectors list`), else 1h'),
   exceptions: z

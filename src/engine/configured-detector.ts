@@ -28,6 +28,17 @@ export interface ConfiguredDetector {
 }
 
 export const DEFAULT_SUPPRESS_FOR = '1h';
+/** Longest `suppress_for`: a year (alert windows beyond the year 9999 could not be written as dates). */
+export const MAX_SUPPRESS_FOR = '366d';
+const MAX_SUPPRESS_FOR_MS = parseDuration(MAX_SUPPRESS_FOR)!;
+
+/** Why `value` is no valid suppress_for, or undefined when it is one. */
+export function suppressForProblem(value: string): string | undefined {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) return 'must be a duration like 30s, 15m, 1h, 1d';
+  if (ms > MAX_SUPPRESS_FOR_MS) return `must be at most ${MAX_SUPPRESS_FOR}`;
+  return undefined;
+}
 
 export function configureDetector(definition: AnyDetector, settings: DetectorSettings = {}): ConfiguredDetector {
   const parsed = definition.options.safeParse(settings.options ?? {});
@@ -40,10 +51,11 @@ export function configureDetector(definition: AnyDetector, settings: DetectorSet
     );
   }
   const suppressFor = settings.suppress_for ?? definition.suppressFor ?? DEFAULT_SUPPRESS_FOR;
-  const suppressForMs = parseDuration(suppressFor);
-  if (suppressForMs === undefined || suppressForMs <= 0) {
-    throw new DriftwatchError('DW_DETECTOR_OPTIONS_INVALID', `detector ${definition.id}: suppress_for: "${suppressFor}" is not a duration`);
+  const problem = suppressForProblem(suppressFor);
+  if (problem !== undefined) {
+    throw new DriftwatchError('DW_DETECTOR_OPTIONS_INVALID', `detector ${definition.id}: suppress_for: "${suppressFor}" ${problem}`);
   }
+  const suppressForMs = parseDuration(suppressFor)!;
   return {
     definition,
     options: parsed.data,

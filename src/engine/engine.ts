@@ -216,7 +216,14 @@ export class Engine {
     }
     if (result === undefined) return;
     const findings = Array.isArray(result) ? (result as readonly Finding[]) : [result as Finding];
-    for (const finding of findings) this.raise(slot, finding, event, agent, state, output);
+    for (const finding of findings) {
+      try {
+        this.raise(slot, finding, event, agent, state, output);
+      } catch (error) {
+        // A finding that cannot become an alert (a window that is no time) is the detector's failure, not the stream's.
+        this.fail(slot, event, 'score', error);
+      }
+    }
   }
 
   private raise(slot: Slot, finding: Finding, event: AgentEvent, agent: RegisteredAgent | undefined, state: AgentState, output: EngineOutput): void {

@@ -95,6 +95,12 @@ detectors:
     );
   });
 
+  it('refuses a suppress_for longer than a year (its alert windows would end past the year 9999)', () => {
+    const text = (value: string) => `registry: agents.yaml\ndetectors:\n  settings:\n    scope-violation:\n      suppress_for: ${value}\n`;
+    expect(errorsOf(text('99999999999999999999d'))).toEqual([expect.objectContaining({ field: 'detectors.settings.scope-violation.suppress_for', line: 5, message: expect.stringContaining('at most 366d') })]);
+    expect(configOf(text('366d')).detectors.settings['scope-violation']!.suppress_for).toBe('366d');
+  });
+
   it.each([
     ['1MiB', 1024 ** 2],
     ['512KiB', 512 * 1024],

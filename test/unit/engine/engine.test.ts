@@ -488,6 +488,7 @@ describe('a failing detector is isolated', () => {
     score(event) {
       if (event.tool === 'boom.score') throw new Error('score exploded');
       if (event.tool === 'boom.string') throw 'a bare string';
+      if (event.tool === 'boom.window') return { key: 'bad-window', title: 'a window that is no time', window: { start: Number.NaN, end: Number.NaN } };
       return undefined;
     },
     learn(event, ctx) {
@@ -521,6 +522,15 @@ describe('a failing detector is isolated', () => {
     expect(onDetectorError).toHaveBeenCalledWith(expect.objectContaining({ detector: 'test-boom', eventId: 'b2', phase: 'learn', error: expect.any(TypeError) }));
     expect(engine.stats.detectors['test-boom']).toMatchObject({ errors: 1, lastError: 'learn: learn exploded' });
     expect(engine.agentState('invoice-bot')!.detectors[1]).toMatchObject({ events: 2 });
+  });
+
+  it('a finding that cannot become an alert (its window is no time) is the detector\'s failure; the stream goes on', () => {
+    const failures: DetectorFailure[] = [];
+    const engine = engineWithBoom((failure) => failures.push(failure));
+    const output = run(engine, [toolUse({ id: 'w1', tool: 'boom.window', system: 'hr-prod' }), toolUse({ id: 'w2', system: 'crm' })]);
+    expect(output.alerts.map((a) => [a.detector, a.event.id])).toEqual([['test-out-of-scope', 'w1'], ['test-out-of-scope', 'w2']]);
+    expect(failures).toEqual([expect.objectContaining({ detector: 'test-boom', eventId: 'w1', phase: 'score' })]);
+    expect(engine.stats.detectors['test-boom']!.errors).toBe(1);
   });
 
   it('a thrown non-Error is reported too, and the engine goes on without a callback', () => {
