@@ -1,9 +1,10 @@
-import { fnv1a32 } from '../stats/hash.js';
-
 /**
  * The alerts an agent raised recently, each with the end of its suppression window and how many
- * identical findings it absorbed. Ids are kept as 32-bit hashes in parallel arrays, so even a
- * scanning agent that trips many distinct findings stays within a few hundred bytes.
+ * identical findings it absorbed. Ids are kept as the first 52 bits of their digest (an exact
+ * number), in parallel arrays, so even a scanning agent that trips many distinct findings stays
+ * within about a kilobyte. 52 bits, not a 32-bit hash of the id: a 32-bit collision takes an
+ * agent seconds to find, and a finding made to collide with another alert's id would hide that
+ * alert as a repeat.
  */
 export interface RecentAlerts {
   ids: number[];
@@ -17,6 +18,25 @@ export function createRecentAlerts(): RecentAlerts {
   return { ids: [], until: [], counts: [] };
 }
 
+const isNumberList = (value: unknown): value is number[] => Array.isArray(value) && value.every((item) => typeof item === 'number' && Number.isFinite(item));
+
+/** A checkpointed record, or an empty one when it is missing or malformed. */
+export function restoreRecentAlerts(value: unknown): RecentAlerts {
+  const recent = value as Partial<RecentAlerts> | null | undefined;
+  if (
+    typeof recent !== 'object' || recent === null || !isNumberList(recent.ids) || !isNumberList(recent.until) || !isNumberList(recent.counts) ||
+    recent.ids.length !== recent.until.length || recent.ids.length !== recent.counts.length || recent.ids.length > RECENT_ALERTS_CAPACITY
+  ) {
+    return createRecentAlerts();
+  }
+  return recent as RecentAlerts;
+}
+
+/** The first 52 bits of an alert id's digest (`dw-` and hex digits, see alertId). */
+function idWord(id: string): number {
+  return parseInt(id.slice(3, 16), 16);
+}
+
 function removeAt(recent: RecentAlerts, index: number): void {
   recent.ids.splice(index, 1);
   recent.until.splice(index, 1);
@@ -28,8 +48,8 @@ function removeAt(recent: RecentAlerts, index: number): void {
  * when it is suppressed as a repeat within its window.
  */
 export function admitAlert(recent: RecentAlerts, id: string, until: number, now: number): boolean {
-  const hash = fnv1a32(id);
-  const index = recent.ids.indexOf(hash);
+  const word = idWord(id);
+  const index = recent.ids.indexOf(word);
   if (index >= 0) {
     recent.counts[index]! += 1;
     return false;
@@ -43,7 +63,7 @@ export function admitAlert(recent: RecentAlerts, id: string, until: number, now:
     for (let i = 1; i < recent.until.length; i++) if (recent.until[i]! < recent.until[soonest]!) soonest = i;
     removeAt(recent, soonest);
   }
-  recent.ids.push(hash);
+  recent.ids.push(word);
   recent.until.push(until);
   recent.counts.push(1);
   return true;

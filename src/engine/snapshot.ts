@@ -1,7 +1,7 @@
 import { DriftwatchError } from '../errors.js';
 import type { TokenGrant } from '../sdk/detector.js';
 import type { AgentState, Engine } from './engine.js';
-import type { RecentAlerts } from './recent-alerts.js';
+import { restoreRecentAlerts, type RecentAlerts } from './recent-alerts.js';
 import { restoreBaseline, type AgentBaseline } from './baseline.js';
 
 /** One agent's state as checkpointed: detector states by detector id, with the version that wrote them (null states left out). */
@@ -48,7 +48,7 @@ export function restoreAgent(engine: Engine, snapshot: AgentSnapshot): void {
   const state: AgentState = {
     clock: snapshot.clock,
     detectors: [],
-    recent: snapshot.recent ?? { ids: [], until: [], counts: [] },
+    recent: restoreRecentAlerts(snapshot.recent),
     // A missing, malformed or other-version baseline is learned again.
     baseline: restoreBaseline(snapshot.baseline),
   };

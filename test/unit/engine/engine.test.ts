@@ -488,7 +488,9 @@ describe('a failing detector is isolated', () => {
     score(event) {
       if (event.tool === 'boom.score') throw new Error('score exploded');
       if (event.tool === 'boom.string') throw 'a bare string';
-      if (event.tool === 'boom.window') return { key: 'bad-window', title: 'a window that is no time', window: { start: Number.NaN, end: Number.NaN } };
+      if (event.tool === 'boom.window') {
+        return { key: 'bad-window', title: 'a window that is no time', summary: '', score: 1, observed: {}, expected: {}, recommendation: '', window: { start: Number.NaN, end: Number.NaN } };
+      }
       return undefined;
     },
     learn(event, ctx) {
