@@ -7,15 +7,29 @@
  */
 import { isFingerprintValue, KNOWN_CREDENTIAL_FORMS } from './events/contract.js';
 
-const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+/**
+ * A JWT: `eyJ` (`{"` in base64url) and three dot-separated base64url parts. Tried only at the first
+ * `eyJ` of a run of base64url characters: a later one in the same run reaches the same dot, so it
+ * fails or matches as the first did, and trying each of them made a long run of `eyJ` quadratic.
+ */
+const JWT = /eyJ(?<!eyJ[A-Za-z0-9_-]*?eyJ)[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
-const SECRET_NAME = '[A-Za-z0-9_-]*(?:secret|password|passwd|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key)[A-Za-z0-9_-]*';
+/** The characters of a key or parameter name. */
+const NAME_CHAR = 'A-Za-z0-9_-';
+/** What makes a name secret (password, api_key, authorization, …), anywhere in it. */
+const SECRET_WORD = '(?:secret|password|passwd|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key)';
+/*
+ * The patterns that read a name read it once, from its start: lookaheads check what ends it and
+ * that a secret word is in it, then it is taken whole. A name pattern with a class star on either
+ * side of the word, tried at every word boundary, was quadratic on a long run of name characters
+ * (`a-a-a-…secret`, `"secretsecret…`): one malformed line stalled the stream for minutes.
+ */
 /** A secret-named JSON key and its value: quoted (possibly cut short), or bare in broken JSON. */
 const SECRET_KEY_VALUE = new RegExp(
-  `("${SECRET_NAME}"\\s*:\\s*)(?:"(?:[^"\\\\]|\\\\.)*(?:"|$)|(?!(?:-?\\d+(?:\\.\\d+)?|true|false|null)(?:[,}\\]\\s]|$))[^,}\\]\\s]+)`,
+  `("(?=[${NAME_CHAR}]*"\\s*:)(?=[${NAME_CHAR}]*?${SECRET_WORD})[${NAME_CHAR}]*"\\s*:\\s*)(?:"(?:[^"\\\\]|\\\\.)*(?:"|$)|(?!(?:-?\\d+(?:\\.\\d+)?|true|false|null)(?:[,}\\]\\s]|$))[^,}\\]\\s]+)`,
   'gi',
 );
-const SECRET_NAME_ONLY = new RegExp(`^${SECRET_NAME}$`, 'i');
+const SECRET_NAME_ONLY = new RegExp(`^(?=[${NAME_CHAR}]*$)[${NAME_CHAR}]*?${SECRET_WORD}`, 'i');
 
 /** True for a field name that holds a secret (password, api_key, authorization, …). */
 export function isSecretName(name: string): boolean {
@@ -25,7 +39,10 @@ export function isSecretName(name: string): boolean {
 export const REDACTED = '[REDACTED]';
 
 /** A secret-named parameter in text, as in a URL query (`?access_token=…`) or a `key=value` list. */
-const SECRET_PARAM = new RegExp(`\\b(${SECRET_NAME})=(?!\\[REDACTED\\])[^&\\s"'<>,;\\\\]+`, 'gi');
+const SECRET_PARAM = new RegExp(
+  `(?<![${NAME_CHAR}])(?=[${NAME_CHAR}]+=)(?=[${NAME_CHAR}]*?${SECRET_WORD})([${NAME_CHAR}]+)=(?!\\[REDACTED\\])[^&\\s"'<>,;\\\\]+`,
+  'gi',
+);
 
 /** A `token` or `fingerprint` key with a string value: the contract's fingerprint fields. */
 const FINGERPRINT_FIELD = /("(?:token|fingerprint)"\s*:\s*")((?:[^"\\]|\\.)*)(")/g;

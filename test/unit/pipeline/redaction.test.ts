@@ -1,3 +1,4 @@
+import type { KafkaMessage, Message, Producer } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { configureDetector } from '../../../src/engine/configured-detector.js';
 import { Engine } from '../../../src/engine/engine.js';
@@ -6,6 +7,8 @@ import { Pipeline } from '../../../src/pipeline/pipeline.js';
 import { alertId } from '../../../src/alerts/id.js';
 import { snapshotAgent } from '../../../src/engine/snapshot.js';
 import { StateChangelog } from '../../../src/kafka/changelog.js';
+import { DEAD_LETTER_VALUE_LIMIT, KafkaDeadLetterSink } from '../../../src/kafka/dead-letters.js';
+import { DEFAULT_MAX_EVENT_BYTES } from '../../../src/events/native.js';
 import { TokenCheckpoint } from '../../../src/kafka/token-checkpoint.js';
 import { TokenFeed } from '../../../src/kafka/token-feed.js';
 import { loadDetectors } from '../../../src/plugins/load.js';
@@ -221,6 +224,54 @@ describe('dead letters carry no credentials', () => {
     expect(letters[0]!.reason).not.toContain('hunter2');
     expect(letters[0]!.original).not.toContain('hunter2');
   });
+});
+
+describe('redaction time is linear in the text, so one malformed line cannot stall the stream', () => {
+  // Each of these took 1-5 s at 48,000 characters and grew with the square of the length (a
+  // minute at 255,000): the JWT, secret-parameter and secret-key patterns retried a long run of
+  // name characters from each of its positions. A line of the largest accepted size follows.
+  const credentials = `{"password":"hunter2-correct-horse","session":"${JWT}","auth":"Bearer ${BEARER_VALUE}",`;
+  const line = (body: string, unit: string, end = '') => {
+    const start = credentials + body;
+    return start + unit.repeat(Math.ceil((DEFAULT_MAX_EVENT_BYTES - start.length - end.length) / unit.length)) + end;
+  };
+  const adversarial: Array<[string, string]> = [
+    ['a run of eyJ', line('"v":1,"id":"', 'eyJ')],
+    ['a run of a- ending in secret', line('"note":"', 'a-', 'secret')],
+    ['a quote and a run of secret', line('"note":', 'secret').replace(credentials + '"note":', `${credentials}"note":"`)],
+    ['a run of secret', line('"note":"', 'secret')],
+    ['a run of sk-', line('"note":"', 'sk-')],
+  ];
+
+  it.each(adversarial)('redacts %s of 1 MiB in linear time and leaves no credential', (_name, text) => {
+    expect(text.length).toBeGreaterThanOrEqual(DEFAULT_MAX_EVENT_BYTES);
+    const redacted = redactSecrets(text);
+    expectNoSecret(redacted);
+    expect(redacted).toContain(`"password":"${REDACTED}"`);
+  }, 10_000);
+
+  it.each(adversarial)('makes the dead letter of %s at the size limit quickly, without credentials', (_name, text) => {
+    const letter = deadLetter({ ok: false, code: 'DW_EVENT_INVALID', reason: 'not JSON: Unterminated string' }, { file: 'in.jsonl', line: 1 }, text, Buffer.byteLength(text));
+    expect(letter.original_bytes).toBe(text.length);
+    expect(letter.original.length).toBeLessThanOrEqual(DEAD_LETTER_TEXT_LIMIT);
+    expect(letter.original).toContain(`"password":"${REDACTED}"`);
+    expectNoSecret(JSON.stringify(letter));
+  }, 10_000);
+
+  it.each(adversarial)('makes the Kafka dead letter of %s quickly, without credentials', async (_name, text) => {
+    const sent: Message[] = [];
+    const producer = { send: async ({ messages }: { messages: Message[] }) => void sent.push(...messages) } as unknown as Producer;
+    const message = { key: Buffer.from('invoice-bot'), value: Buffer.from(text), offset: '7' } as KafkaMessage;
+    const sink = new KafkaDeadLetterSink(producer, 'dead', (partition, offset) => (partition === 0 && offset === '7' ? message : undefined));
+    const letter = deadLetter({ ok: false, code: 'DW_EVENT_INVALID', reason: 'not JSON' }, { topic: 'events', partition: 0, offset: '7' }, text, text.length);
+    await sink.write([letter]);
+    expect(sent).toHaveLength(1);
+    const value = (sent[0]!.value as Buffer).toString('latin1');
+    expect(sent[0]!.headers).toMatchObject({ 'dw-redacted': 'true', 'dw-truncated': 'true', 'dw-original-bytes': String(text.length) });
+    expect(value.length).toBeLessThanOrEqual(DEAD_LETTER_VALUE_LIMIT);
+    expect(value).toContain(`"password":"${REDACTED}"`);
+    expectNoSecret(value);
+  }, 10_000);
 });
 
 describe('logger output carries no credentials', () => {
