@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_EVENT_TIME_MS, parseEventTime, RFC3339_PATTERN } from './time.js';
+import { MAX_EVENT_TIME_MS, MIN_EPOCH_MS, parseEventTime, RFC3339_PATTERN } from './time.js';
 
 /**
  * Event contract v1: the single source of truth for what an event is.
@@ -55,7 +55,12 @@ const eventTime = z.union([
   z.string()
     .regex(RFC3339_PATTERN, 'must be an RFC 3339 date-time with a zone (Z or ±hh:mm)')
     .refine((value) => Number.isFinite(parseEventTime(value)), 'is not a date and time that exists between 1970 and 9999'),
-  z.number().int().nonnegative().max(MAX_EVENT_TIME_MS, 'must be epoch milliseconds no later than 9999-12-31').describe('epoch milliseconds'),
+  z
+    .number()
+    .int()
+    .min(MIN_EPOCH_MS, 'must be epoch milliseconds (1973 or later); a value this small looks like epoch seconds: multiply by 1000')
+    .max(MAX_EVENT_TIME_MS, 'must be epoch milliseconds no later than 9999-12-31')
+    .describe('epoch milliseconds'),
 ]);
 
 const agent = z.looseObject({

@@ -1,3 +1,10 @@
+/**
+ * Smallest epoch-milliseconds `time` the contract accepts (1973-03-03). Epoch *seconds* of any
+ * date since then are below it: an exporter that sends seconds would otherwise have every event
+ * dated January 1970, accepted without a word.
+ */
+export const MIN_EPOCH_MS = 100_000_000_000;
+
 /** Latest event time the contract accepts: the end of year 9999, the last an RFC 3339 date can name (and within Date's range). */
 export const MAX_EVENT_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
@@ -94,10 +101,10 @@ function parseRfc3339(text: string): number {
   return year >= 1970 && time >= 0 && time <= MAX_EVENT_TIME_MS ? time : Number.NaN;
 }
 
-/** Epoch ms of a contract `time` value (RFC 3339 with a zone, or epoch ms up to MAX_EVENT_TIME_MS), or NaN when it is not one. */
+/** Epoch ms of a contract `time` value (RFC 3339 with a zone, or epoch ms from MIN_EPOCH_MS to MAX_EVENT_TIME_MS), or NaN when it is not one. */
 export function parseEventTime(value: unknown): number {
   if (typeof value === 'number') {
-    return Number.isInteger(value) && value >= 0 && value <= MAX_EVENT_TIME_MS ? value : Number.NaN;
+    return Number.isInteger(value) && value >= MIN_EPOCH_MS && value <= MAX_EVENT_TIME_MS ? value : Number.NaN;
   }
   if (typeof value !== 'string') return Number.NaN;
   const fast = parseCommonUtc(value);

@@ -23,6 +23,16 @@ describe('decodeLine', () => {
     }
   });
 
+  it('refuses epoch seconds as the time, naming the field and the likely mistake (they would date the event in January 1970)', () => {
+    const result = rejected(decodeLine(line(rawToolUse({ time: 1_793_620_800 }))));
+    expect(result.code).toBe('DW_EVENT_INVALID');
+    expect(result.field).toBe('time');
+    expect(result.reason).toMatch(/epoch seconds/);
+    const earliest = decodeLine(line(rawToolUse({ time: 100_000_000_000 })));
+    expect(earliest.ok && earliest.event.timeMs).toBe(100_000_000_000);
+    expect(decodeLine(line(rawToolUse({ time: 99_999_999_999 }))).ok).toBe(false);
+  });
+
   it('keeps unknown extra fields (top level and inside agent)', () => {
     const result = decodeLine(line(rawToolUse({ trace_id: 't-1', agent: { id: 'a', pod: { name: 'p' } } })));
     expect(result.ok).toBe(true);

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS, KNOWN_CREDENTIAL_PATTERN, MAX_CHAIN_LENGTH, MAX_FIELD_LENGTH, MAX_SCOPES, OUTCOMES, eventSchema } from '../../../src/events/contract.js';
 import { acceptEvent } from '../../../src/events/validate.js';
-import { MAX_EVENT_TIME_MS, parseEventTime } from '../../../src/events/time.js';
+import { MAX_EVENT_TIME_MS, MIN_EPOCH_MS, parseEventTime } from '../../../src/events/time.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -39,7 +39,7 @@ const rfc3339 = fc
     return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}${sep}${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}${fraction}${zone}`;
   });
 
-const epochMs = fc.oneof(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.constantFrom(0, MAX_EVENT_TIME_MS));
+const epochMs = fc.oneof(fc.integer({ min: MIN_EPOCH_MS, max: 4_102_444_800_000 }), fc.constantFrom(MIN_EPOCH_MS, MAX_EVENT_TIME_MS));
 const eventTime = fc.oneof(rfc3339, epochMs);
 
 const base64url = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'.split('');
@@ -368,8 +368,8 @@ describe('acceptEvent agrees with eventSchema', () => {
     ['chain with a number', { ...valid, chain: ['alice', 3] }, false],
     ['chain null', { ...valid, chain: null }, false],
     ['principal null', { ...valid, principal: null }, false],
-    ['access_denied without system', { v: 1, id: 'd', time: 0, type: 'access_denied', agent: { id: 'a' } }, false],
-    ['access_denied with free-text action', { v: 1, id: 'd', time: 0, type: 'access_denied', agent: { id: 'a' }, system: 's', action: 'anything' }, true],
+    ['access_denied without system', { v: 1, id: 'd', time: 1_772_323_200_000, type: 'access_denied', agent: { id: 'a' } }, false],
+    ['access_denied with free-text action', { v: 1, id: 'd', time: 1_772_323_200_000, type: 'access_denied', agent: { id: 'a' }, system: 's', action: 'anything' }, true],
   ];
 
   it.each(named)('%s', (_name, value, expected) => {

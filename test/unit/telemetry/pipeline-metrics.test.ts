@@ -57,7 +57,7 @@ describe('pipeline telemetry', () => {
       deadLetters: { write: async () => {}, close: async () => {} },
     });
     const stop = observePipeline(pipeline.counters, engine.stats);
-    const event = { id: 'e1', time: 0, type: 'tool_use', agent: { id: 'a' }, tool: 't', system: 's', action: 'read' };
+    const event = { id: 'e1', time: 1_772_323_200_000, type: 'tool_use', agent: { id: 'a' }, tool: 't', system: 's', action: 'read' };
     await pipeline.processBatch([
       { value: JSON.stringify(event), position: { file: 'f', line: 1 } },
       { value: 'not json', position: { file: 'f', line: 2 } },
