@@ -24,9 +24,18 @@ const SECRET_WORD = '(?:secret|password|passwd|api[_-]?key|authorization|access[
  * side of the word, tried at every word boundary, was quadratic on a long run of name characters
  * (`a-a-a-…secret`, `"secretsecret…`): one malformed line stalled the stream for minutes.
  */
-/** A secret-named JSON key and its value: quoted (possibly cut short), or bare in broken JSON. */
+/** A JSON string value, or what there is of it when the text is cut short. */
+const STRING_VALUE = '"(?:[^"\\\\]|\\\\.)*(?:"|$)';
+/**
+ * What a bare value (broken JSON: `"password": hunter2}`) must not start with. Numbers and literals
+ * are no credentials. An object or array is left whole, its members judged by their own keys and
+ * by the other patterns: a detector's state may key what it learned by a tool or system name such
+ * as `read_secret`, and taking `{"n":…` as a bare value up to the next comma made invalid JSON.
+ */
+const NOT_BARE_SECRET = '(?:[{[]|(?:-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|true|false|null)(?:[,}\\]\\s]|$))';
+/** A secret-named JSON key and its value: a string (possibly cut short), or bare in broken JSON. */
 const SECRET_KEY_VALUE = new RegExp(
-  `("(?=[${NAME_CHAR}]*"\\s*:)(?=[${NAME_CHAR}]*?${SECRET_WORD})[${NAME_CHAR}]*"\\s*:\\s*)(?:"(?:[^"\\\\]|\\\\.)*(?:"|$)|(?!(?:-?\\d+(?:\\.\\d+)?|true|false|null)(?:[,}\\]\\s]|$))[^,}\\]\\s]+)`,
+  `("(?=[${NAME_CHAR}]*"\\s*:)(?=[${NAME_CHAR}]*?${SECRET_WORD})[${NAME_CHAR}]*"\\s*:\\s*)(?:${STRING_VALUE}|(?!${NOT_BARE_SECRET})[^,}\\]\\s]+)`,
   'gi',
 );
 const SECRET_NAME_ONLY = new RegExp(`^(?=[${NAME_CHAR}]*$)[${NAME_CHAR}]*?${SECRET_WORD}`, 'i');

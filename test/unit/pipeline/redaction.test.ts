@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { KafkaMessage, Message, Producer } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { configureDetector } from '../../../src/engine/configured-detector.js';
@@ -13,7 +14,7 @@ import { TokenCheckpoint } from '../../../src/kafka/token-checkpoint.js';
 import { TokenFeed } from '../../../src/kafka/token-feed.js';
 import { loadDetectors } from '../../../src/plugins/load.js';
 import { selectDetectors } from '../../../src/plugins/select.js';
-import { REDACTED, redactDeep, redactedJson, redactedValuesJson, redactSecrets } from '../../../src/redaction.js';
+import { isSecretName, REDACTED, redactDeep, redactedJson, redactedValuesJson, redactSecrets } from '../../../src/redaction.js';
 import { loadRegistry } from '../../../src/registry/registry.js';
 import { defineDetector, z } from '../../../src/sdk/index.js';
 import { stderrLogger } from '../../../src/telemetry/log.js';
@@ -85,6 +86,55 @@ describe('redactDeep', () => {
     expect(value.nested[0]!.session).toBe(JWT);
     const clean = { a: ['x'], b: { c: 1 } };
     expect(redactDeep(clean)).toBe(clean);
+  });
+});
+
+describe('redactedJson', () => {
+  type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+  /** What redaction should make of a JSON value: every string held by a secret-named key replaced, nothing else touched. */
+  function withSecretStringsRedacted(value: Json, key?: string): Json {
+    if (typeof value === 'string') return key !== undefined && isSecretName(key) ? REDACTED : value;
+    if (Array.isArray(value)) return value.map((item) => withSecretStringsRedacted(item));
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, withSecretStringsRedacted(item, name)]));
+  }
+
+  it('keeps an object or array held by a secret-named key, and redacts the secret-named strings inside it', () => {
+    const state = { credentials: { user: 'alice', password: 'hunter2-correct-horse' }, read_secret: { n: 3, hours: [1, 2] }, api_keys: [{ apiKey: 'AKIAEXAMPLESECRETKEY' }], password: 1e21 };
+    const stored = redactedJson(state);
+    expectNoSecret(stored);
+    expect(JSON.parse(stored)).toEqual({ credentials: { user: 'alice', password: REDACTED }, read_secret: { n: 3, hours: [1, 2] }, api_keys: [{ apiKey: REDACTED }], password: 1e21 });
+  });
+
+  it('always gives valid JSON of the same shape, with no string a secret-named key held', () => {
+    // Pieces that JSON escapes or that look like JSON syntax inside strings.
+    const piece = fc.constantFrom('"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', '"password":', '{"secret":"x"}', 'é', '😀');
+    const text = fc.array(fc.oneof(piece, fc.string({ unit: 'binary', maxLength: 6 })), { maxLength: 8 }).map((parts) => parts.join(''));
+    const secretName = fc.constantFrom('password', 'client_secret', 'apiKey', 'x-api-key', 'credentials', 'secrets-vault', 'AUTHORIZATION', 'refresh_token', 'private-key');
+    const plainName = fc.constantFrom('user', 'n', 'tool', 'system', 'items', 'pass');
+    // `token` and `fingerprint` keys are the contract's fingerprint fields, redacted by their value (tested above).
+    const key = fc.oneof(secretName, plainName, fc.string({ maxLength: 8 })).filter((name) => name !== '__proto__' && name !== 'token' && name !== 'fingerprint');
+    const { object } = fc.letrec<{ value: Json; object: Json }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        text,
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('value'), { maxLength: 4 }),
+        tie('object'),
+      ),
+      object: fc.dictionary(key, tie('value'), { maxKeys: 5 }),
+    }));
+    fc.assert(
+      fc.property(object, (value) => {
+        const original = JSON.parse(JSON.stringify(value)) as Json;
+        expect(JSON.parse(redactedJson(value))).toEqual(withSecretStringsRedacted(original));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -241,6 +291,7 @@ describe('redaction time is linear in the text, so one malformed line cannot sta
     ['a quote and a run of secret', line('"note":', 'secret').replace(credentials + '"note":', `${credentials}"note":"`)],
     ['a run of secret', line('"note":"', 'secret')],
     ['a run of sk-', line('"note":"', 'sk-')],
+    ['a run of secret-named keys opening objects', line('"note":', '{"secret":')],
   ];
 
   it.each(adversarial)('redacts %s of 1 MiB in linear time and leaves no credential', (_name, text) => {
