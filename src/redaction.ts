@@ -1,9 +1,10 @@
 /**
  * Removes credentials from text that leaves the process (dead letters, logs, alerts, stored state):
  * JWTs, bearer values, credentials of well-known formats, the values of secret-looking JSON keys
- * and `name=value` parameters, and the values of `token` and `fingerprint` fields that are not
- * fingerprints. Raw tokens are refused in the contract's token fields; elsewhere in an event (a
- * resource URL, a session id, a token's task) one is processed, and redacted where it leaves.
+ * and `name=value` parameters, URL userinfo and credential-named URL query parameters, and the
+ * values of `token` and `fingerprint` fields that are not fingerprints. Raw tokens are refused in
+ * the contract's token fields; elsewhere in an event (a resource URL, a session id, a token's task)
+ * one is processed, and redacted where it leaves.
  */
 import { isFingerprintValue, KNOWN_CREDENTIAL_FORMS } from './events/contract.js';
 
@@ -24,9 +25,18 @@ const SECRET_WORD = '(?:secret|password|passwd|api[_-]?key|authorization|access[
  * side of the word, tried at every word boundary, was quadratic on a long run of name characters
  * (`a-a-a-…secret`, `"secretsecret…`): one malformed line stalled the stream for minutes.
  */
-/** A secret-named JSON key and its value: quoted (possibly cut short), or bare in broken JSON. */
+/** A JSON string value, or what there is of it when the text is cut short. */
+const STRING_VALUE = '"(?:[^"\\\\]|\\\\.)*(?:"|$)';
+/**
+ * What a bare value (broken JSON: `"password": hunter2}`) must not start with. Numbers and literals
+ * are no credentials. An object or array is left whole, its members judged by their own keys and
+ * by the other patterns: a detector's state may key what it learned by a tool or system name such
+ * as `read_secret`, and taking `{"n":…` as a bare value up to the next comma made invalid JSON.
+ */
+const NOT_BARE_SECRET = '(?:[{[]|(?:-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|true|false|null)(?:[,}\\]\\s]|$))';
+/** A secret-named JSON key and its value: a string (possibly cut short), or bare in broken JSON. */
 const SECRET_KEY_VALUE = new RegExp(
-  `("(?=[${NAME_CHAR}]*"\\s*:)(?=[${NAME_CHAR}]*?${SECRET_WORD})[${NAME_CHAR}]*"\\s*:\\s*)(?:"(?:[^"\\\\]|\\\\.)*(?:"|$)|(?!(?:-?\\d+(?:\\.\\d+)?|true|false|null)(?:[,}\\]\\s]|$))[^,}\\]\\s]+)`,
+  `("(?=[${NAME_CHAR}]*"\\s*:)(?=[${NAME_CHAR}]*?${SECRET_WORD})[${NAME_CHAR}]*"\\s*:\\s*)(?:${STRING_VALUE}|(?!${NOT_BARE_SECRET})[^,}\\]\\s]+)`,
   'gi',
 );
 const SECRET_NAME_ONLY = new RegExp(`^(?=[${NAME_CHAR}]*$)[${NAME_CHAR}]*?${SECRET_WORD}`, 'i');
@@ -38,11 +48,42 @@ export function isSecretName(name: string): boolean {
 
 export const REDACTED = '[REDACTED]';
 
+/** A parameter's value after `=`, up to what ends it in a URL, a header or a `key=value` list. */
+const PARAM_VALUE = `(?!\\[REDACTED\\])[^&\\s"'<>,;\\\\]+`;
+/** A value after an encoded `=` (`%3D`: a URL inside another's query), which an encoded `&` ends too. */
+const ENCODED_PARAM_VALUE = `(?!\\[REDACTED\\])(?:[^%&\\s"'<>,;\\\\]|%(?!26))+`;
+/** `=` and a value, or `%3D` and an encoded value: the two groups keep the sign as written. */
+const PARAM_ASSIGNMENT = `(?:(=)${PARAM_VALUE}|(%3D)${ENCODED_PARAM_VALUE})`;
+
 /** A secret-named parameter in text, as in a URL query (`?access_token=…`) or a `key=value` list. */
 const SECRET_PARAM = new RegExp(
-  `(?<![${NAME_CHAR}])(?=[${NAME_CHAR}]+=)(?=[${NAME_CHAR}]*?${SECRET_WORD})([${NAME_CHAR}]+)=(?!\\[REDACTED\\])[^&\\s"'<>,;\\\\]+`,
+  `(?<![${NAME_CHAR}])(?=[${NAME_CHAR}]+(?:=|%3D))(?=[${NAME_CHAR}]*?${SECRET_WORD})([${NAME_CHAR}]+)${PARAM_ASSIGNMENT}`,
   'gi',
 );
+
+/**
+ * A URL query or fragment parameter named as a credential without a secret word in the name:
+ * `token`, `private_token`, `X-Amz-Security-Token`, `sig`, `X-Amz-Signature`, `code` (an OAuth
+ * authorization code), `auth`, `key`, session ids. Only right after `?`, `&`, `#` or `;` (also
+ * encoded, `%3F` and `%26`), and only the whole name: `exit code=1`, `tool=` or `?tokens=` are left.
+ * The name is read once from the separator, so a long run of name characters is not retried.
+ */
+const QUERY_CREDENTIAL_NAME = `(?:[?&#;]|%3F|%26)(?:code|auth|key|[${NAME_CHAR}]*(?:token|sig|signature|sess(?:ion)?[_-]?(?:id|key)))`;
+const QUERY_CREDENTIAL = new RegExp(`(${QUERY_CREDENTIAL_NAME})${PARAM_ASSIGNMENT}`, 'gi');
+
+/** The name and sign of a parameter whose value is redacted. */
+function keepName(_param: string, name: string, equals: string | undefined, encodedEquals: string | undefined): string {
+  return `${name}${equals ?? encodedEquals}${REDACTED}`;
+}
+
+/**
+ * A URL's userinfo (`https://user:password@host`, also a token alone as the user name), or one
+ * percent-encoded in another URL (`%3A%2F%2Fuser%3Apassword%40host`): all of it, up to the last
+ * `@` before the path.
+ */
+const USERINFO = `[^\\s/?#"'<>\\\\]+@`;
+const ENCODED_USERINFO = `(?:[^%&\\s/?#"'<>\\\\]|%(?!2F|3F|23))+%40`;
+const URL_USERINFO = new RegExp(`(:\\/\\/)${USERINFO}|(%3A%2F%2F)${ENCODED_USERINFO}`, 'gi');
 
 /** A `token` or `fingerprint` key with a string value: the contract's fingerprint fields. */
 const FINGERPRINT_FIELD = /("(?:token|fingerprint)"\s*:\s*")((?:[^"\\]|\\.)*)(")/g;
@@ -54,7 +95,11 @@ const KNOWN_CREDENTIAL = new RegExp(`\\b(?:${KNOWN_CREDENTIAL_FORMS})`, 'g');
  * pattern is added: each redaction test goes through it): one scan decides for the common text
  * that holds nothing to redact.
  */
-const MAYBE_SECRET = /eyJ|bearer|basic|secret|passw|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key|"(?:token|fingerprint)"|gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_/i;
+const MAYBE_SECRET = new RegExp(
+  `eyJ|bearer|basic|secret|passw|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key|"(?:token|fingerprint)"|` +
+    `gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_|:\\/\\/${USERINFO}|%3A%2F%2F|${QUERY_CREDENTIAL_NAME}(?:=|%3D)`,
+  'i',
+);
 
 export function redactSecrets(text: string): string {
   if (!MAYBE_SECRET.test(text)) return text;
@@ -62,7 +107,9 @@ export function redactSecrets(text: string): string {
   return text
     .replace(BEARER, `$1 ${REDACTED}`)
     .replace(SECRET_KEY_VALUE, `$1"${REDACTED}"`)
-    .replace(SECRET_PARAM, `$1=${REDACTED}`)
+    .replace(SECRET_PARAM, keepName)
+    .replace(QUERY_CREDENTIAL, keepName)
+    .replace(URL_USERINFO, (_userinfo, scheme?: string, encodedScheme?: string) => (scheme !== undefined ? `${scheme}${REDACTED}@` : `${encodedScheme}${REDACTED}%40`))
     // A fingerprint field refused for not being a fingerprint may hold the raw credential itself.
     .replace(FINGERPRINT_FIELD, (field, key: string, value: string, quote: string) => (isFingerprintValue(value) ? field : `${key}${REDACTED}${quote}`))
     .replace(KNOWN_CREDENTIAL, REDACTED)

@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from '../telemetry/log.js';
 import { ConsoleSink } from './console.js';
 import { FileTransport, JsonLinesRejectedAlertSink } from './file.js';
 import { DEFAULT_UDP_MAX_BYTES } from './formats/index.js';
+import { parseEndpoint, webhookUrlSecrets } from './http-client.js';
 import { observeSinks } from './instrumentation.js';
 import { ReliableSink, type ReliableSinkOptions, type SinkStats } from './reliable.js';
 import { RoutedSink, RoutingTable, UnroutedAlerts } from './routed.js';
@@ -43,7 +44,7 @@ export function sinkSecrets(configs: readonly SinkConfig[]): string[] {
     if (config.type === 'kafka' && config.sasl) secrets.push(config.sasl.password);
     if (config.type === 'webhook') {
       if (config.secret !== undefined) secrets.push(config.secret);
-      secrets.push(...Object.values(config.headers));
+      secrets.push(...Object.values(config.headers), ...webhookUrlSecrets(parseEndpoint(config.url)));
     }
   }
   return secrets;

@@ -28,6 +28,34 @@ export function safeUrl(url: URL): string {
   return `${url.protocol}//${url.host}${path}`;
 }
 
+/**
+ * The URL with its whole path hidden (`https://hooks.example/***`), for a webhook: its path may be
+ * the credential in any shape (a short Zapier key as well as a long Slack token), and the host
+ * tells which receiver failed.
+ */
+export function hostOnlyUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : '/***'}`;
+}
+
+/**
+ * What of a webhook URL must not reach a log line, as written and decoded: the path, its token-like
+ * segments (a receiver may echo one alone) and every query value.
+ */
+export function webhookUrlSecrets(url: URL): string[] {
+  const parts: string[] = [];
+  if (url.pathname !== '/') parts.push(url.pathname, ...url.pathname.split('/').filter((segment) => SECRET_SEGMENT.test(segment)));
+  for (const pair of url.search.slice(1).split('&')) parts.push(pair.slice(pair.indexOf('=') + 1));
+  return [...parts, ...parts.map(decoded)].filter((part) => part !== '');
+}
+
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return part;
+  }
+}
+
 export function parseEndpoint(text: string): URL {
   let url: URL;
   try {
@@ -75,6 +103,8 @@ export function statusFailure(what: string, response: HttpResponse): DriftwatchE
 export interface HttpClientOptions {
   tls?: TlsSettings;
   timeoutMs: number;
+  /** How a URL is named in error messages; default {@link safeUrl}. */
+  shown?: (url: URL) => string;
 }
 
 /** POSTs over one keep-alive agent (node:http / node:https); every failure comes back as a sink failure. */
@@ -93,7 +123,7 @@ export class HttpClient {
   }
 
   post(url: URL, headers: OutgoingHttpHeaders, body: string | Buffer, signal: AbortSignal): Promise<HttpResponse> {
-    const where = safeUrl(url);
+    const where = (this.options.shown ?? safeUrl)(url);
     return new Promise<HttpResponse>((resolve, reject) => {
       const request = (this.https ? httpsRequest : httpRequest)(
         url,

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Alert } from '../alerts/alert.js';
 import { FORMATS, type FormatName } from './formats/index.js';
-import { HttpClient, parseEndpoint, safeUrl, statusFailure } from './http-client.js';
+import { hostOnlyUrl, HttpClient, parseEndpoint, statusFailure } from './http-client.js';
 import type { TlsSettings } from './tls-files.js';
 import type { Transport } from './transport.js';
 
@@ -76,8 +76,8 @@ export class WebhookTransport implements Transport {
 
   constructor(private readonly options: WebhookOptions) {
     this.url = parseEndpoint(options.url);
-    this.destination = safeUrl(this.url);
-    this.client = new HttpClient(this.url, { tls: options.tls, timeoutMs: options.timeoutMs });
+    this.destination = hostOnlyUrl(this.url);
+    this.client = new HttpClient(this.url, { tls: options.tls, timeoutMs: options.timeoutMs, shown: hostOnlyUrl });
     this.now = options.now ?? Date.now;
   }
 

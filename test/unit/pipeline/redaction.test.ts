@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { KafkaMessage, Message, Producer } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { configureDetector } from '../../../src/engine/configured-detector.js';
@@ -13,7 +14,7 @@ import { TokenCheckpoint } from '../../../src/kafka/token-checkpoint.js';
 import { TokenFeed } from '../../../src/kafka/token-feed.js';
 import { loadDetectors } from '../../../src/plugins/load.js';
 import { selectDetectors } from '../../../src/plugins/select.js';
-import { REDACTED, redactDeep, redactedJson, redactedValuesJson, redactSecrets } from '../../../src/redaction.js';
+import { isSecretName, REDACTED, redactDeep, redactedJson, redactedValuesJson, redactSecrets } from '../../../src/redaction.js';
 import { loadRegistry } from '../../../src/registry/registry.js';
 import { defineDetector, z } from '../../../src/sdk/index.js';
 import { stderrLogger } from '../../../src/telemetry/log.js';
@@ -73,6 +74,83 @@ describe('redactSecrets', () => {
   });
 });
 
+describe('credentials in URLs', () => {
+  const R = REDACTED;
+
+  it.each([
+    ['userinfo', 'https://alice:hunter2@git.example/repo.git?page=2', `https://${R}@git.example/repo.git?page=2`],
+    ['a token as the user name', 'https://hunter2tok@git.example/o/r', `https://${R}@git.example/o/r`],
+    ['an @ in the password, up to the last @ before the host', 'https://alice:p@ss@git.example/x', `https://${R}@git.example/x`],
+    ['token and private_token', 'https://gl.example/api?token=hunter2&private_token=hunter3&page=2', `https://gl.example/api?token=${R}&private_token=${R}&page=2`],
+    ['an OAuth authorization code, the state kept', 'https://app.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz', `https://app.example/cb?code=${R}&state=xyz`],
+    [
+      'an S3 presigned URL',
+      'https://b.s3.example/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20261102&X-Amz-Security-Token=FQoGZX&X-Amz-Signature=9f86d081',
+      `https://b.s3.example/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${R}&X-Amz-Security-Token=${R}&X-Amz-Signature=${R}`,
+    ],
+    ['a GCS signed URL', 'https://storage.example/b/o?X-Goog-Signature=deadbeef&X-Goog-Expires=600', `https://storage.example/b/o?X-Goog-Signature=${R}&X-Goog-Expires=600`],
+    ['sig, signature, auth, key and session ids', '/f?sig=a1&signature=b2&auth=c3&key=d4&session_key=e5&sessionid=f6;jsessionid=g7', `/f?sig=${R}&signature=${R}&auth=${R}&key=${R}&session_key=${R}&sessionid=${R};jsessionid=${R}`],
+    ['a fragment parameter', 'https://app.example/cb#token=hunter2&expires_in=60', `https://app.example/cb#token=${R}&expires_in=60`],
+    [
+      'parameters of a percent-encoded URL (%3D), each up to its encoded & (%26)',
+      'https://login.example/?next=https%3A%2F%2Fapp.example%2Fcb%3Fcode%3DSplxlOBe%26access_token%3Dhunter2%26page%3D2&x=1',
+      `https://login.example/?next=https%3A%2F%2Fapp.example%2Fcb%3Fcode%3D${R}%26access_token%3D${R}%26page%3D2&x=1`,
+    ],
+    ['the userinfo of a percent-encoded URL', 'next=https%3A%2F%2Falice%3Ahunter2%40app.example%2Fx', `next=https%3A%2F%2F${R}%40app.example%2Fx`],
+  ])('redacts %s, keeping the parameter names and the host', (_name, text, expected) => {
+    expect(redactSecrets(text)).toBe(expected);
+    expect(redactSecrets(expected)).toBe(expected);
+  });
+
+  it('leaves ordinary text and parameters alone: no query context, or a name that only looks like one', () => {
+    const texts = [
+      'invoice-bot used tool=erp.read on system=hr-prod; exit code=1, key=value',
+      'https://erp.example/export?tool=erp.read&system=hr-prod&tokens=3&keys=2&codes=1&monkey=1&page=2',
+      'owner alice@corp.example, see https://wiki.example/agents#owners',
+      JSON.stringify({ token: 'sha256:0123456789abcdef0123', resource: 'https://erp.example/x?page=2' }),
+    ];
+    for (const text of texts) expect(redactSecrets(text)).toBe(text);
+  });
+
+  it('still judges a token field by its value: a fingerprint is kept, and a URL in it is no fingerprint', () => {
+    const text = JSON.stringify({ token: 'sha256:0123456789abcdef0123', resource: 'https://u:hunter2@erp.example/x?token=hunter3' });
+    expect(JSON.parse(redactSecrets(text))).toEqual({ token: 'sha256:0123456789abcdef0123', resource: `https://${R}@erp.example/x?token=${R}` });
+    expect(JSON.parse(redactSecrets(JSON.stringify({ token: 'https://erp.example/x?token=hunter3' })))).toEqual({ token: R });
+  });
+
+  it('removes every credential of a random URL, also percent-encoded in another, and keeps the rest', () => {
+    const credentialNames = ['token', 'private_token', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token', 'X-Goog-Signature', 'sig', 'code', 'auth', 'key', 'session_key', 'sessionid', 'access_token'];
+    const plainNames = ['tool', 'system', 'page', 'state', 'tokens', 'monkey', 'X-Amz-Algorithm'];
+    // What tokens are made of; at most 12 characters, too short for a JWT or a key of a known format.
+    const tokenOf = (alphabet: string) => fc.string({ unit: fc.constantFrom(...alphabet, '%2F', '%26', '%40'), minLength: 1, maxLength: 12 });
+    const value = tokenOf('AZaz09-._~+/=');
+    const userPart = tokenOf('AZaz09-._~+=');
+    const param = (names: string[]) => fc.tuple(fc.constantFrom(...names), value);
+    const url = fc.record({
+      userinfo: fc.option(fc.tuple(userPart, fc.option(userPart)), { nil: undefined }),
+      params: fc.uniqueArray(fc.oneof(param(credentialNames), param(plainNames)), { selector: ([name]) => name, minLength: 1, maxLength: 6 }),
+      nested: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(url, ({ userinfo, params, nested }) => {
+        const user = userinfo && `${userinfo[0]}${userinfo[1] === null ? '' : `:${userinfo[1]}`}@`;
+        const inner = `https://${user ?? ''}app.example/p?${params.map(([name, v]) => `${name}=${v}`).join('&')}`;
+        const text = nested ? `https://login.example/?next=${encodeURIComponent(inner)}&x=1` : inner;
+        const redacted = redactSecrets(text);
+        expect(JSON.parse(redactedJson({ resource: text }))).toEqual({ resource: redacted });
+        const parsed = new URL(nested ? new URL(redacted).searchParams.get('next')! : redacted);
+        expect(parsed.host).toBe('app.example');
+        expect(decodeURIComponent(parsed.username)).toBe(user ? R : '');
+        expect(parsed.password).toBe('');
+        for (const [name, v] of params) {
+          expect(parsed.searchParams.get(name)).toBe(credentialNames.includes(name) ? R : decodeURIComponent(v.replace(/\+/g, ' ')));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('redactDeep', () => {
   it('redacts every string of a structure, keys included, copying only what changes', () => {
     const shared = ['erp-prod', 'mail-internal'];
@@ -85,6 +163,55 @@ describe('redactDeep', () => {
     expect(value.nested[0]!.session).toBe(JWT);
     const clean = { a: ['x'], b: { c: 1 } };
     expect(redactDeep(clean)).toBe(clean);
+  });
+});
+
+describe('redactedJson', () => {
+  type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+  /** What redaction should make of a JSON value: every string held by a secret-named key replaced, nothing else touched. */
+  function withSecretStringsRedacted(value: Json, key?: string): Json {
+    if (typeof value === 'string') return key !== undefined && isSecretName(key) ? REDACTED : value;
+    if (Array.isArray(value)) return value.map((item) => withSecretStringsRedacted(item));
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, withSecretStringsRedacted(item, name)]));
+  }
+
+  it('keeps an object or array held by a secret-named key, and redacts the secret-named strings inside it', () => {
+    const state = { credentials: { user: 'alice', password: 'hunter2-correct-horse' }, read_secret: { n: 3, hours: [1, 2] }, api_keys: [{ apiKey: 'AKIAEXAMPLESECRETKEY' }], password: 1e21 };
+    const stored = redactedJson(state);
+    expectNoSecret(stored);
+    expect(JSON.parse(stored)).toEqual({ credentials: { user: 'alice', password: REDACTED }, read_secret: { n: 3, hours: [1, 2] }, api_keys: [{ apiKey: REDACTED }], password: 1e21 });
+  });
+
+  it('always gives valid JSON of the same shape, with no string a secret-named key held', () => {
+    // Pieces that JSON escapes or that look like JSON syntax inside strings.
+    const piece = fc.constantFrom('"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', '"password":', '{"secret":"x"}', 'é', '😀');
+    const text = fc.array(fc.oneof(piece, fc.string({ unit: 'binary', maxLength: 6 })), { maxLength: 8 }).map((parts) => parts.join(''));
+    const secretName = fc.constantFrom('password', 'client_secret', 'apiKey', 'x-api-key', 'credentials', 'secrets-vault', 'AUTHORIZATION', 'refresh_token', 'private-key');
+    const plainName = fc.constantFrom('user', 'n', 'tool', 'system', 'items', 'pass');
+    // `token` and `fingerprint` keys are the contract's fingerprint fields, redacted by their value (tested above).
+    const key = fc.oneof(secretName, plainName, fc.string({ maxLength: 8 })).filter((name) => name !== '__proto__' && name !== 'token' && name !== 'fingerprint');
+    const { object } = fc.letrec<{ value: Json; object: Json }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        text,
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('value'), { maxLength: 4 }),
+        tie('object'),
+      ),
+      object: fc.dictionary(key, tie('value'), { maxKeys: 5 }),
+    }));
+    fc.assert(
+      fc.property(object, (value) => {
+        const original = JSON.parse(JSON.stringify(value)) as Json;
+        expect(JSON.parse(redactedJson(value))).toEqual(withSecretStringsRedacted(original));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -241,6 +368,13 @@ describe('redaction time is linear in the text, so one malformed line cannot sta
     ['a quote and a run of secret', line('"note":', 'secret').replace(credentials + '"note":', `${credentials}"note":"`)],
     ['a run of secret', line('"note":"', 'secret')],
     ['a run of sk-', line('"note":"', 'sk-')],
+    ['a run of secret-named keys opening objects', line('"note":', '{"secret":')],
+    ['a query parameter name that never ends', line('"note":"https://erp.example/?', 'a-token-sig-')],
+    ['a run of ?token without a value', line('"note":"', '?token')],
+    ['a run of ://', line('"note":"', '://a')],
+    ['a userinfo that never ends', line('"note":"https://', 'a')],
+    ['an encoded userinfo that never ends', line('"note":"%3A%2F%2F', 'a%3A')],
+    ['a run of encoded parameters without a value', line('"note":"', '%26token%3')],
   ];
 
   it.each(adversarial)('redacts %s of 1 MiB in linear time and leaves no credential', (_name, text) => {
