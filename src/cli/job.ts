@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Config } from '../config/schema.js';
+import type { LoadedConfig } from '../config/load.js';
 import { Engine } from '../engine/engine.js';
 import { Pipeline, type PipelineCounters } from '../pipeline/pipeline.js';
 import { KafkaJob } from '../kafka/job.js';
@@ -31,10 +32,10 @@ export interface JobIo {
 }
 
 /** Builds the engine from the config. */
-export async function buildEngine(config: Config, logger: Logger): Promise<Engine> {
+export async function buildEngine(config: LoadedConfig, logger: Logger): Promise<Engine> {
   const [registry, available] = await Promise.all([loadRegistry(config.registry), loadDetectors(config.detectors.directories)]);
   for (const warning of registry.warnings) logger.log('warn', `registry: ${warning.message}`, { file: warning.file, line: warning.line });
-  const detectors = selectDetectors(available, config.detectors.maturity, config.detectors.settings);
+  const detectors = selectDetectors(available, config.detectors.maturity, config.detectors.settings, config.locate);
   const plugins = new Set(available.filter((detector) => !BUILTIN_DETECTORS.includes(detector)).map((detector) => detector.id));
   for (const message of warningsForDetectorsNotRunning(available, config.detectors.maturity, config.detectors.settings, plugins)) logger.log('warn', message);
   return new Engine(detectors, {
@@ -70,7 +71,7 @@ function outputFiles(config: Config): { path: string; what: string }[] {
 }
 
 /** Runs the configured source through the pipeline to its end, or until io.signal (a Kafka source has no end). */
-export async function runJob(config: Config, io: JobIo): Promise<RunSummary> {
+export async function runJob(config: LoadedConfig, io: JobIo): Promise<RunSummary> {
   // Before anything is read: a sink retries failed writes, and a path that can never work would be retried forever.
   if (config.source.type === 'file') await checkReadable(config.source.path, 'events');
   await Promise.all(outputFiles(config).map(({ path, what }) => checkOutputFile(path, what)));

@@ -36,14 +36,24 @@ export function interpolateEnv(
   return { data: walk(data, path), errors };
 }
 
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): { ok: true; config: Config } | { ok: false; errors: YamlIssue[] } {
+/**
+ * A config read from a file: `locate` says where a field was written, for the errors found after
+ * the schema (a detector's options are validated by the detector, once detectors are loaded).
+ */
+export type LoadedConfig = Config & { readonly locate?: (path: readonly PropertyKey[]) => string };
+
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): { ok: true; config: LoadedConfig } | { ok: false; errors: YamlIssue[] } {
   const parsed = parseYaml(text, file, configSchema, (data, locate) => interpolateEnv(data, env, locate));
   if (!parsed.ok) return parsed;
-  return { ok: true, config: parsed.data };
+  const locate = (path: readonly PropertyKey[]): string => {
+    const { line, column } = parsed.locate(path, '');
+    return `${file}:${line}:${column}: `;
+  };
+  return { ok: true, config: { ...parsed.data, locate } };
 }
 
 /** Loads a config file; relative paths in it are taken from the file's directory. */
-export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -59,7 +69,7 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
   return resolvePaths(result.config, dirname(path));
 }
 
-function resolvePaths(config: Config, base: string): Config {
+function resolvePaths(config: LoadedConfig, base: string): LoadedConfig {
   const at = (path: string) => (path === '-' || isAbsolute(path) ? path : resolve(base, path));
   return {
     ...config,

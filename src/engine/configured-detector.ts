@@ -40,21 +40,35 @@ export function suppressForProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** What is wrong in a detector's settings: the field, as a path inside `detectors.settings.<id>`, and why. */
+export interface DetectorSettingsIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+function settingsError(definition: AnyDetector, issues: DetectorSettingsIssue[]): DriftwatchError {
+  return new DriftwatchError(
+    'DW_DETECTOR_OPTIONS_INVALID',
+    `detector ${definition.id}: ${issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`).join('; ')}`,
+    { details: issues },
+  );
+}
+
 export function configureDetector(definition: AnyDetector, settings: DetectorSettings = {}): ConfiguredDetector {
   const parsed = definition.options.safeParse(settings.options ?? {});
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${['options', ...issue.path].join('.')}: ${issue.message}`);
-    throw new DriftwatchError(
-      'DW_DETECTOR_OPTIONS_INVALID',
-      `detector ${definition.id}: ${issues.join('; ')}`,
-      { details: issues },
+    throw settingsError(
+      definition,
+      parsed.error.issues.flatMap((issue) =>
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => ({ path: ['options', ...issue.path, key], message: `unknown key "${key}"` }))
+          : [{ path: ['options', ...issue.path], message: issue.message }],
+      ),
     );
   }
   const suppressFor = settings.suppress_for ?? definition.suppressFor ?? DEFAULT_SUPPRESS_FOR;
   const problem = suppressForProblem(suppressFor);
-  if (problem !== undefined) {
-    throw new DriftwatchError('DW_DETECTOR_OPTIONS_INVALID', `detector ${definition.id}: suppress_for: "${suppressFor}" ${problem}`);
-  }
+  if (problem !== undefined) throw settingsError(definition, [{ path: ['suppress_for'], message: `"${suppressFor}" ${problem}` }]);
   const suppressForMs = parseDuration(suppressFor)!;
   return {
     definition,

@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Alert } from '../alerts/alert.js';
 import { buildEngine } from '../cli/job.js';
+import type { LoadedConfig } from '../config/load.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { DeadLetter, DeadLetterSink } from '../pipeline/dead-letter.js';
@@ -23,6 +24,8 @@ export interface EvalRunOptions {
   maturity?: readonly Maturity[];
   /** Third-party detector directories and per-detector settings, e.g. from a config file. */
   detectors?: Pick<Config['detectors'], 'directories' | 'settings'>;
+  /** Where the settings were written (the config file's `locate`), for errors at their line. */
+  locate?: LoadedConfig['locate'];
   /** Also write the canonical alerts as JSONL here. */
   alertsPath?: string;
   logger: Logger;
@@ -80,7 +83,7 @@ export async function runEvaluationPipeline(options: EvalRunOptions): Promise<Ev
     },
     sinks: [],
   });
-  const engine = await buildEngine(config, options.logger);
+  const engine = await buildEngine({ ...config, locate: options.locate }, options.logger);
   const sink = new CollectingSink(options.alertsPath === undefined ? undefined : createWriteStream(options.alertsPath, { encoding: 'utf8' }));
   const deadLetters = new CountingDeadLetters();
   const pipeline = new Pipeline(engine, { sinks: [sink], deadLetters, maxEventBytes: config.max_event_bytes, maxFutureSkewMs: durationMs(config.max_future_skew) });

@@ -1,6 +1,6 @@
 import type { DetectorSettingsConfig } from '../config/schema.js';
-import { configureDetector, type ConfiguredDetector } from '../engine/configured-detector.js';
-import { DriftwatchError } from '../errors.js';
+import { configureDetector, type ConfiguredDetector, type DetectorSettingsIssue } from '../engine/configured-detector.js';
+import { DriftwatchError, isDriftwatchError } from '../errors.js';
 import type { AnyDetector, Maturity } from '../sdk/detector.js';
 
 /** Enabled or disabled by name, else by whether its maturity is listed. */
@@ -8,14 +8,19 @@ function runs(definition: AnyDetector, maturities: readonly Maturity[], tuning: 
   return tuning?.enabled ?? maturities.includes(definition.maturity);
 }
 
+/** Where a field of the config was written, as `file:line:column: `; absent when the settings come from no file. */
+export type LocateSetting = (path: readonly PropertyKey[]) => string;
+
 /**
  * The detectors that run: those whose maturity is listed (only `stable` by default, as in Falco),
  * plus any enabled by name, minus any disabled by name; each with its tuning from the config.
+ * Problems in the settings of every detector are reported at once, each at its line when `locate` says.
  */
 export function selectDetectors(
   available: readonly AnyDetector[],
   maturities: readonly Maturity[],
   settings: Readonly<Record<string, DetectorSettingsConfig>>,
+  locate?: LocateSetting,
 ): ConfiguredDetector[] {
   const known = new Set(available.map((detector) => detector.id));
   const unknown = Object.keys(settings).filter((id) => !known.has(id));
@@ -33,7 +38,14 @@ export function selectDetectors(
       const detector = configureDetector(definition, tuning);
       if (enabled) configured.push(detector);
     } catch (error) {
-      problems.push((error as Error).message);
+      if (locate === undefined || !isDriftwatchError(error, 'DW_DETECTOR_OPTIONS_INVALID')) {
+        problems.push((error as Error).message);
+        continue;
+      }
+      for (const issue of error.details as DetectorSettingsIssue[]) {
+        const path = ['detectors', 'settings', definition.id, ...issue.path];
+        problems.push(`${locate(path)}${path.map(String).join('.')}: ${issue.message}`);
+      }
     }
   }
   if (problems.length > 0) throw new DriftwatchError('DW_DETECTOR_OPTIONS_INVALID', problems.join('\n'), { details: problems });

@@ -105,6 +105,7 @@ Exit codes: 0 done, 1 runtime failure, 2 usage or invalid labels, 3 invalid regi
         directories: [...(config?.detectors.directories ?? []), ...(values.detectors ?? [])],
         settings: config?.detectors.settings ?? {},
       },
+      locate: config?.locate,
       alertsPath: values.alerts,
       logger: stderrLogger('warn'),
     });

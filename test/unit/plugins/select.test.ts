@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/load.js';
 import { detectorSettingsSchema, type DetectorSettingsConfig } from '../../../src/config/schema.js';
 import { isDriftwatchError } from '../../../src/errors.js';
 import { selectDetectors, warningsForDetectorsNotRunning } from '../../../src/plugins/select.js';
@@ -77,6 +78,31 @@ describe('selectDetectors', () => {
     expect(error.message).toContain('options.limit');
     expect(error.message).toContain('young');
     expect(error.message).toContain('limt');
+  });
+
+  it("reports each bad option of a config file at its file, line and column, with the field's full path", () => {
+    const text = [
+      'registry: registry.yaml',
+      'detectors:',
+      '  settings:',
+      '    solid:',
+      '      options:',
+      '        limit: 0',
+      '        limt: 3',
+      '    young:',
+      '      suppress_for: 1h',
+      '      options: { limit: -2 }',
+    ].join('\n');
+    const parsed = parseConfig(text, 'driftwatch.yaml', {});
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const { maturity, settings: tuning } = parsed.config.detectors;
+    const error = thrown(() => selectDetectors(available, maturity, tuning, parsed.config.locate));
+    expect(error.code).toBe('DW_DETECTOR_OPTIONS_INVALID');
+    expect(error.message.split('\n')).toEqual([
+      expect.stringMatching(/^driftwatch\.yaml:6:16: detectors\.settings\.solid\.options\.limit: Too small/),
+      'driftwatch.yaml:7:15: detectors.settings.solid.options.limt: unknown key "limt"',
+      expect.stringMatching(/^driftwatch\.yaml:10:25: detectors\.settings\.young\.options\.limit: Too small/),
+    ]);
   });
 
   it('checks the settings of a detector that does not run, naming it', () => {
