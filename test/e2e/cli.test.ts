@@ -1,6 +1,6 @@
 /**
  * The CLI end to end, in-process through `main` (and once through the built binary): replays,
- * dead letters, registry check, usage, help.
+ * dead letters, registry check, a config that cannot be read as data, usage, help.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/main.js';
 import { DEMO_EVENTS, DEMO_REGISTRY, E2E_PLUGINS, ROOT, runCli } from '../fixtures/core/cli.js';
 import { tempDir } from '../fixtures/core/temp.js';
+import { aliasBomb } from '../fixtures/core/yaml.js';
 
 
 let dir: string;
@@ -181,6 +182,18 @@ describe('replay', () => {
   });
 });
 
+describe('run --config', () => {
+  it('on a config that is an alias bomb: exit 3, DW_CONFIG_INVALID with the line that expands it, no stack trace', async () => {
+    const config = join(dir, 'alias-bomb-config.yaml');
+    await writeFile(config, aliasBomb(`registry: ${DEMO_REGISTRY}\nsource: { type: file, path: ${DEMO_EVENTS} }\n`));
+    const result = await runCli(['run', '--config', config]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      `driftwatch run: DW_CONFIG_INVALID: config ${config} does not validate:\n${config}:4:12: lol-d.0: cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack\n`,
+    );
+  });
+});
+
 describe('registry check', () => {
   it('on a broken registry: exit 3 and every error with file:line:column on stderr', async () => {
     const registry = join(dir, 'broken.yaml');
@@ -231,6 +244,14 @@ describe('registry check', () => {
     expect(warnings.code).toBe(0);
     expect(warnings.stderr).toContain(`warning ${warned}:2:5: agents.0:`);
     expect(warnings.stdout).toContain('2 warning(s)');
+  });
+
+  it('on an alias bomb: exit 3 with the line that expands it, no stack trace', async () => {
+    const registry = join(dir, 'alias-bomb.yaml');
+    await writeFile(registry, aliasBomb('agents:\n  - id: a\n'));
+    const result = await runCli(['registry', 'check', registry]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(`error ${registry}:4:12: lol-d.0: cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack\n${registry}: 1 error(s)\n`);
   });
 
   it('exit 3 on an unreadable file, 2 without a file', async () => {
