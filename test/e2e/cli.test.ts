@@ -126,6 +126,7 @@ describe('replay', () => {
     expect(byLine.get(5)).toMatchObject({ field: 'v' });
     expect(byLine.get(6)).toMatchObject({ truncated: true, original_bytes: Buffer.byteLength(lines[5]!) });
     expect(String(byLine.get(6)!.reason)).toContain('2048');
+    expect(byLine.get(8)!.reason).toBe('not valid UTF-8');
     expect(byLine.get(9)).toMatchObject({ field: 'type' });
 
     const alerts = await jsonLines(join(dir, 'bad.alerts.jsonl'));
@@ -135,6 +136,25 @@ describe('replay', () => {
     const summary = JSON.parse(result.stderr.split('\n').find((line) => line.startsWith('{'))!) as { records: number; events: number; invalid: number; invalidByCode: Record<string, number> };
     expect(summary).toMatchObject({ records: 9, events: 2, invalid: 7, invalidByCode: { DW_EVENT_INVALID: 6, DW_EVENT_TOO_LARGE: 1 } });
     expect(result.stderr).toContain(`dead letters written to ${join(dir, 'bad.dead.jsonl')}`);
+  });
+
+  it('refuses an event with a byte that is not UTF-8 instead of processing it altered, and processes the others', async () => {
+    const event = (id: string, system: string | Buffer) =>
+      Buffer.concat([Buffer.from(`{"v":1,"id":"${id}","time":"2026-11-02T10:00:00Z","type":"tool_use","agent":{"id":"invoice-bot"},"tool":"erp.read_invoices","system":"`), Buffer.from(system), Buffer.from('","action":"read"}\n')]);
+    const corrupted = Buffer.concat([Buffer.from('hr-pr'), Buffer.from([0xe9]), Buffer.from('od')]); // a Latin-1 é
+    const input = join(dir, 'not-utf8.jsonl');
+    await writeFile(input, Buffer.concat([event('good-1', 'hr-prod'), event('corrupted', corrupted), event('good-2', 'crm-prod')]));
+    const result = await runCli(['replay', input, '--registry', DEMO_REGISTRY, '--alerts', join(dir, 'not-utf8.alerts.jsonl'), '--dead-letters', join(dir, 'not-utf8.dead.jsonl'), '--detectors', E2E_PLUGINS, '--json-summary']);
+    expect(result.code).toBe(0);
+
+    const dead = await jsonLines(join(dir, 'not-utf8.dead.jsonl'));
+    expect(dead).toEqual([expect.objectContaining({ code: 'DW_EVENT_INVALID', reason: 'not valid UTF-8', source: { file: input, line: 2 }, original_bytes: event('corrupted', corrupted).length - 1 })]);
+    expect(String(dead[0]!.original)).toContain('"id":"corrupted"');
+    const alerts = await jsonLines(join(dir, 'not-utf8.alerts.jsonl'));
+    expect(alerts.map((a) => (a.event as { id: string }).id)).not.toContain('corrupted');
+    expect(alerts.filter((a) => a.detector === 'e2e-scope-drift').map((a) => (a.event as { id: string }).id)).toEqual(['good-1', 'good-2']);
+    const summary = JSON.parse(result.stderr.split('\n').find((line) => line.startsWith('{'))!) as Record<string, unknown>;
+    expect(summary).toMatchObject({ records: 3, events: 2, invalid: 1, invalidByCode: { DW_EVENT_INVALID: 1 } });
   });
 
   it('an empty input file is a successful replay with nothing to report', async () => {
@@ -179,6 +199,19 @@ describe('replay', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('lonely-bot');
     expect(result.stderr).toContain('no owner');
+  });
+});
+
+describe('detectors test', () => {
+  it('lists a line that is not UTF-8 as an invalid event (exit 4), and runs the others', async () => {
+    const events = join(dir, 'harness-not-utf8.jsonl');
+    const good = '{"v":1,"id":"good","time":"2026-11-02T10:00:00Z","type":"tool_use","agent":{"id":"invoice-bot"},"tool":"erp.read_invoices","system":"hr-prod","action":"read"}';
+    await writeFile(events, Buffer.concat([Buffer.from('{"v":1,"id":"bad\xff"}\n', 'latin1'), Buffer.from(`${good}\n`)]));
+    const expectations = join(dir, 'harness-not-utf8.expect.jsonl');
+    await writeFile(expectations, '{"agent":"invoice-bot","event":"good"}\n');
+    const result = await runCli(['detectors', 'test', 'scope-violation', '--events', events, '--expect', expectations, '--registry', DEMO_REGISTRY]);
+    expect(result.code).toBe(4);
+    expect(result.stdout).toBe(`invalid event ${events}:1: not valid UTF-8\nscope-violation: 1 alerts, 1 expected, 0 missing, 0 unexpected\n`);
   });
 });
 
