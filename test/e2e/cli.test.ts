@@ -192,6 +192,11 @@ describe('replay', () => {
     }
   });
 
+  it('a bad --maturity is named, with the maturities allowed', async () => {
+    const result = await runCli(['replay', DEMO_EVENTS, '--registry', DEMO_REGISTRY, '--maturity', 'stable,bogus,']);
+    expect(result).toMatchObject({ code: 2, stderr: 'driftwatch replay: DW_USAGE: --maturity: unknown "bogus", "" (allowed: stable, incubating, sandbox)\n' });
+  });
+
   it('writes its log lines (registry warnings) to the command stderr', async () => {
     const registry = join(dir, 'warned.yaml');
     await writeFile(registry, 'agents:\n  - id: lonely-bot\n    scope: { systems: [erp-prod] }\n');
