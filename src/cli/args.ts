@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DriftwatchError } from '../errors.js';
+import { MATURITIES, type Maturity } from '../sdk/detector.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type WithHelp<O extends Options> = O & { help: { type: 'boolean'; short: 'h' } };
@@ -18,4 +19,14 @@ export function parseCommandArgs<O extends Options>(args: readonly string[], opt
 export function requireOption(value: string | undefined, flag: string): string {
   if (value === undefined || value === '') throw new DriftwatchError('DW_USAGE', `missing required option ${flag}`);
   return value;
+}
+
+/** A comma-separated `--maturity` list; a usage error names every value that is not a maturity. */
+export function parseMaturityList(value: string): Maturity[] {
+  const names = value.split(',').map((item) => item.trim());
+  const unknown = names.filter((name) => !(MATURITIES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new DriftwatchError('DW_USAGE', `--maturity: unknown ${unknown.map((name) => `"${name}"`).join(', ')} (allowed: ${MATURITIES.join(', ')})`);
+  }
+  return names as Maturity[];
 }

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isCollection, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 
 /** A validation problem in a YAML file, located by file, line and field path. */
@@ -10,6 +10,12 @@ export interface YamlIssue {
   field: string;
   message: string;
 }
+
+/**
+ * How many values one anchor may stand for through its aliases (yaml's own default, written out):
+ * a few levels of aliases of aliases (a "billion laughs") would otherwise expand to billions.
+ */
+const MAX_ALIAS_COUNT = 100;
 
 export type Locate = (path: readonly PropertyKey[], message: string) => YamlIssue;
 
@@ -55,7 +61,9 @@ export function parseYaml<S extends z.ZodType>(
     field: path.map(String).join('.'),
     message,
   });
-  const transformed = transform(doc.toJS() ?? {}, locate);
+  const plain = toPlainData(doc, locate);
+  if (!plain.ok) return { ok: false, errors: [plain.issue] };
+  const transformed = transform(plain.data ?? {}, locate);
   const parsed = schema.safeParse(transformed.data);
   // A field whose ${ENV} reference failed is reported once, for the missing variable.
   const failedFields = new Set(transformed.errors.map((error) => error.field));
@@ -63,6 +71,39 @@ export function parseYaml<S extends z.ZodType>(
   const errors = [...transformed.errors, ...schemaErrors];
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };
   return { ok: true, data: parsed.data, locate };
+}
+
+/**
+ * The document as plain data. Resolving an alias throws a ReferenceError when its anchor is not
+ * defined before it or when aliases expand past MAX_ALIAS_COUNT; the issue is then placed at the
+ * deepest node that fails by itself, which is where the bad alias or the expansion is written.
+ */
+function toPlainData(doc: Document, locate: Locate): { ok: true; data: unknown } | { ok: false; issue: YamlIssue } {
+  try {
+    return { ok: true, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown };
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    return { ok: false, issue: locate(failingPath(doc, doc.contents, []) ?? [], `cannot resolve aliases: ${error.message}`) };
+  }
+}
+
+function failingPath(doc: Document, node: unknown, path: PropertyKey[]): PropertyKey[] | undefined {
+  if (!isNode(node)) return undefined;
+  try {
+    node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT });
+    return undefined;
+  } catch {
+    // This node fails: one of its children may fail by itself too.
+  }
+  if (isCollection(node)) {
+    for (const [index, item] of node.items.entries()) {
+      const deeper = isPair(item)
+        ? failingPath(doc, item.value, [...path, isScalar(item.key) ? String(item.key.value) : index])
+        : failingPath(doc, item, [...path, index]);
+      if (deeper) return deeper;
+    }
+  }
+  return path;
 }
 
 /** An unknown key is reported at the key itself, one issue per key, not at the object holding it. */

@@ -247,7 +247,7 @@ export function evaluate(alerts: readonly AlertLike[], labels: readonly Label[],
 export interface Targets {
   /** Least recall for every scenario class. */
   readonly minRecall?: number;
-  /** Per class, overriding minRecall. */
+  /** Per class, overriding minRecall; each a class of the labels (`eval` refuses any other as a usage error). */
   readonly minRecallByClass?: Readonly<Record<string, number>>;
   readonly maxFalsePerAgentDay?: number;
 }
@@ -258,9 +258,6 @@ export function checkTargets(report: EvalReport, targets: Targets): string[] {
   for (const result of report.classes) {
     const least = targets.minRecallByClass?.[result.scenario] ?? targets.minRecall;
     if (least !== undefined && result.recall < least) failures.push(`recall of ${result.scenario} is ${result.recall.toFixed(2)}, below ${least}`);
-  }
-  for (const [scenario, least] of Object.entries(targets.minRecallByClass ?? {})) {
-    if (!report.classes.some((result) => result.scenario === scenario)) failures.push(`no scenario of class ${scenario} in the labels (target recall ${least})`);
   }
   const max = targets.maxFalsePerAgentDay;
   if (max !== undefined && report.overall.false_alerts_per_agent_day > max) {

@@ -81,3 +81,8 @@ export function decodeBytes(bytes: Uint8Array, maxBytes = DEFAULT_MAX_EVENT_BYTE
   }
   return decodeLine(text, maxBytes);
 }
+
+/** A source record's value: text from a line, bytes from a Kafka message (or from a line that is not valid UTF-8). */
+export function decodeRecordValue(value: string | Uint8Array, maxBytes = DEFAULT_MAX_EVENT_BYTES): DecodeResult {
+  return typeof value === 'string' ? decodeLine(value, maxBytes) : decodeBytes(value, maxBytes);
+}

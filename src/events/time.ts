@@ -111,3 +111,13 @@ export function parseEventTime(value: unknown): number {
   if (fast !== undefined) return fast;
   return parseRfc3339(value);
 }
+
+const FULL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Epoch ms of an RFC 3339 full-date `YYYY-MM-DD` (the start of that day, UTC) or date-time with a
+ * zone, checked like an event time (a day that exists, 1970 to 9999); NaN for anything else.
+ */
+export function parseDateOrDateTime(text: string): number {
+  return parseRfc3339(FULL_DATE.test(text) ? `${text}T00:00:00Z` : text);
+}

@@ -1,6 +1,6 @@
 import type { Alert } from '../alerts/alert.js';
 import type { Engine, EngineOutput } from '../engine/engine.js';
-import { decodeBytes, decodeLine, DEFAULT_MAX_EVENT_BYTES, type DecodeResult } from '../events/native.js';
+import { decodeRecordValue, DEFAULT_MAX_EVENT_BYTES, type DecodeResult } from '../events/native.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { formatDuration } from '../registry/duration.js';
 import { deadLetter, type DeadLetter, type DeadLetterSink, type SourcePosition } from './dead-letter.js';
@@ -138,7 +138,7 @@ export class Pipeline {
         reason: `event is larger than the limit of ${this.maxEventBytes} bytes (${record.oversizedBytes})`,
       };
     }
-    const result = typeof record.value === 'string' ? decodeLine(record.value, this.maxEventBytes) : decodeBytes(record.value, this.maxEventBytes);
+    const result = decodeRecordValue(record.value, this.maxEventBytes);
     if (result.ok && result.event.timeMs > latestTime) {
       return {
         ok: false,

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Alert } from '../alerts/alert.js';
 import { configureDetector } from '../engine/configured-detector.js';
 import { Engine, type EngineOutput } from '../engine/engine.js';
-import { decodeLine } from '../events/native.js';
+import { decodeRecordValue } from '../events/native.js';
 import type { Registry } from '../registry/registry.js';
 import type { AnyDetector, Severity } from '../sdk/detector.js';
 import { readLineBatches } from '../sources/lines.js';
@@ -64,7 +64,7 @@ export async function runDetectorCase(
   const invalidLines: CaseResult['invalidLines'] = [];
   for await (const batch of readLineBatches(createReadStream(eventsPath), { name: eventsPath, maxLineBytes: 1024 * 1024 })) {
     for (const record of batch) {
-      const result = decodeLine(record.value as string);
+      const result = decodeRecordValue(record.value);
       const line = 'line' in record.position ? record.position.line : 0;
       if (result.ok) engine.process(result.event, output);
       else invalidLines.push({ line, reason: result.reason });

@@ -1,4 +1,5 @@
 import { ACTIONS } from '../events/contract.js';
+import { parseDateOrDateTime } from '../events/time.js';
 import { parseDuration } from './duration.js';
 import { compileGlobs, type Matcher } from './glob.js';
 import type { AgentEntry, RegistryFile } from './schema.js';
@@ -91,7 +92,7 @@ export function resolveAgent(entry: AgentEntry, defaults: RegistryFile['defaults
   const actions = entry.scope.actions;
   const actionAllowed = actions.includes('*') ? matchers.globs(['*']) : matchers.exact(actions);
   const maxTtl = credentials.max_ttl === undefined ? undefined : parseDuration(credentials.max_ttl);
-  const reviewedMs = entry.reviewed === undefined ? undefined : Date.parse(entry.reviewed);
+  const reviewedMs = entry.reviewed === undefined ? undefined : parseDateOrDateTime(entry.reviewed);
   return {
     id: entry.id,
     name: entry.name,

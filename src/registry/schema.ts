@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTIONS } from '../events/contract.js';
+import { parseDateOrDateTime } from '../events/time.js';
 import { parseDuration } from './duration.js';
 
 /** The agent registry file (YAML): who each agent is, who answers for it, and what it may do. */
@@ -9,11 +10,13 @@ const duration = z
   .refine((value) => parseDuration(value) !== undefined, 'must be a duration like 30s, 15m, 1h, 90d')
   .describe('duration: 30s, 15m, 1h, 90d, 2w');
 
+const DATE_FORMS = 'a date YYYY-MM-DD or an RFC 3339 date-time with a zone (Z or ±hh:mm)';
+
+// Not a YAML 1.1 timestamp (a Date after `%YAML 1.1` or `!!timestamp`): it reads 2026-02-30 as
+// March 2 and a time without a zone as UTC, and the text it came from can no longer be checked.
 const date = z
-  .union([z.string(), z.date()])
-  .transform((value) => (value instanceof Date ? value.toISOString().slice(0, 10) : value))
-  .refine((value) => /^\d{4}-\d{2}-\d{2}/.test(value) && Number.isFinite(Date.parse(value)), 'must be a date YYYY-MM-DD')
-  .describe('date YYYY-MM-DD');
+  .string({ error: (issue) => `must be ${DATE_FORMS}${issue.input instanceof Date ? ', in quotes: a YAML 1.1 timestamp is read leniently' : ''}` })
+  .refine((value) => Number.isFinite(parseDateOrDateTime(value)), `must be ${DATE_FORMS}, a day that exists, 1970 to 9999`);
 
 const globs = z.array(z.string().min(1)).describe('glob patterns: * any run, ? one character, {a,b} alternatives');
 
@@ -32,7 +35,7 @@ export const agentEntrySchema = z.strictObject({
   purpose: z.string().optional(),
   kind: z.string().optional().describe('free label: assistant, batch, event-driven, …'),
   status: z.enum(['active', 'suspended', 'retired']).default('active'),
-  reviewed: date.optional().describe('last access review'),
+  reviewed: date.optional().describe('last access review: YYYY-MM-DD (UTC), or an RFC 3339 date-time with a zone'),
   review_max_age: duration.optional().describe('overrides defaults.review_max_age'),
   scope: z
     .strictObject({

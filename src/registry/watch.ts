@@ -10,12 +10,13 @@ import type { Logger } from '../telemetry/log.js';
  * editor's write-and-rename is seen too, and so is a Kubernetes ConfigMap update, which swaps a
  * `..data` symlink and never touches a file of the registry's name: any change in the directory
  * re-reads the file, and only a different text is applied. A new file that does not validate is
- * refused with every error and the registry in force stays.
+ * refused with every error and the registry in force stays; so is one whose reload fails in any other way.
  */
 export function watchRegistry(path: string, apply: (registry: Registry) => void, logger: Logger, debounceMs = 150): () => void {
   let timer: NodeJS.Timeout | undefined;
   // Read now, synchronously, so a change written right after this call is not taken for the baseline.
   let lastText: string | undefined = readTextOrUndefined(path);
+  const refuse = (reason: string): void => logger.log('error', `registry reload refused; keeping the registry in force:${reason}`, { path });
   const reload = async (): Promise<void> => {
     let text: string;
     try {
@@ -28,15 +29,19 @@ export function watchRegistry(path: string, apply: (registry: Registry) => void,
     lastText = text;
     const result = parseRegistry(text, path);
     if (!result.ok) {
-      logger.log('error', `registry reload refused; keeping the registry in force:\n${result.errors.map(formatYamlIssue).join('\n')}`, { path });
+      refuse(`\n${result.errors.map(formatYamlIssue).join('\n')}`);
       return;
     }
     apply(result.registry);
     logger.log('info', 'registry reloaded', { path, agents: result.registry.size });
   };
+  // A reload runs from a timer: whatever it throws would be an unhandled rejection that ends the process.
+  const reloadSafely = (): void => {
+    reload().catch((error: unknown) => refuse(` ${error instanceof Error ? error.message : String(error)}`));
+  };
   const watcher: FSWatcher = watch(dirname(path), () => {
     clearTimeout(timer);
-    timer = setTimeout(() => void reload(), debounceMs);
+    timer = setTimeout(reloadSafely, debounceMs);
   });
   return () => {
     clearTimeout(timer);

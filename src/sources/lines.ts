@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import type { SourceRecord } from '../pipeline/pipeline.js';
 import { ABORTED, untilAborted } from './until-aborted.js';
@@ -36,7 +37,8 @@ async function nextOrIdle<T>(next: Promise<T>, ms: number): Promise<T | typeof I
 
 /**
  * Splits a byte stream into JSONL records, in batches. A line longer than `maxLineBytes` is never
- * held whole: only a prefix is kept and the record is marked oversized. Blank lines are skipped.
+ * held whole: only a prefix is kept and the record is marked oversized. Blank lines are skipped. A
+ * line that is not valid UTF-8 is handed on as its bytes, to be rejected as such, never altered.
  * A batch is full at `batchSize` records, or handed on earlier when the stream stays open but idle
  * (a live stream at a low rate: `tail -f | driftwatch run`), so that its events are not held back.
  */
@@ -62,7 +64,13 @@ export async function* readLineBatches(stream: Readable, options: LineBatchOptio
       let end = line.length;
       if (end > 0 && line[end - 1] === CARRIAGE_RETURN) end--;
       const text = line.toString('utf8', 0, end);
-      if (text.trim().length > 0) batch.push({ value: text, position: { file: name, line: lineNumber } });
+      const position = { file: name, line: lineNumber };
+      // toString puts U+FFFD in place of bytes that are not UTF-8, which would alter the event; such a
+      // line is handed on as its bytes, like a Kafka message, for decodeBytes to reject. Checked only
+      // when a U+FFFD is there (it may also be written as such): the search costs next to nothing on
+      // the common ASCII line, a second pass over every line would not.
+      if (text.includes('\uFFFD') && !isUtf8(line.subarray(0, end))) batch.push({ value: Buffer.from(line.subarray(0, end)), position });
+      else if (text.trim().length > 0) batch.push({ value: text, position });
     }
     pending = [];
     pendingBytes = 0;

@@ -1,6 +1,6 @@
 /**
  * The CLI end to end, in-process through `main` (and once through the built binary): replays,
- * dead letters, registry check, usage, help.
+ * dead letters, registry check, a config that cannot be read as data, usage, help.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/main.js';
 import { DEMO_EVENTS, DEMO_REGISTRY, E2E_PLUGINS, ROOT, runCli } from '../fixtures/core/cli.js';
 import { tempDir } from '../fixtures/core/temp.js';
+import { aliasBomb } from '../fixtures/core/yaml.js';
 
 
 let dir: string;
@@ -125,6 +126,7 @@ describe('replay', () => {
     expect(byLine.get(5)).toMatchObject({ field: 'v' });
     expect(byLine.get(6)).toMatchObject({ truncated: true, original_bytes: Buffer.byteLength(lines[5]!) });
     expect(String(byLine.get(6)!.reason)).toContain('2048');
+    expect(byLine.get(8)!.reason).toBe('not valid UTF-8');
     expect(byLine.get(9)).toMatchObject({ field: 'type' });
 
     const alerts = await jsonLines(join(dir, 'bad.alerts.jsonl'));
@@ -134,6 +136,25 @@ describe('replay', () => {
     const summary = JSON.parse(result.stderr.split('\n').find((line) => line.startsWith('{'))!) as { records: number; events: number; invalid: number; invalidByCode: Record<string, number> };
     expect(summary).toMatchObject({ records: 9, events: 2, invalid: 7, invalidByCode: { DW_EVENT_INVALID: 6, DW_EVENT_TOO_LARGE: 1 } });
     expect(result.stderr).toContain(`dead letters written to ${join(dir, 'bad.dead.jsonl')}`);
+  });
+
+  it('refuses an event with a byte that is not UTF-8 instead of processing it altered, and processes the others', async () => {
+    const event = (id: string, system: string | Buffer) =>
+      Buffer.concat([Buffer.from(`{"v":1,"id":"${id}","time":"2026-11-02T10:00:00Z","type":"tool_use","agent":{"id":"invoice-bot"},"tool":"erp.read_invoices","system":"`), Buffer.from(system), Buffer.from('","action":"read"}\n')]);
+    const corrupted = Buffer.concat([Buffer.from('hr-pr'), Buffer.from([0xe9]), Buffer.from('od')]); // a Latin-1 é
+    const input = join(dir, 'not-utf8.jsonl');
+    await writeFile(input, Buffer.concat([event('good-1', 'hr-prod'), event('corrupted', corrupted), event('good-2', 'crm-prod')]));
+    const result = await runCli(['replay', input, '--registry', DEMO_REGISTRY, '--alerts', join(dir, 'not-utf8.alerts.jsonl'), '--dead-letters', join(dir, 'not-utf8.dead.jsonl'), '--detectors', E2E_PLUGINS, '--json-summary']);
+    expect(result.code).toBe(0);
+
+    const dead = await jsonLines(join(dir, 'not-utf8.dead.jsonl'));
+    expect(dead).toEqual([expect.objectContaining({ code: 'DW_EVENT_INVALID', reason: 'not valid UTF-8', source: { file: input, line: 2 }, original_bytes: event('corrupted', corrupted).length - 1 })]);
+    expect(String(dead[0]!.original)).toContain('"id":"corrupted"');
+    const alerts = await jsonLines(join(dir, 'not-utf8.alerts.jsonl'));
+    expect(alerts.map((a) => (a.event as { id: string }).id)).not.toContain('corrupted');
+    expect(alerts.filter((a) => a.detector === 'e2e-scope-drift').map((a) => (a.event as { id: string }).id)).toEqual(['good-1', 'good-2']);
+    const summary = JSON.parse(result.stderr.split('\n').find((line) => line.startsWith('{'))!) as Record<string, unknown>;
+    expect(summary).toMatchObject({ records: 3, events: 2, invalid: 1, invalidByCode: { DW_EVENT_INVALID: 1 } });
   });
 
   it('an empty input file is a successful replay with nothing to report', async () => {
@@ -171,6 +192,11 @@ describe('replay', () => {
     }
   });
 
+  it('a bad --maturity is named, with the maturities allowed', async () => {
+    const result = await runCli(['replay', DEMO_EVENTS, '--registry', DEMO_REGISTRY, '--maturity', 'stable,bogus,']);
+    expect(result).toMatchObject({ code: 2, stderr: 'driftwatch replay: DW_USAGE: --maturity: unknown "bogus", "" (allowed: stable, incubating, sandbox)\n' });
+  });
+
   it('writes its log lines (registry warnings) to the command stderr', async () => {
     const registry = join(dir, 'warned.yaml');
     await writeFile(registry, 'agents:\n  - id: lonely-bot\n    scope: { systems: [erp-prod] }\n');
@@ -178,6 +204,31 @@ describe('replay', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('lonely-bot');
     expect(result.stderr).toContain('no owner');
+  });
+});
+
+describe('detectors test', () => {
+  it('lists a line that is not UTF-8 as an invalid event (exit 4), and runs the others', async () => {
+    const events = join(dir, 'harness-not-utf8.jsonl');
+    const good = '{"v":1,"id":"good","time":"2026-11-02T10:00:00Z","type":"tool_use","agent":{"id":"invoice-bot"},"tool":"erp.read_invoices","system":"hr-prod","action":"read"}';
+    await writeFile(events, Buffer.concat([Buffer.from('{"v":1,"id":"bad\xff"}\n', 'latin1'), Buffer.from(`${good}\n`)]));
+    const expectations = join(dir, 'harness-not-utf8.expect.jsonl');
+    await writeFile(expectations, '{"agent":"invoice-bot","event":"good"}\n');
+    const result = await runCli(['detectors', 'test', 'scope-violation', '--events', events, '--expect', expectations, '--registry', DEMO_REGISTRY]);
+    expect(result.code).toBe(4);
+    expect(result.stdout).toBe(`invalid event ${events}:1: not valid UTF-8\nscope-violation: 1 alerts, 1 expected, 0 missing, 0 unexpected\n`);
+  });
+});
+
+describe('run --config', () => {
+  it('on a config that is an alias bomb: exit 3, DW_CONFIG_INVALID with the line that expands it, no stack trace', async () => {
+    const config = join(dir, 'alias-bomb-config.yaml');
+    await writeFile(config, aliasBomb(`registry: ${DEMO_REGISTRY}\nsource: { type: file, path: ${DEMO_EVENTS} }\n`));
+    const result = await runCli(['run', '--config', config]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      `driftwatch run: DW_CONFIG_INVALID: config ${config} does not validate:\n${config}:4:12: lol-d.0: cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack\n`,
+    );
   });
 });
 
@@ -231,6 +282,14 @@ describe('registry check', () => {
     expect(warnings.code).toBe(0);
     expect(warnings.stderr).toContain(`warning ${warned}:2:5: agents.0:`);
     expect(warnings.stdout).toContain('2 warning(s)');
+  });
+
+  it('on an alias bomb: exit 3 with the line that expands it, no stack trace', async () => {
+    const registry = join(dir, 'alias-bomb.yaml');
+    await writeFile(registry, aliasBomb('agents:\n  - id: a\n'));
+    const result = await runCli(['registry', 'check', registry]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(`error ${registry}:4:12: lol-d.0: cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack\n${registry}: 1 error(s)\n`);
   });
 
   it('exit 3 on an unreadable file, 2 without a file', async () => {

@@ -5,9 +5,8 @@ import { formatReport, readLabels } from '../../eval/report.js';
 import { runEvaluationPipeline } from '../../eval/run.js';
 import { checkReadable } from '../../sources/file.js';
 import { parseDuration } from '../../registry/duration.js';
-import { MATURITIES, type Maturity } from '../../sdk/detector.js';
 import { stderrLogger } from '../../telemetry/log.js';
-import { parseCommandArgs, requireOption } from '../args.js';
+import { parseCommandArgs, parseMaturityList, requireOption } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -44,7 +43,7 @@ Options:
   --config FILE                     take detector settings and directories from a run config file
   --alerts FILE                     also write the canonical alerts as JSONL to FILE
   --min-recall X                    target: recall of every scenario class at least X
-  --min-recall-class CLASS=X        target for one class, overriding --min-recall (repeatable)
+  --min-recall-class CLASS=X        target for one class of the labels, overriding --min-recall (repeatable)
   --max-false-per-agent-day Y       target: false alerts per agent-day at most Y
   -h, --help                        this help
 
@@ -76,13 +75,7 @@ Exit codes: 0 done, 1 runtime failure, 2 usage or invalid labels, 3 invalid regi
     await checkReadable(events, '--events', 'DW_USAGE');
     const graceMs = values.grace === undefined ? 0 : parseDuration(values.grace);
     if (graceMs === undefined) throw new DriftwatchError('DW_USAGE', `--grace must be a duration like 0s, 15m, 1h, not "${values.grace}"`);
-    let maturity: Maturity[] | undefined;
-    if (values.maturity !== undefined) {
-      const names = values.maturity.split(',').map((item) => item.trim());
-      const unknown = names.filter((name) => !(MATURITIES as readonly string[]).includes(name));
-      if (unknown.length > 0) throw new DriftwatchError('DW_USAGE', `--maturity: unknown ${unknown.join(', ')} (known: ${MATURITIES.join(', ')})`);
-      maturity = names as Maturity[];
-    }
+    const maturity = values.maturity === undefined ? undefined : parseMaturityList(values.maturity);
     const minRecallByClass: Record<string, number> = {};
     for (const item of values['min-recall-class'] ?? []) {
       const [name, value] = item.split('=');
@@ -96,6 +89,12 @@ Exit codes: 0 done, 1 runtime failure, 2 usage or invalid labels, 3 invalid regi
     };
 
     const labels = await readLabels(labelsPath);
+    const classes = new Set(labels.scenarios.filter((label) => !label.benign).map((label) => label.scenario));
+    const unknownClasses = Object.keys(minRecallByClass).filter((name) => !classes.has(name));
+    if (unknownClasses.length > 0) {
+      const named = unknownClasses.map((name) => `"${name}"`).join(', ');
+      throw new DriftwatchError('DW_USAGE', `--min-recall-class: no attack scenario of class ${named} in ${labelsPath} (its classes: ${[...classes].sort().join(', ')})`);
+    }
     const config = values.config === undefined ? undefined : await loadConfig(values.config, io.env);
     const run = await runEvaluationPipeline({
       events,

@@ -1,7 +1,7 @@
 import { configSchema, type Config } from '../../config/schema.js';
 import { DriftwatchError } from '../../errors.js';
 import { stderrLogger } from '../../telemetry/log.js';
-import { parseCommandArgs, requireOption } from '../args.js';
+import { parseCommandArgs, parseMaturityList, requireOption } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { runJob } from '../job.js';
@@ -61,7 +61,7 @@ detector, 130/143 stopped by SIGINT/SIGTERM before the end of the input.`,
       max_event_bytes: maxEventBytes === undefined ? undefined : Number(maxEventBytes),
       detectors: {
         directories: values.detectors ?? [],
-        maturity: values.maturity?.split(',').map((item) => item.trim()) ?? ['stable'],
+        maturity: values.maturity === undefined ? ['stable'] : parseMaturityList(values.maturity),
       },
       sinks: values.alerts ? [{ type: 'file', name: 'alerts', path: values.alerts }] : [{ type: 'console' }],
     });

@@ -81,12 +81,23 @@ describe('driftwatch simulate then eval', () => {
     expect(strict.stdout).toContain('targets missed:');
   }, 120_000);
 
+  it('a --min-recall-class naming a class the labels do not have is a usage error (exit 2) listing theirs, not a missed target', async () => {
+    const result = await cli(['eval', '--events', files.events, '--registry', files.registry, '--labels', files.labels, '--min-recall-class', 'scope-creep=0.9', '--min-recall-class', 'bogus=0.9']);
+    expect(result).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: `driftwatch eval: DW_USAGE: --min-recall-class: no attack scenario of class "bogus" in ${files.labels} (its classes: ${[...SCENARIO_CLASSES].sort().join(', ')})\n`,
+    });
+  });
+
   it('refuses missing options and invalid labels with a usage error', async () => {
     const missing = await cli(['eval', '--events', files.events, '--registry', files.registry]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--labels');
     const invalid = await cli(['eval', '--events', files.events, '--registry', files.registry, '--labels', files.registry]);
     expect(invalid.code).toBe(2);
+    const maturity = await cli(['eval', '--events', files.events, '--registry', files.registry, '--labels', files.labels, '--maturity', 'stable,bogus']);
+    expect(maturity).toMatchObject({ code: 2, stderr: 'driftwatch eval: DW_USAGE: --maturity: unknown "bogus" (allowed: stable, incubating, sandbox)\n' });
     const simulateMissing = await cli(['simulate', '--agents', '20', '--days', '10', '--out', dir]);
     expect(simulateMissing.code).toBe(2);
     expect(simulateMissing.stderr).toContain('--seed');

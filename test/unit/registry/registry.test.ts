@@ -56,6 +56,42 @@ describe('registry errors carry file, line, column and field', () => {
     expect(errorsOf(text)).toEqual([expect.objectContaining({ line: lineOf(text, 'actions:'), column: 23, field: 'agents.0.scope.actions.1' })]);
   });
 
+  it.each([
+    ['2026-02-30', 'a day that does not exist'],
+    ['2026-02-29', 'February 29 of a year that is not leap'],
+    ['2026-3-5', 'digits missing'],
+    ['"1"', 'a number as text'],
+    ['March 5', 'words'],
+    ['2026-03-05T10:00', 'a time without a zone (local time)'],
+    ['2026-03-05 10:00:00', 'a time with a space and without a zone'],
+    ['2026-03-05T25:00:00Z', 'an hour that does not exist'],
+    ['1969-12-31', 'before 1970'],
+    ['2026-03-05 (Thursday)', 'text after the date'],
+    ['20260305', 'a YAML number'],
+  ])('a reviewed date %s (%s) is refused at its line, naming the field', (value) => {
+    const text = `agents:\n${agent('invoice-bot', `    reviewed: ${value}\n`)}`;
+    expect(errorsOf(text)).toEqual([
+      expect.objectContaining({ file: FILE, line: lineOf(text, 'reviewed:'), column: 15, field: 'agents.0.reviewed', message: expect.stringContaining('must be a date YYYY-MM-DD or an RFC 3339 date-time with a zone') }),
+    ]);
+  });
+
+  it('a YAML 1.1 timestamp for reviewed is refused with the advice to quote it: its text is lost and its day not checked', () => {
+    for (const text of [`agents:\n${agent('invoice-bot', '    reviewed: !!timestamp 2026-02-30\n')}`, `%YAML 1.1\n---\nagents:\n${agent('invoice-bot', '    reviewed: 2026-02-30\n')}`]) {
+      expect(errorsOf(text)).toEqual([expect.objectContaining({ line: lineOf(text, 'reviewed:'), field: 'agents.0.reviewed', message: expect.stringContaining('in quotes: a YAML 1.1 timestamp is read leniently') })]);
+    }
+  });
+
+  it.each([
+    ['2026-10-01', Date.UTC(2026, 9, 1)],
+    ['2024-02-29', Date.UTC(2024, 1, 29)],
+    ['"2026-03-05"', Date.UTC(2026, 2, 5)],
+    ['2026-03-05T10:00:00Z', Date.UTC(2026, 2, 5, 10)],
+    ['2026-03-05T10:00:00.250+01:00', Date.UTC(2026, 2, 5, 9, 0, 0, 250)],
+  ])('a reviewed date %s is read as epoch ms %d (a date alone: the start of that day, UTC)', (value, ms) => {
+    const registry = registryOf(`agents:\n${agent('invoice-bot', `    reviewed: ${value}\n`)}`);
+    expect(registry.get('invoice-bot')!.reviewedMs).toBe(ms);
+  });
+
   it('bad duration (agent and defaults)', () => {
     const text = `defaults:\n  review_max_age: 3 months\n  credentials: { max_ttl: forever }\nagents:\n${agent('invoice-bot', '    review_max_age: soon\n')}`;
     const errors = errorsOf(text);

@@ -9,6 +9,7 @@ import type { Logger, LogLevel } from '../../../src/telemetry/log.js';
 import { outOfScope, widen } from '../../fixtures/core/detectors.js';
 import { toolUse } from '../../fixtures/core/events.js';
 import { sleep, tempDir, waitFor } from '../../fixtures/core/temp.js';
+import { aliasBomb } from '../../fixtures/core/yaml.js';
 
 const registryText = (systems: string[], extraAgent = '') => `agents:
   - id: invoice-bot
@@ -19,6 +20,20 @@ const registryText = (systems: string[], extraAgent = '') => `agents:
 ${extraAgent}`;
 
 interface Logged { level: LogLevel; message: string; fields?: Record<string, unknown> }
+
+/** Runs `body`, then fails if a promise rejected without a handler meanwhile (in a real process, that ends it). */
+async function withoutUnhandledRejections(body: () => Promise<void>): Promise<void> {
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => rejections.push(reason);
+  process.on('unhandledRejection', onRejection);
+  try {
+    await body();
+    await sleep(50);
+  } finally {
+    process.off('unhandledRejection', onRejection);
+  }
+  expect(rejections).toEqual([]);
+}
 
 describe('watchRegistry', () => {
   let dir: string;
@@ -103,6 +118,42 @@ describe('watchRegistry', () => {
     await writeFile(path, 'agents:\n  - id: [unclosed\n');
     await waitFor(() => logged.some((l) => l.level === 'error'), 'the refusal to be logged');
     expect(applied).toBe(0);
+  });
+
+  it('refuses an alias bomb with its line, keeps the registry, and rejects nothing', async () => {
+    await withoutUnhandledRejections(async () => {
+      await writeFile(path, registryText(['erp-prod']));
+      const initial = await loadRegistry(path);
+      let current = initial;
+      await start((registry) => (current = registry));
+      await writeFile(path, aliasBomb(registryText(['erp-prod', 'hr-prod'])));
+      await waitFor(() => logged.some((l) => l.level === 'error'), 'the refusal to be logged');
+      expect(logged.find((l) => l.level === 'error')!.message).toBe(
+        `registry reload refused; keeping the registry in force:\n${path}:4:12: lol-d.0: cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack`,
+      );
+      expect(current).toBe(initial);
+    });
+  });
+
+  it('refuses a reload that fails in any other way, keeps watching, and rejects nothing', async () => {
+    await withoutUnhandledRejections(async () => {
+      await writeFile(path, registryText(['erp-prod']));
+      let applied: Registry | undefined;
+      let failNext = true;
+      await start((registry) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('engine is busy');
+        }
+        applied = registry;
+      });
+      await writeFile(path, registryText(['erp-prod', 'hr-prod']));
+      await waitFor(() => logged.some((l) => l.level === 'error'), 'the refusal to be logged');
+      expect(logged.find((l) => l.level === 'error')!.message).toBe('registry reload refused; keeping the registry in force: engine is busy');
+      await writeFile(path, registryText(['erp-prod', 'crm-prod']));
+      await waitFor(() => applied !== undefined, 'the next change to be applied');
+      expect(applied!.get('invoice-bot')!.allows.system('crm-prod')).toBe(true);
+    });
   });
 
   it('sees an editor-style write to a temporary file renamed over the registry', async () => {

@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../../src/pipeline/pipeline.js';
-import { decodeLine } from '../../../src/events/native.js';
+import { decodeLine, decodeRecordValue } from '../../../src/events/native.js';
 import { readLineBatches } from '../../../src/sources/lines.js';
 
 /** What readLineBatches promises to keep of an oversized line (OVERSIZED_PREFIX_BYTES in lines.ts). */
@@ -117,6 +117,25 @@ describe('readLineBatches', () => {
     expect(records).toHaveLength(2);
     expect(decodeLine(records[0]!.value as string).ok).toBe(true);
     expect(decodeLine(records[1]!.value as string).ok).toBe(true);
+  });
+
+  it('hands on a line with an invalid byte as its bytes, rejected as not valid UTF-8 like a Kafka message, and reads on', async () => {
+    const bad = Buffer.concat([Buffer.from('{"tool":"pay'), Buffer.from([0xff]), Buffer.from('roll"}')]);
+    const { records } = await readAll([Buffer.concat([Buffer.from('{"a":1}\n'), bad, Buffer.from('\r\n{"b":2}\n')])], 1024);
+    expect(records.map(lineOf)).toEqual([1, 2, 3]);
+    expect(records.map((r) => r.value)).toEqual(['{"a":1}', bad, '{"b":2}']);
+    expect(decodeRecordValue(records[1]!.value)).toEqual({ ok: false, code: 'DW_EVENT_INVALID', reason: 'not valid UTF-8' });
+  });
+
+  it('keeps a U+FFFD that is written in the input as UTF-8: only bad bytes refuse a line', async () => {
+    const { records } = await readAll([Buffer.from('{"tool":"\uFFFD"}\n')], 1024);
+    expect(records.map((r) => r.value)).toEqual(['{"tool":"\uFFFD"}']);
+  });
+
+  it('decodes a multi-byte character cut between two chunks', async () => {
+    const euro = Buffer.from('€'); // 3 bytes
+    const { records } = await readAll([Buffer.concat([Buffer.from('{"tool":"'), euro.subarray(0, 1)]), Buffer.concat([euro.subarray(1), Buffer.from('"}\n')])], 1024);
+    expect(records.map((r) => r.value)).toEqual(['{"tool":"€"}']);
   });
 
   it('an oversized last line without newline is reported too', async () => {

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { parseYaml } from '../../../src/config/yaml.js';
+import { aliasBomb } from '../../fixtures/core/yaml.js';
+
+const FILE = 'file.yaml';
+const anything = z.record(z.string(), z.unknown());
+
+describe('parseYaml aliases', () => {
+  it('resolves ordinary anchors and aliases', () => {
+    const result = parseYaml('base: &scope [erp-prod, crm-prod]\ncopy: *scope\n', FILE, anything);
+    expect(result).toMatchObject({ ok: true, data: { base: ['erp-prod', 'crm-prod'], copy: ['erp-prod', 'crm-prod'] } });
+  });
+
+  it('refuses an alias bomb with one issue at the line that expands it, instead of throwing', () => {
+    const result = parseYaml(aliasBomb('agents: []\n'), FILE, anything);
+    expect(result).toEqual({
+      ok: false,
+      errors: [{ file: FILE, line: 4, column: 12, field: 'lol-d.0', message: 'cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack' }],
+    });
+  });
+
+  it('refuses an alias whose anchor is not defined before it, at the alias', () => {
+    const result = parseYaml('first: 1\nowner: *nobody\n', FILE, anything);
+    expect(result).toEqual({
+      ok: false,
+      errors: [{ file: FILE, line: 2, column: 8, field: 'owner', message: expect.stringContaining('Unresolved alias') }],
+    });
+  });
+
+  it('places the issue at the document when only the aliases together exceed the limit', () => {
+    const aliases = Array.from({ length: 101 }, (_, index) => `k${index}: *a`).join('\n');
+    const result = parseYaml(`anchor: &a x\n${aliases}\n`, FILE, anything);
+    expect(result).toEqual({ ok: false, errors: [expect.objectContaining({ line: 1, column: 1, field: '', message: expect.stringContaining('Excessive alias count') })] });
+  });
+});
