@@ -1,4 +1,5 @@
 import type { Label } from '../simulate/labels.js';
+import { parseEventTime } from '../events/time.js';
 
 /**
  * Scores alerts against labelled scenarios. A scenario is detected when an alert names its agent
@@ -102,7 +103,7 @@ function increment(record: Record<string, number>, key: string, by = 1): void {
 function windowsByAgent(labels: readonly Label[], graceMs: number, withRelated: boolean): Map<string, Window[]> {
   const map = new Map<string, Window[]>();
   for (const label of labels) {
-    const window = { label, start: Date.parse(label.start), end: Date.parse(label.end) + graceMs };
+    const window = { label, start: parseEventTime(label.start), end: parseEventTime(label.end) + graceMs };
     const agents = withRelated ? [label.agent, ...label.related_agents] : [label.agent];
     for (const agent of new Set(agents)) {
       const list = map.get(agent) ?? [];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEventTime } from '../events/time.js';
 
 /**
  * labels.json: what the simulator injected, for `driftwatch eval`. Detectors never read it.
@@ -23,7 +24,7 @@ export type ScenarioClass = (typeof SCENARIO_CLASSES)[number];
 /** Label class of benign registry-driven drift (not an attack). */
 export const BENIGN_DRIFT = 'benign-drift';
 
-const isoTime = z.string().refine((value) => Number.isFinite(Date.parse(value)), 'must be an ISO 8601 time');
+const isoTime = z.string().refine((value) => Number.isFinite(parseEventTime(value)), 'must be an RFC 3339 date-time with a zone (Z or ±hh:mm), a day and time that exist');
 
 export const labelSchema = z.looseObject({
   id: z.string().min(1),

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../../../src/events/contract.js';
 import { decodeLine } from '../../../src/events/native.js';
 import { parseRegistry, type Registry } from '../../../src/registry/registry.js';
-import { labelsFileSchema, SCENARIO_CLASSES, type Label } from '../../../src/simulate/labels.js';
+import { labelSchema, labelsFileSchema, SCENARIO_CLASSES, type Label } from '../../../src/simulate/labels.js';
 import { Random } from '../../../src/simulate/random.js';
 import { simulate, type SimulateOptions, type SimulateResult } from '../../../src/simulate/simulate.js';
 
@@ -231,5 +231,19 @@ describe('simulate', () => {
     await expect(simulate({ agents: 3, days: 10, seed: 1 }, () => undefined)).rejects.toMatchObject({ code: 'DW_USAGE' });
     await expect(simulate({ agents: 20, days: 0, seed: 1 }, () => undefined)).rejects.toMatchObject({ code: 'DW_USAGE' });
     await expect(simulate({ agents: 20, days: 5, seed: 1, start: '2026-3-1' }, () => undefined)).rejects.toMatchObject({ code: 'DW_USAGE' });
+    // Days that do not exist (Date.parse rolled them over to March 2 and 3).
+    for (const start of ['2026-02-30', '2026-02-31', '2026-13-01', '1969-12-31']) {
+      await expect(simulate({ agents: 20, days: 5, seed: 1, start }, () => undefined), start).rejects.toMatchObject({ code: 'DW_USAGE' });
+    }
+  });
+
+  it('refuses label times that are not RFC 3339 date-times that exist', () => {
+    const label = { id: 'l', scenario: 'scope-creep', agent: 'a', start: '2026-03-01T00:00:00Z', end: '2026-03-02T00:00:00Z', expected_detectors: [] };
+    expect(labelSchema.safeParse(label).success).toBe(true);
+    for (const end of ['2026-02-30T00:00:00Z', '2026-03-02', '2026-03-02T00:00:00', 'March 2, 2026']) {
+      const parsed = labelSchema.safeParse({ ...label, end });
+      expect(parsed.success, end).toBe(false);
+      expect(parsed.error?.issues[0]?.path).toEqual(['end']);
+    }
   });
 });
