@@ -6,7 +6,7 @@ import type { RegisteredAgent } from '../registry/agent.js';
 import { Registry } from '../registry/registry.js';
 import type { DetectorContext, Finding } from '../sdk/detector.js';
 import type { ConfiguredDetector } from './configured-detector.js';
-import { admitAlert, createRecentAlerts, type RecentAlerts } from './recent-alerts.js';
+import { countRepeat, createRecentAlerts, recordAlert, type RecentAlerts } from './recent-alerts.js';
 import { createBaseline, updateBaseline, type AgentBaseline } from './baseline.js';
 import { createEngineStats, type EngineStats } from './stats.js';
 import { TokenLedger } from './token-ledger.js';
@@ -237,11 +237,14 @@ export class Engine {
     const window = finding.window ?? { start, end: start + span };
     // The key feeds the id: a credential quoted in it (an audience that is a raw token) is redacted first.
     const id = alertId(definition.id, event.agent.id, redactSecrets(finding.key), window.start);
-    if (!admitAlert(state.recent, id, Math.max(window.end, state.clock + span), state.clock)) {
+    if (countRepeat(state.recent, id)) {
       counters.suppressed++;
       return;
     }
+    // Built before its id is recorded: a finding that cannot become an alert (a window that is no
+    // time) must not leave an id behind that would pass its repeats off as suppressed.
     const alert = buildAlert({ id, detector: definition, finding, event, agent, window, severityOverride: configured.severity });
+    recordAlert(state.recent, id, Math.max(window.end, state.clock + span), state.clock);
     if (configured.mode === 'dry-run') {
       counters.dryRun++;
       if (counters.dryRunSamples.length < 5) counters.dryRunSamples.push(`${alert.agent.id}: ${alert.title}`);

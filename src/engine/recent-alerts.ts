@@ -18,18 +18,26 @@ export function createRecentAlerts(): RecentAlerts {
   return { ids: [], until: [], counts: [] };
 }
 
-const isNumberList = (value: unknown): value is number[] => Array.isArray(value) && value.every((item) => typeof item === 'number' && Number.isFinite(item));
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
-/** A checkpointed record, or an empty one when it is missing or malformed. */
+/**
+ * A checkpointed record: its well-formed entries (an id, a time and a count, all finite numbers),
+ * up to the capacity; empty when it is missing or its lists are not parallel.
+ */
 export function restoreRecentAlerts(value: unknown): RecentAlerts {
-  const recent = value as Partial<RecentAlerts> | null | undefined;
-  if (
-    typeof recent !== 'object' || recent === null || !isNumberList(recent.ids) || !isNumberList(recent.until) || !isNumberList(recent.counts) ||
-    recent.ids.length !== recent.until.length || recent.ids.length !== recent.counts.length || recent.ids.length > RECENT_ALERTS_CAPACITY
-  ) {
-    return createRecentAlerts();
+  const recent = value as Partial<Record<keyof RecentAlerts, unknown>> | null | undefined;
+  const restored = createRecentAlerts();
+  if (typeof recent !== 'object' || recent === null) return restored;
+  const { ids, until, counts } = recent;
+  if (!Array.isArray(ids) || !Array.isArray(until) || !Array.isArray(counts) || ids.length !== until.length || ids.length !== counts.length) return restored;
+  for (let i = 0; i < ids.length && restored.ids.length < RECENT_ALERTS_CAPACITY; i++) {
+    const [id, end, count] = [ids[i], until[i], counts[i]];
+    if (!isCount(id) || !isCount(end) || !isCount(count)) continue;
+    restored.ids.push(id);
+    restored.until.push(end);
+    restored.counts.push(count);
   }
-  return recent as RecentAlerts;
+  return restored;
 }
 
 /** The first 52 bits of an alert id's digest (`dw-` and hex digits, see alertId). */
@@ -43,17 +51,20 @@ function removeAt(recent: RecentAlerts, index: number): void {
   recent.counts.splice(index, 1);
 }
 
+/** True when `id` is recorded as recently raised: the finding is a repeat, counted as one. */
+export function countRepeat(recent: RecentAlerts, id: string): boolean {
+  const index = recent.ids.indexOf(idWord(id));
+  if (index < 0) return false;
+  recent.counts[index]! += 1;
+  return true;
+}
+
 /**
- * Records a finding's alert id. Returns true when the id is new (the alert goes out), false
- * when it is suppressed as a repeat within its window.
+ * Records the id of an alert that goes out (not a repeat: see countRepeat), suppressing its
+ * repeats until `until`; windows closed by `now` are forgotten first.
  */
-export function admitAlert(recent: RecentAlerts, id: string, until: number, now: number): boolean {
+export function recordAlert(recent: RecentAlerts, id: string, until: number, now: number): void {
   const word = idWord(id);
-  const index = recent.ids.indexOf(word);
-  if (index >= 0) {
-    recent.counts[index]! += 1;
-    return false;
-  }
   for (let i = recent.ids.length - 1; i >= 0; i--) {
     if (recent.until[i]! <= now) removeAt(recent, i);
   }
@@ -66,5 +77,4 @@ export function admitAlert(recent: RecentAlerts, id: string, until: number, now:
   recent.ids.push(word);
   recent.until.push(until);
   recent.counts.push(1);
-  return true;
 }

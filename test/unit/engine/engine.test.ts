@@ -3,8 +3,9 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../../src/alerts/alert.js';
 import { configureDetector, type DetectorSettings } from '../../../src/engine/configured-detector.js';
 import { Engine, type DetectorFailure, type EngineOptions, type EngineOutput } from '../../../src/engine/engine.js';
-import { restoreEngine, snapshotEngine, type EngineSnapshot } from '../../../src/engine/snapshot.js';
+import { restoreAgent, restoreEngine, snapshotAgent, snapshotEngine, type EngineSnapshot } from '../../../src/engine/snapshot.js';
 import { isDriftwatchError } from '../../../src/errors.js';
+import { redactedJson } from '../../../src/redaction.js';
 import type { AgentEvent } from '../../../src/events/contract.js';
 import { parseRegistry, type Registry } from '../../../src/registry/registry.js';
 import { defineDetector, z, type AnyDetector } from '../../../src/sdk/index.js';
@@ -533,6 +534,22 @@ describe('a failing detector is isolated', () => {
     expect(output.alerts.map((a) => [a.detector, a.event.id])).toEqual([['test-out-of-scope', 'w1'], ['test-out-of-scope', 'w2']]);
     expect(failures).toEqual([expect.objectContaining({ detector: 'test-boom', eventId: 'w1', phase: 'score' })]);
     expect(engine.stats.detectors['test-boom']!.errors).toBe(1);
+  });
+
+  it('a finding that cannot become an alert leaves no id behind: its repeats are failures too, not suppressed, and the recent alerts survive a checkpoint', () => {
+    const engine = engineWithBoom();
+    const output = run(engine, [
+      toolUse({ id: 'w1', system: 'hr-prod' }),
+      toolUse({ id: 'w2', tool: 'boom.window' }),
+      toolUse({ id: 'w3', tool: 'boom.window' }),
+      toolUse({ id: 'w4', tool: 'boom.window' }),
+    ]);
+    expect(output.alerts.map((a) => a.event.id)).toEqual(['w1']);
+    expect(engine.stats.detectors['test-boom']).toMatchObject({ errors: 3, suppressed: 0, alerts: 0 });
+    const restored = engineWithBoom();
+    restoreAgent(restored, JSON.parse(redactedJson(snapshotAgent(engine, 'invoice-bot'))));
+    // The out-of-scope alert of w1 is still known after the restore: its repeat stays suppressed.
+    expect(run(restored, [toolUse({ id: 'w5', system: 'hr-prod' })]).alerts).toEqual([]);
   });
 
   it('a thrown non-Error is reported too, and the engine goes on without a callback', () => {

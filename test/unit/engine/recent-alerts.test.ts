@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertId } from '../../../src/alerts/id.js';
-import { admitAlert, createRecentAlerts, RECENT_ALERTS_CAPACITY, restoreRecentAlerts } from '../../../src/engine/recent-alerts.js';
+import { countRepeat, createRecentAlerts, recordAlert, RECENT_ALERTS_CAPACITY, restoreRecentAlerts, type RecentAlerts } from '../../../src/engine/recent-alerts.js';
 import { fnv1a32 } from '../../../src/stats/hash.js';
 
 /** Two alert ids of different findings whose 32-bit hashes collide (a birthday search: about 100,000 ids). */
@@ -13,6 +13,13 @@ function collidingIds(): [string, string] {
     if (other !== undefined) return [other, id];
     seen.set(hash, id);
   }
+}
+
+/** What the engine does with a finding's id: a repeat is counted, a new id recorded. True when the alert goes out. */
+function admitAlert(recent: RecentAlerts, id: string, until: number, now: number): boolean {
+  if (countRepeat(recent, id)) return false;
+  recordAlert(recent, id, until, now);
+  return true;
 }
 
 describe('recent alerts', () => {
@@ -48,5 +55,10 @@ describe('recent alerts', () => {
     for (const bad of [undefined, null, 'x', { ids: [1], until: [], counts: [] }, { ids: ['a'], until: [1], counts: [1] }]) {
       expect(restoreRecentAlerts(bad)).toEqual(createRecentAlerts());
     }
+  });
+
+  it('keeps the well-formed entries of a record with a malformed one (a null time), so their alerts stay suppressed', () => {
+    const restored = restoreRecentAlerts({ ids: [11, 12, 13], until: [1_000, null, 3_000], counts: [1, 1, 2] });
+    expect(restored).toEqual({ ids: [11, 13], until: [1_000, 3_000], counts: [1, 2] });
   });
 });
