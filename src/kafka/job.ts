@@ -85,7 +85,7 @@ interface OwnedPartition {
 /**
  * The Kafka consumer-group job. Per partition batch: decode and detect, then hand the alerts to
  * the sinks and the dead letters to their topic; the next batch is detected while they are
- * delivered, and waits for that delivery before its own begins. At most every commit interval
+ * delivered, and hands over its own before it waits for that delivery. At most every commit interval
  * (and at shutdown), per partition: wait for the delivery in progress, write the state of the
  * agents changed since the last checkpoint to the changelog, and only then commit the offsets of
  * the batches processed. Offsets are never committed before the alerts of their events were
@@ -114,7 +114,7 @@ export class KafkaJob {
    * The batch whose alerts and dead letters are being delivered, if any: detected, not yet
    * acknowledged. Its partition is checkpointed only after it settled (see `settle`).
    */
-  private delivering: { topic: string; partition: number; owned: OwnedPartition; delivered: Promise<unknown> } | undefined;
+  private delivering: { topic: string; partition: number; owned: OwnedPartition; agents: readonly string[]; delivered: Promise<unknown> } | undefined;
   /** The batch in flight (partition and messages), for dead letters that carry the original bytes. */
   private inFlight: { partition: number; messages: readonly KafkaMessage[] } | undefined;
   /**
@@ -501,10 +501,11 @@ export class KafkaJob {
         const delivered = this.pipeline.deliver(detected);
         delivered.catch(() => undefined);
         const previous = this.delivering;
-        this.delivering = { topic, partition, owned, delivered };
-        // This batch's alerts are delivered while the next batch is detected; the previous
-        // batch's must be acknowledged before that (one batch in delivery at a time: a sink that
-        // does not acknowledge holds the queue up, which pauses the topics).
+        this.delivering = { topic, partition, owned, agents: [...touched], delivered };
+        // This batch's alerts are delivered while the next batch is detected. The previous batch's
+        // delivery, handed over before, is waited for here: at most two batches are in delivery
+        // (in order, each sink's queue keeps it), and a sink that does not acknowledge holds the
+        // queue up, which pauses the topics.
         await this.settle(previous);
       } else {
         this.options.logger.log('info', 'events already in the restored state skipped', { topic, partition, from: batch.messages[0]!.offset, to: last });
@@ -535,7 +536,8 @@ export class KafkaJob {
       await pending.delivered;
     } catch (error) {
       if (this.owned.get(pending.partition) === pending.owned) {
-        this.rollback(pending.partition, error);
+        // Its agents too: one the batch after it moved to another partition is not found by partition.
+        this.rollback(pending.partition, error, pending.agents);
         this.failure ??= new DriftwatchError('DW_SOURCE_FAILED', `partition ${pending.partition} of ${pending.topic}: ${(error as Error).message}`, { cause: error, retriable: true });
       }
     } finally {

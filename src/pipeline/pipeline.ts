@@ -52,7 +52,7 @@ function originalText(value: string | Uint8Array): string {
 }
 
 /**
- * source → decode → engine → sinks, one batch at a time. A batch is decoded and processed
+ * source → decode → engine → sinks, batch by batch. A batch is decoded and processed
  * synchronously (`detect`); the promise of `deliver` settles once every sink acknowledged its
  * alerts and the dead letters are written — the point after which a source may commit the batch.
  * `processBatch` does both; a source may instead detect the next batch while the previous one is
