@@ -44,7 +44,13 @@ export function selectDetectors(
       }
       for (const issue of error.details as DetectorSettingsIssue[]) {
         const path = ['detectors', 'settings', definition.id, ...issue.path];
-        problems.push(`${locate(path)}${path.map(String).join('.')}: ${issue.message}`);
+        // A value the config does not set is the detector's own default: no line of the config to point at.
+        const written = (tuning as Record<PropertyKey, unknown> | undefined)?.[issue.path[0]!] !== undefined;
+        problems.push(
+          written
+            ? `${locate(path)}${path.map(String).join('.')}: ${issue.message}`
+            : `detector ${definition.id}: ${issue.path.map(String).join('.')}: ${issue.message} (the detector's own default, not set in the config)`,
+        );
       }
     }
   }

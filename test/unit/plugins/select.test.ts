@@ -105,6 +105,14 @@ describe('selectDetectors', () => {
     ]);
   });
 
+  it("does not place a detector's own bad default in the config file: nothing there sets it", () => {
+    const lax: AnyDetector = { ...detector('lax', 'stable'), suppressFor: '400d' };
+    const parsed = parseConfig('registry: registry.yaml\ndetectors:\n  settings:\n    lax:\n      severity: high\n', 'driftwatch.yaml', {});
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const error = thrown(() => selectDetectors([lax], ['stable'], parsed.config.detectors.settings, parsed.config.locate));
+    expect(error.message).toBe('detector lax: suppress_for: "400d" must be at most 366d (the detector\'s own default, not set in the config)');
+  });
+
   it('checks the settings of a detector that does not run, naming it', () => {
     const error = thrown(() => ids(['stable'], { young: { options: { limit: -1 } } }));
     expect(error.code).toBe('DW_DETECTOR_OPTIONS_INVALID');
