@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { access, lstat, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface RotationPolicy {
@@ -15,11 +15,15 @@ export interface RotationPolicy {
  * new file is written. A single line larger than `maxBytes` still goes whole into a fresh file.
  *
  * A path that is no regular file (a pipe, `/dev/stdout`, a terminal, `/dev/null`) is written to
- * and never synced (those refuse fdatasync: EINVAL), truncated or rotated.
+ * and never synced (those refuse fdatasync: EINVAL), truncated or rotated. A symbolic link (such
+ * as `/dev/stdout` itself, which leads to a regular file when standard output is redirected to
+ * one) is written through and never rotated: renaming it would move the link, not the file.
  */
 export class RotatingFile {
   private handle?: FileHandle;
   private regular = true;
+  /** A regular file at the path itself, not through a link: rotation may rename it. */
+  private rotatable = true;
   private size = 0;
   private chain: Promise<void> = Promise.resolve();
   rotations = 0;
@@ -51,6 +55,7 @@ export class RotatingFile {
       this.handle = await open(this.path, 'a');
       const stats = await this.handle.stat();
       this.regular = stats.isFile();
+      this.rotatable = this.regular && !(await lstat(this.path)).isSymbolicLink();
       this.size = this.regular ? stats.size : 0;
     }
     return this.handle;
@@ -64,7 +69,7 @@ export class RotatingFile {
     for (const line of lines) {
       const text = line + '\n';
       const bytes = Buffer.byteLength(text);
-      if (max !== undefined && this.regular && this.size + chunkBytes + bytes > max && this.size + chunkBytes > 0) {
+      if (max !== undefined && this.rotatable && this.size + chunkBytes + bytes > max && this.size + chunkBytes > 0) {
         await this.flush(chunk);
         chunk = '';
         chunkBytes = 0;

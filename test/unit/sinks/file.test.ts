@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -46,6 +46,20 @@ describe('file sink', () => {
     await file.close();
     expect(await received).toBe('first line, longer than max_bytes\nsecond\nthird\n');
     expect(await readdir(dir)).toEqual(['pipe']);
+  });
+
+  it('writes through a symbolic link (as /dev/stdout redirected to a file) without rotating it: renaming would move the link', async () => {
+    const target = join(dir, 'out.log');
+    const link = join(dir, 'stdout-link');
+    await writeFile(target, '');
+    await symlink(target, link);
+    const file = new RotatingFile(link, { maxBytes: 40, maxFiles: 2 });
+    const lines = Array.from({ length: 5 }, (_, i) => `line-${i}-${'x'.repeat(20)}`);
+    for (const line of lines) await file.append([line]);
+    await file.close();
+    expect((await readdir(dir)).sort()).toEqual(['out.log', 'stdout-link']);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect((await readFile(target, 'utf8')).split('\n').filter(Boolean)).toEqual(lines);
   });
 
   it('writes a line larger than max_bytes whole, into a file of its own', async () => {
