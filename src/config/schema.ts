@@ -5,6 +5,7 @@ import { EXCEPTION_FIELDS } from '../engine/exceptions.js';
 import { suppressForProblem } from '../engine/configured-detector.js';
 import { DEFAULT_MAX_UNREGISTERED_AGENTS } from '../engine/engine.js';
 import { parseDuration } from '../registry/duration.js';
+import { globPattern } from '../registry/glob.js';
 import { kafkaConnectionSchema, kafkaSourceSchema } from './kafka.js';
 
 /** The `driftwatch run` configuration file (YAML). docs/config.md is generated from this schema. */
@@ -34,7 +35,7 @@ const size = z
     return Number(amount) * UNIT_BYTES[(unit ?? 'B') as keyof typeof UNIT_BYTES];
   });
 
-const globOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+const globOrList = z.union([globPattern, z.array(globPattern).min(1)]);
 
 /** What each field of an exception matches: a glob or a list of globs (any of them). */
 const EXCEPTION_FIELD_MEANING: Record<(typeof EXCEPTION_FIELDS)[number], string> = {
@@ -204,8 +205,8 @@ const routeSchema = z.strictObject({
   match: z
     .strictObject({
       severity_at_least: z.enum(SEVERITIES).optional(),
-      detectors: z.array(z.string().min(1)).min(1).optional().describe('globs of detector ids'),
-      agents: z.array(z.string().min(1)).min(1).optional().describe('globs of agent ids'),
+      detectors: z.array(globPattern).min(1).optional().describe('globs of detector ids'),
+      agents: z.array(globPattern).min(1).optional().describe('globs of agent ids'),
     })
     .default({})
     .describe('every condition given must hold; empty: every alert'),

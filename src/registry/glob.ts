@@ -1,3 +1,4 @@
+import { z } from 'zod';
 export type Matcher = (value: string) => boolean;
 
 const NEVER: Matcher = () => false;
@@ -15,6 +16,26 @@ const ALWAYS: Matcher = () => true;
  */
 
 const SPECIAL = /[*?{]/;
+
+/** Deepest nesting of `{…}` a glob may have: the automaton is compiled recursively, one level per brace. */
+export const MAX_BRACE_DEPTH = 32;
+
+function braceDepth(pattern: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === '{') deepest = Math.max(deepest, ++depth);
+    else if (char === '}' && depth > 0) depth--;
+  }
+  return deepest;
+}
+
+/** A glob pattern as files give it (registry scopes, config exceptions and routing). */
+export const globPattern = z
+  .string()
+  .min(1)
+  .refine((pattern) => braceDepth(pattern) <= MAX_BRACE_DEPTH, `must not nest {…} more than ${MAX_BRACE_DEPTH} deep`);
 
 /**
  * One matcher for a list of scope globs (`erp.*`, `mail.send_internal`, `db-*-prod`); case-sensitive.

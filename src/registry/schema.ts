@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ACTIONS } from '../events/contract.js';
 import { parseDateOrDateTime } from '../events/time.js';
 import { parseDuration } from './duration.js';
+import { globPattern } from './glob.js';
 
 /** The agent registry file (YAML): who each agent is, who answers for it, and what it may do. */
 
@@ -18,7 +19,7 @@ const date = z
   .string({ error: (issue) => `must be ${DATE_FORMS}${issue.input instanceof Date ? ', in quotes: a YAML 1.1 timestamp is read leniently' : ''}` })
   .refine((value) => Number.isFinite(parseDateOrDateTime(value)), `must be ${DATE_FORMS}, a day that exists, 1970 to 9999`);
 
-const globs = z.array(z.string().min(1)).describe('glob patterns: * any run, ? one character, {a,b} alternatives');
+const globs = z.array(globPattern).describe('glob patterns: * any run, ? one character, {a,b} alternatives');
 
 const credentials = z.strictObject({
   max_ttl: duration.optional().describe('longest token lifetime allowed'),
@@ -45,7 +46,7 @@ export const agentEntrySchema = z.strictObject({
     })
     .default({ systems: [], tools: [], actions: [] }),
   high_consequence: z
-    .array(z.string().min(1))
+    .array(globPattern)
     .default([])
     .describe('actions (transfer, delete, …) or tool globs that need an approval reference'),
   delegation: z

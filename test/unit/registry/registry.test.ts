@@ -346,3 +346,17 @@ describe('shared matchers', () => {
     expect(c!.allows.delegateTo('b')).toBe(false);
   });
 });
+
+describe('glob patterns in the registry', () => {
+  it('refuses braces nested past the limit at their line, instead of overflowing the stack while compiling them', () => {
+    const deep = `${'{a,'.repeat(5_000)}x${'}'.repeat(5_000)}`;
+    const text = ['agents:', '  - id: bot', '    owner: ops@corp.example', '    scope:', `      systems: ["${deep}"]`, '      actions: [read]'].join('\n');
+    const errors = errorsOf(text);
+    expect(errors).toEqual([expect.objectContaining({ line: 5, field: 'agents.0.scope.systems.0', message: expect.stringContaining('more than 32 deep') })]);
+    const limit = `${'{a,'.repeat(32)}x${'}'.repeat(32)}`;
+    const registry = registryOf(text.replace(deep, limit));
+    expect(registry.get('bot')?.allows.system('x')).toBe(true);
+    expect(registry.get('bot')?.allows.system('a')).toBe(true);
+    expect(registry.get('bot')?.allows.system('y')).toBe(false);
+  });
+});
