@@ -12,10 +12,12 @@ export interface YamlIssue {
 }
 
 /**
- * How many values one anchor may stand for through its aliases (yaml's own default, written out):
- * a few levels of aliases of aliases (a "billion laughs") would otherwise expand to billions.
+ * yaml's bound on aliasing (`maxAliasCount`): how often an anchor is used, times the aliases its
+ * value holds itself. Nesting multiplies, so a few levels of aliases of aliases (a "billion
+ * laughs") pass it at once; plain reuse is cheap, and yaml's default of 100 refused a registry of
+ * 100 agents sharing one `scope: *std`.
  */
-const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 10_000;
 
 export type Locate = (path: readonly PropertyKey[], message: string) => YamlIssue;
 
@@ -87,9 +89,16 @@ function toPlainData(doc: Document, locate: Locate): { ok: true; data: unknown }
   }
 }
 
-function failingPath(doc: Document, node: unknown, path: PropertyKey[]): PropertyKey[] | undefined {
+/**
+ * Each try resolves a node's aliases on its own, which yaml does by a walk of the whole document:
+ * the search for the failing node gives up after this many and reports the node it got to.
+ */
+const FAILING_PATH_TRIES = 50;
+
+function failingPath(doc: Document, node: unknown, path: PropertyKey[], budget = { tries: FAILING_PATH_TRIES }): PropertyKey[] | undefined {
   if (!isNode(node)) return undefined;
   try {
+    budget.tries--;
     node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT });
     return undefined;
   } catch {
@@ -97,9 +106,10 @@ function failingPath(doc: Document, node: unknown, path: PropertyKey[]): Propert
   }
   if (isCollection(node)) {
     for (const [index, item] of node.items.entries()) {
+      if (budget.tries <= 0) break;
       const deeper = isPair(item)
-        ? failingPath(doc, item.value, [...path, isScalar(item.key) ? String(item.key.value) : index])
-        : failingPath(doc, item, [...path, index]);
+        ? failingPath(doc, item.value, [...path, isScalar(item.key) ? String(item.key.value) : index], budget)
+        : failingPath(doc, item, [...path, index], budget);
       if (deeper) return deeper;
     }
   }

@@ -227,7 +227,7 @@ describe('run --config', () => {
     const result = await runCli(['run', '--config', config]);
     expect(result.code).toBe(3);
     expect(result.stderr).toBe(
-      `driftwatch run: DW_CONFIG_INVALID: config ${config} does not validate:\n${config}:4:12: lol-d.0: cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack\n`,
+      `driftwatch run: DW_CONFIG_INVALID: config ${config} does not validate:\n${config}:6:12: lol-f.0: cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack\n`,
     );
   });
 });
@@ -289,7 +289,7 @@ describe('registry check', () => {
     await writeFile(registry, aliasBomb('agents:\n  - id: a\n'));
     const result = await runCli(['registry', 'check', registry]);
     expect(result.code).toBe(3);
-    expect(result.stderr).toBe(`error ${registry}:4:12: lol-d.0: cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack\n${registry}: 1 error(s)\n`);
+    expect(result.stderr).toBe(`error ${registry}:6:12: lol-f.0: cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack\n${registry}: 1 error(s)\n`);
   });
 
   it('exit 3 on an unreadable file, 2 without a file', async () => {

@@ -16,8 +16,14 @@ describe('parseYaml aliases', () => {
     const result = parseYaml(aliasBomb('agents: []\n'), FILE, anything);
     expect(result).toEqual({
       ok: false,
-      errors: [{ file: FILE, line: 4, column: 12, field: 'lol-d.0', message: 'cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack' }],
+      errors: [{ file: FILE, line: 6, column: 12, field: 'lol-f.0', message: 'cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack' }],
     });
+  });
+
+  it('takes a registry whose agents share one anchored scope (plain reuse, not nesting), a thousand times', () => {
+    const agents = Array.from({ length: 1_000 }, (_, index) => `  - { id: bot-${index}, scope: *std }`).join('\n');
+    const result = parseYaml(`std: &std { systems: [erp-prod], actions: [read] }\nagents:\n${agents}\n`, FILE, anything);
+    expect(result.ok).toBe(true);
   });
 
   it('refuses an alias whose anchor is not defined before it, at the alias', () => {
@@ -29,7 +35,7 @@ describe('parseYaml aliases', () => {
   });
 
   it('places the issue at the document when only the aliases together exceed the limit', () => {
-    const aliases = Array.from({ length: 101 }, (_, index) => `k${index}: *a`).join('\n');
+    const aliases = Array.from({ length: 10_001 }, (_, index) => `k${index}: *a`).join('\n');
     const result = parseYaml(`anchor: &a x\n${aliases}\n`, FILE, anything);
     expect(result).toEqual({ ok: false, errors: [expect.objectContaining({ line: 1, column: 1, field: '', message: expect.stringContaining('Excessive alias count') })] });
   });

@@ -129,7 +129,7 @@ describe('watchRegistry', () => {
       await writeFile(path, aliasBomb(registryText(['erp-prod', 'hr-prod'])));
       await waitFor(() => logged.some((l) => l.level === 'error'), 'the refusal to be logged');
       expect(logged.find((l) => l.level === 'error')!.message).toBe(
-        `registry reload refused; keeping the registry in force:\n${path}:4:12: lol-d.0: cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack`,
+        `registry reload refused; keeping the registry in force:\n${path}:6:12: lol-f.0: cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack`,
       );
       expect(current).toBe(initial);
     });
