@@ -260,7 +260,11 @@ export class KafkaJob {
     // Past a short grace the sinks are closed: each waits its drain_timeout, then fails what is
     // still unacknowledged, so that batch fails, is not committed, and is replayed after a restart.
     let sinksClosed: Promise<void> | undefined;
-    const grace = setTimeout(() => (sinksClosed = this.pipeline.close()), STOP_GRACE_MS);
+    const grace = setTimeout(() => {
+      sinksClosed = this.pipeline.close();
+      // Awaited below, after the disconnects: until then a failure must not count as unhandled.
+      sinksClosed.catch(() => undefined);
+    }, STOP_GRACE_MS);
     await drained;
     clearTimeout(grace);
     await this.consumer.disconnect();
