@@ -353,6 +353,36 @@ describe('dead letters carry no credentials', () => {
   });
 });
 
+/** The message the Kafka dead-letter sink sends for `text`, read from the event topic. */
+async function kafkaDeadLetter(text: string): Promise<Message> {
+  const sent: Message[] = [];
+  const producer = { send: async ({ messages }: { messages: Message[] }) => void sent.push(...messages) } as unknown as Producer;
+  const message = { key: Buffer.from('invoice-bot'), value: Buffer.from(text), offset: '7' } as KafkaMessage;
+  const sink = new KafkaDeadLetterSink(producer, 'dead', (partition, offset) => (partition === 0 && offset === '7' ? message : undefined));
+  const letter = deadLetter({ ok: false, code: 'DW_EVENT_INVALID', reason: 'not JSON' }, { topic: 'events', partition: 0, offset: '7' }, text, text.length);
+  await sink.write([letter]);
+  expect(sent).toHaveLength(1);
+  return sent[0]!;
+}
+
+describe('Kafka dead letters', () => {
+  it('stay within the value limit when redaction makes the value longer', async () => {
+    const text = `{${'"password":"",'.repeat(Math.floor(DEAD_LETTER_VALUE_LIMIT / 20))}"id":"e1"}`;
+    expect(text.length).toBeLessThan(DEAD_LETTER_VALUE_LIMIT);
+    const sent = await kafkaDeadLetter(text);
+    expect((sent.value as Buffer).byteLength).toBe(DEAD_LETTER_VALUE_LIMIT);
+    expect(sent.headers).toMatchObject({ 'dw-redacted': 'true', 'dw-truncated': 'true', 'dw-original-bytes': String(text.length) });
+  });
+
+  it('keep a value with nothing to redact as it is, cut at the limit', async () => {
+    const text = `{"id":"e1","note":"${'n'.repeat(DEAD_LETTER_VALUE_LIMIT)}"}`;
+    const sent = await kafkaDeadLetter(text);
+    expect((sent.value as Buffer).toString('latin1')).toBe(text.slice(0, DEAD_LETTER_VALUE_LIMIT));
+    expect(sent.headers).toMatchObject({ 'dw-truncated': 'true', 'dw-original-bytes': String(text.length) });
+    expect(sent.headers).not.toHaveProperty('dw-redacted');
+  });
+});
+
 describe('redaction time is linear in the text, so one malformed line cannot stall the stream', () => {
   // Each of these took 1-5 s at 48,000 characters and grew with the square of the length (a
   // minute at 255,000): the JWT, secret-parameter and secret-key patterns retried a long run of
@@ -393,15 +423,9 @@ describe('redaction time is linear in the text, so one malformed line cannot sta
   }, 10_000);
 
   it.each(adversarial)('makes the Kafka dead letter of %s quickly, without credentials', async (_name, text) => {
-    const sent: Message[] = [];
-    const producer = { send: async ({ messages }: { messages: Message[] }) => void sent.push(...messages) } as unknown as Producer;
-    const message = { key: Buffer.from('invoice-bot'), value: Buffer.from(text), offset: '7' } as KafkaMessage;
-    const sink = new KafkaDeadLetterSink(producer, 'dead', (partition, offset) => (partition === 0 && offset === '7' ? message : undefined));
-    const letter = deadLetter({ ok: false, code: 'DW_EVENT_INVALID', reason: 'not JSON' }, { topic: 'events', partition: 0, offset: '7' }, text, text.length);
-    await sink.write([letter]);
-    expect(sent).toHaveLength(1);
-    const value = (sent[0]!.value as Buffer).toString('latin1');
-    expect(sent[0]!.headers).toMatchObject({ 'dw-redacted': 'true', 'dw-truncated': 'true', 'dw-original-bytes': String(text.length) });
+    const sent = await kafkaDeadLetter(text);
+    const value = (sent.value as Buffer).toString('latin1');
+    expect(sent.headers).toMatchObject({ 'dw-redacted': 'true', 'dw-truncated': 'true', 'dw-original-bytes': String(text.length) });
     expect(value.length).toBeLessThanOrEqual(DEAD_LETTER_VALUE_LIMIT);
     expect(value).toContain(`"password":"${REDACTED}"`);
     expectNoSecret(value);
