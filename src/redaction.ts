@@ -34,11 +34,19 @@ const STRING_VALUE = '"(?:[^"\\\\]|\\\\.)*(?:"|$)';
  * as `read_secret`, and taking `{"n":…` as a bare value up to the next comma made invalid JSON.
  */
 const NOT_BARE_SECRET = '(?:[{[]|(?:-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|true|false|null)(?:[,}\\]\\s]|$))';
+/** A secret-named JSON key, its colon and the space before its value. */
+const SECRET_KEY = `"(?=[${NAME_CHAR}]*"\\s*:)(?=[${NAME_CHAR}]*?${SECRET_WORD})[${NAME_CHAR}]*"\\s*:\\s*`;
 /** A secret-named JSON key and its value: a string (possibly cut short), or bare in broken JSON. */
-const SECRET_KEY_VALUE = new RegExp(
-  `("(?=[${NAME_CHAR}]*"\\s*:)(?=[${NAME_CHAR}]*?${SECRET_WORD})[${NAME_CHAR}]*"\\s*:\\s*)(?:${STRING_VALUE}|(?!${NOT_BARE_SECRET})[^,}\\]\\s]+)`,
-  'gi',
-);
+const SECRET_KEY_VALUE = new RegExp(`(${SECRET_KEY})(?:${STRING_VALUE}|(?!${NOT_BARE_SECRET})[^,}\\]\\s]+)`, 'gi');
+/**
+ * A secret-named JSON key holding an array (`"api_keys":["…"]`), and the members of the array up
+ * to its `]` or its first nested object or array, whose strings are redacted. A regular expression
+ * cannot count brackets, so what follows a nested container in the same array is left: the nested
+ * container's members to the other patterns (an object's by their own keys), the outer array's
+ * later strings unredacted. Flat arrays, the common shape of a list of keys, are redacted whole.
+ */
+const SECRET_KEY_ARRAY = new RegExp(`(${SECRET_KEY}\\[)((?:[^"[\\]{}]|${STRING_VALUE})*)`, 'gi');
+const JSON_STRING = new RegExp(STRING_VALUE, 'g');
 const SECRET_NAME_ONLY = new RegExp(`^(?=[${NAME_CHAR}]*$)[${NAME_CHAR}]*?${SECRET_WORD}`, 'i');
 
 /** True for a field name that holds a secret (password, api_key, authorization, …). */
@@ -107,6 +115,7 @@ export function redactSecrets(text: string): string {
   return text
     .replace(BEARER, `$1 ${REDACTED}`)
     .replace(SECRET_KEY_VALUE, `$1"${REDACTED}"`)
+    .replace(SECRET_KEY_ARRAY, (_array, start: string, members: string) => start + members.replace(JSON_STRING, `"${REDACTED}"`))
     .replace(SECRET_PARAM, keepName)
     .replace(QUERY_CREDENTIAL, keepName)
     .replace(URL_USERINFO, (_userinfo, scheme?: string, encodedScheme?: string) => (scheme !== undefined ? `${scheme}${REDACTED}@` : `${encodedScheme}${REDACTED}%40`))

@@ -169,10 +169,20 @@ describe('redactDeep', () => {
 describe('redactedJson', () => {
   type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-  /** What redaction should make of a JSON value: every string held by a secret-named key replaced, nothing else touched. */
+  /**
+   * What redaction should make of a JSON value: every string held by a secret-named key replaced, also
+   * in an array it holds up to the array's first nested object or array (see SECRET_KEY_ARRAY), nothing else touched.
+   */
   function withSecretStringsRedacted(value: Json, key?: string): Json {
-    if (typeof value === 'string') return key !== undefined && isSecretName(key) ? REDACTED : value;
-    if (Array.isArray(value)) return value.map((item) => withSecretStringsRedacted(item));
+    const secret = key !== undefined && isSecretName(key);
+    if (typeof value === 'string') return secret ? REDACTED : value;
+    if (Array.isArray(value)) {
+      let flat = secret;
+      return value.map((item) => {
+        flat &&= item === null || typeof item !== 'object';
+        return flat && typeof item === 'string' ? REDACTED : withSecretStringsRedacted(item);
+      });
+    }
     if (value === null || typeof value !== 'object') return value;
     return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, withSecretStringsRedacted(item, name)]));
   }
@@ -182,6 +192,14 @@ describe('redactedJson', () => {
     const stored = redactedJson(state);
     expectNoSecret(stored);
     expect(JSON.parse(stored)).toEqual({ credentials: { user: 'alice', password: REDACTED }, read_secret: { n: 3, hours: [1, 2] }, api_keys: [{ apiKey: REDACTED }], password: 1e21 });
+  });
+
+  it('redacts the strings of an array held by a secret-named key, numbers and JSON syntax kept', () => {
+    expect(redactSecrets('{"type":"tool_use","api_keys":["hunter2-abcdef"]}')).toBe(`{"type":"tool_use","api_keys":["${REDACTED}"]}`);
+    const state = { n: 'kept', api_keys: ['hunter2-correct-horse', 7, 'has "quotes", ] and [', null, 'AKIAEXAMPLESECRETKEY'], secrets: [] };
+    const stored = redactedJson(state);
+    expectNoSecret(stored);
+    expect(JSON.parse(stored)).toEqual({ n: 'kept', api_keys: [REDACTED, 7, REDACTED, null, REDACTED], secrets: [] });
   });
 
   it('always gives valid JSON of the same shape, with no string a secret-named key held', () => {
@@ -399,6 +417,8 @@ describe('redaction time is linear in the text, so one malformed line cannot sta
     ['a run of secret', line('"note":"', 'secret')],
     ['a run of sk-', line('"note":"', 'sk-')],
     ['a run of secret-named keys opening objects', line('"note":', '{"secret":')],
+    ['a run of secret-named keys opening arrays', line('"note":', '"secret":[')],
+    ['a secret-named array that never closes', line('"api_keys":[', '"k\\",1,')],
     ['a query parameter name that never ends', line('"note":"https://erp.example/?', 'a-token-sig-')],
     ['a run of ?token without a value', line('"note":"', '?token')],
     ['a run of ://', line('"note":"', '://a')],
