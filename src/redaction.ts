@@ -84,14 +84,42 @@ function keepName(_param: string, name: string, equals: string | undefined, enco
   return `${name}${equals ?? encodedEquals}${REDACTED}`;
 }
 
+/** The characters of a token: base64, base64url, hex and the like. */
+const TOKEN_CHAR = 'A-Za-z0-9._~+=-';
+/** 20 or more token characters, `/` too, with letters and digits. */
+const TOKEN_LIKE = new RegExp(`^(?=[^]*[A-Za-z])(?=[^]*\\d)[/${TOKEN_CHAR}]{20,}$`);
+
 /**
- * A URL's userinfo (`https://user:password@host`, also a token alone as the user name), or one
- * percent-encoded in another URL (`%3A%2F%2Fuser%3Apassword%40host`): all of it, up to the last
- * `@` before the path.
+ * True for a value that looks like a token rather than a word or a name: 20 or more characters of
+ * a token's alphabet, mixing letters and digits. Keys, hex digests and base64 secrets are that long
+ * and mixed; user, host, system and package names are shorter or without digits.
  */
-const USERINFO = `[^\\s/?#"'<>\\\\]+@`;
-const ENCODED_USERINFO = `(?:[^%&\\s/?#"'<>\\\\]|%(?!2F|3F|23))+%40`;
-const URL_USERINFO = new RegExp(`(:\\/\\/)${USERINFO}|(%3A%2F%2F)${ENCODED_USERINFO}`, 'gi');
+export function isTokenLike(value: string): boolean {
+  return TOKEN_LIKE.test(value);
+}
+
+/** A token-like run of token characters (see isTokenLike) ending at `end`, which is taken too. */
+function tokenLikeBefore(end: string): string {
+  return `(?=[${TOKEN_CHAR}]{20,}${end})(?=[${TOKEN_CHAR}]*?[A-Za-z])(?=[${TOKEN_CHAR}]*?\\d)[${TOKEN_CHAR}]+${end}`;
+}
+
+/**
+ * A URL's userinfo when it holds a credential: a password (`https://user:password@host`, an `@` in
+ * it taken up to the last one before the host), or a token-like user name alone
+ * (`https://<token>@host`). The whole userinfo is replaced, as the user name of a pair is often the
+ * key itself (`https://sk_live_…:@api.example`, `https://apikey:…@`). A plain user name is kept:
+ * `postgres://reporter@warehouse` or `ssh://git@github.com` name a system, and stored state that
+ * lost it would restore a different one. The characters are those of RFC 3986 userinfo but `,` and
+ * `'`, which in text end a URL (`https://site.org,admin@site.org`). Also with JSON-escaped slashes
+ * (`https:\/\/`), or percent-encoded in another URL (`%3A%2F%2Fuser%3Apassword%40host`).
+ */
+const USER_CHAR = `A-Za-z0-9._~%!$&()*+;=-`;
+const SCHEME_SEPARATOR = ':(?:\\\\?\\/){2}';
+const USERINFO = `(?:[${USER_CHAR}]*:[:@${USER_CHAR}]*@|${tokenLikeBefore('@')})`;
+/** An encoded user name character: `%` but not an encoded `/`, `?`, `#`, `:`, `@` or `,`. */
+const ENCODED_USER_CHAR = `(?:[A-Za-z0-9._~!$()*+;=-]|%(?!2F|3F|23|3A|40|2C))`;
+const ENCODED_USERINFO = `(?:${ENCODED_USER_CHAR}*%3A(?:${ENCODED_USER_CHAR}|%3A|%40)*%40|${tokenLikeBefore('%40')})`;
+const URL_USERINFO = new RegExp(`(${SCHEME_SEPARATOR})${USERINFO}|(%3A%2F%2F)${ENCODED_USERINFO}`, 'gi');
 
 /** A `token` or `fingerprint` key with a string value: the contract's fingerprint fields. */
 const FINGERPRINT_FIELD = /("(?:token|fingerprint)"\s*:\s*")((?:[^"\\]|\\.)*)(")/g;
@@ -105,7 +133,7 @@ const KNOWN_CREDENTIAL = new RegExp(`\\b(?:${KNOWN_CREDENTIAL_FORMS})`, 'g');
  */
 const MAYBE_SECRET = new RegExp(
   `eyJ|bearer|basic|secret|passw|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key|"(?:token|fingerprint)"|` +
-    `gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_|:\\/\\/${USERINFO}|%3A%2F%2F|${QUERY_CREDENTIAL_NAME}(?:=|%3D)`,
+    `gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_|${SCHEME_SEPARATOR}${USERINFO}|%3A%2F%2F|${QUERY_CREDENTIAL_NAME}(?:=|%3D)`,
   'i',
 );
 

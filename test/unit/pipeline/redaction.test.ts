@@ -79,7 +79,9 @@ describe('credentials in URLs', () => {
 
   it.each([
     ['userinfo', 'https://alice:hunter2@git.example/repo.git?page=2', `https://${R}@git.example/repo.git?page=2`],
-    ['a token as the user name', 'https://hunter2tok@git.example/o/r', `https://${R}@git.example/o/r`],
+    ['a token-like user name alone', 'https://9f86d081884c7d659a2feaa0c55ad015@git.example/o/r', `https://${R}@git.example/o/r`],
+    ['a key as the user name, the password empty', 'curl https://sk_test_4eC39HqLyjWDar:@api.example/v1', `curl https://${R}@api.example/v1`],
+    ['userinfo behind JSON-escaped slashes', '{"dsn":"https:\\/\\/app:hunter2@db.example\\/x"}', `{"dsn":"https:\\/\\/${R}@db.example\\/x"}`],
     ['an @ in the password, up to the last @ before the host', 'https://alice:p@ss@git.example/x', `https://${R}@git.example/x`],
     ['token and private_token', 'https://gl.example/api?token=hunter2&private_token=hunter3&page=2', `https://gl.example/api?token=${R}&private_token=${R}&page=2`],
     ['an OAuth authorization code, the state kept', 'https://app.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz', `https://app.example/cb?code=${R}&state=xyz`],
@@ -107,6 +109,9 @@ describe('credentials in URLs', () => {
       'invoice-bot used tool=erp.read on system=hr-prod; exit code=1, key=value',
       'https://erp.example/export?tool=erp.read&system=hr-prod&tokens=3&keys=2&codes=1&monkey=1&page=2',
       'owner alice@corp.example, see https://wiki.example/agents#owners',
+      'changelog of postgres://reporter@warehouse and ssh://git@github.com:corp/agents.git',
+      'mirrors https://site.org,admin@site.org; deps pkg://lodash@4.17.21, ssh://deploy-bot-7@build.example/x',
+      'https:\\/\\/reporter@warehouse.example\\/db and http://host.example:8080/x@y',
       JSON.stringify({ token: 'sha256:0123456789abcdef0123', resource: 'https://erp.example/x?page=2' }),
     ];
     for (const text of texts) expect(redactSecrets(text)).toBe(text);
@@ -140,7 +145,8 @@ describe('credentials in URLs', () => {
         expect(JSON.parse(redactedJson({ resource: text }))).toEqual({ resource: redacted });
         const parsed = new URL(nested ? new URL(redacted).searchParams.get('next')! : redacted);
         expect(parsed.host).toBe('app.example');
-        expect(decodeURIComponent(parsed.username)).toBe(user ? R : '');
+        // A password makes the whole userinfo a credential; a user name alone is one only when token-like, which these never are.
+        expect(decodeURIComponent(parsed.username)).toBe(userinfo === undefined ? '' : userinfo[1] === null ? decodeURIComponent(userinfo[0]) : R);
         expect(parsed.password).toBe('');
         for (const [name, v] of params) {
           expect(parsed.searchParams.get(name)).toBe(credentialNames.includes(name) ? R : decodeURIComponent(v.replace(/\+/g, ' ')));
@@ -192,6 +198,11 @@ describe('redactedJson', () => {
     const stored = redactedJson(state);
     expectNoSecret(stored);
     expect(JSON.parse(stored)).toEqual({ credentials: { user: 'alice', password: REDACTED }, read_secret: { n: 3, hours: [1, 2] }, api_keys: [{ apiKey: REDACTED }], password: 1e21 });
+  });
+
+  it('restores a system named by a URL with a user name as it was', () => {
+    const state = { systems: { 'postgres://reporter@warehouse': { first: 1 }, 'ssh://git@github.com:corp/agents.git': { first: 2 } }, last: 'https://site.org,admin@site.org' };
+    expect(JSON.parse(redactedJson(state))).toEqual(state);
   });
 
   it('redacts the strings of an array held by a secret-named key, numbers and JSON syntax kept', () => {
@@ -423,7 +434,11 @@ describe('redaction time is linear in the text, so one malformed line cannot sta
     ['a run of ?token without a value', line('"note":"', '?token')],
     ['a run of ://', line('"note":"', '://a')],
     ['a userinfo that never ends', line('"note":"https://', 'a')],
+    ['a password that never ends', line('"note":"https://u:', 'a@')],
+    ['a token-like user name that never ends', line('"note":"https://', 'a1')],
+    ['a run of JSON-escaped :\\/\\/', line('"note":"', ':\\/\\/a')],
     ['an encoded userinfo that never ends', line('"note":"%3A%2F%2F', 'a%3A')],
+    ['an encoded password that never ends', line('"note":"%3A%2F%2Fu%3A', 'a%40')],
     ['a run of encoded parameters without a value', line('"note":"', '%26token%3')],
   ];
 
