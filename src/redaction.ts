@@ -69,14 +69,20 @@ const SECRET_PARAM = new RegExp(
   'gi',
 );
 
+/** The name of a credential in a query or a cookie: a session id, a JWT, a token, a signature. */
+const CREDENTIAL_NAME = `(?:sid|jwt|[${NAME_CHAR}]*(?:token|sig|signature|sess(?:ion)?[_-]?(?:id|key)))`;
 /**
  * A URL query or fragment parameter named as a credential without a secret word in the name:
  * `token`, `private_token`, `X-Amz-Security-Token`, `sig`, `X-Amz-Signature`, `code` (an OAuth
- * authorization code), `auth`, `key`, session ids. Only right after `?`, `&`, `#` or `;` (also
- * encoded, `%3F` and `%26`), and only the whole name: `exit code=1`, `tool=` or `?tokens=` are left.
+ * authorization code), `auth`, `key`, `sid`, `jwt`, session ids. Only right after `?`, `&`, `#` or
+ * `;` (also encoded, `%3F` and `%26`), and only the whole name: `exit code=1`, `tool=` or `?tokens=`
+ * are left. A cookie (`Cookie: theme=dark; session_id=…`, also a JSON `"cookie":"…"`) separates
+ * with `; ` and starts after the header's colon; there the short names `code`, `auth` and `key` are
+ * left, as text such as `retry failed; code=503` would otherwise lose its meaning.
  * The name is read once from the separator, so a long run of name characters is not retried.
  */
-const QUERY_CREDENTIAL_NAME = `(?:[?&#;]|%3F|%26)(?:code|auth|key|[${NAME_CHAR}]*(?:token|sig|signature|sess(?:ion)?[_-]?(?:id|key)))`;
+const QUERY_CREDENTIAL_NAME =
+  `(?:(?:[?&#;]|%3F|%26)(?:code|auth|key|${CREDENTIAL_NAME})|(?:;[ \\t]+|\\bcookie"?[ \\t]*:[ \\t]*"?)${CREDENTIAL_NAME})`;
 const QUERY_CREDENTIAL = new RegExp(`(${QUERY_CREDENTIAL_NAME})${PARAM_ASSIGNMENT}`, 'gi');
 
 /** The name and sign of a parameter whose value is redacted. */

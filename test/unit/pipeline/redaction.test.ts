@@ -92,6 +92,13 @@ describe('credentials in URLs', () => {
     ],
     ['a GCS signed URL', 'https://storage.example/b/o?X-Goog-Signature=deadbeef&X-Goog-Expires=600', `https://storage.example/b/o?X-Goog-Signature=${R}&X-Goog-Expires=600`],
     ['sig, signature, auth, key and session ids', '/f?sig=a1&signature=b2&auth=c3&key=d4&session_key=e5&sessionid=f6;jsessionid=g7', `/f?sig=${R}&signature=${R}&auth=${R}&key=${R}&session_key=${R}&sessionid=${R};jsessionid=${R}`],
+    ['the credentials of a cookie header, separated by "; "', 'Cookie: theme=dark; session_id=hunter2; auth_token=hunter3', `Cookie: theme=dark; session_id=${R}; auth_token=${R}`],
+    [
+      'a credential first in a cookie header, also as a JSON field',
+      'Set-Cookie: sid=hunter2; Path=/; HttpOnly {"cookie":"jwt=hunter3; lang=en"}',
+      `Set-Cookie: sid=${R}; Path=/; HttpOnly {"cookie":"jwt=${R}; lang=en"}`,
+    ],
+    ['sid and jwt parameters', 'https://app.example/login?sid=hunter2&jwt=hunter3&side=1', `https://app.example/login?sid=${R}&jwt=${R}&side=1`],
     ['a fragment parameter', 'https://app.example/cb#token=hunter2&expires_in=60', `https://app.example/cb#token=${R}&expires_in=60`],
     [
       'parameters of a percent-encoded URL (%3D), each up to its encoded & (%26)',
@@ -107,7 +114,8 @@ describe('credentials in URLs', () => {
   it('leaves ordinary text and parameters alone: no query context, or a name that only looks like one', () => {
     const texts = [
       'invoice-bot used tool=erp.read on system=hr-prod; exit code=1, key=value',
-      'https://erp.example/export?tool=erp.read&system=hr-prod&tokens=3&keys=2&codes=1&monkey=1&page=2',
+      'https://erp.example/export?tool=erp.read&system=hr-prod&tokens=3&keys=2&codes=1&monkey=1&page=2&sidebar=1&jwts=2',
+      'retry failed; code=503, key=value; auth=basic; theme=dark',
       'owner alice@corp.example, see https://wiki.example/agents#owners',
       'changelog of postgres://reporter@warehouse and ssh://git@github.com:corp/agents.git',
       'mirrors https://site.org,admin@site.org; deps pkg://lodash@4.17.21, ssh://deploy-bot-7@build.example/x',
@@ -124,8 +132,8 @@ describe('credentials in URLs', () => {
   });
 
   it('removes every credential of a random URL, also percent-encoded in another, and keeps the rest', () => {
-    const credentialNames = ['token', 'private_token', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token', 'X-Goog-Signature', 'sig', 'code', 'auth', 'key', 'session_key', 'sessionid', 'access_token'];
-    const plainNames = ['tool', 'system', 'page', 'state', 'tokens', 'monkey', 'X-Amz-Algorithm'];
+    const credentialNames = ['token', 'private_token', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token', 'X-Goog-Signature', 'sig', 'code', 'auth', 'key', 'session_key', 'sessionid', 'access_token', 'sid', 'jwt'];
+    const plainNames = ['tool', 'system', 'page', 'state', 'tokens', 'monkey', 'X-Amz-Algorithm', 'side'];
     // What tokens are made of; at most 12 characters, too short for a JWT or a key of a known format.
     const tokenOf = (alphabet: string) => fc.string({ unit: fc.constantFrom(...alphabet, '%2F', '%26', '%40'), minLength: 1, maxLength: 12 });
     const value = tokenOf('AZaz09-._~+/=');
@@ -432,6 +440,8 @@ describe('redaction time is linear in the text, so one malformed line cannot sta
     ['a secret-named array that never closes', line('"api_keys":[', '"k\\",1,')],
     ['a query parameter name that never ends', line('"note":"https://erp.example/?', 'a-token-sig-')],
     ['a run of ?token without a value', line('"note":"', '?token')],
+    ['a run of "; token" without a value', line('"note":"', '; token')],
+    ['a run of cookie headers without a value', line('"note":"', 'Cookie: a-sid')],
     ['a run of ://', line('"note":"', '://a')],
     ['a userinfo that never ends', line('"note":"https://', 'a')],
     ['a password that never ends', line('"note":"https://u:', 'a@')],
