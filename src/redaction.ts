@@ -71,6 +71,8 @@ const SECRET_PARAM = new RegExp(
 
 /** The name of a credential in a query or a cookie: a session id, a JWT, a token, a signature. */
 const CREDENTIAL_NAME = `(?:sid|jwt|[${NAME_CHAR}]*(?:token|sig|signature|sess(?:ion)?[_-]?(?:id|key)))`;
+/** The name of a credential in a query, where also `code` (OAuth), `auth` and `key` are. */
+const QUERY_CREDENTIAL_WORD = `(?:code|auth|key|${CREDENTIAL_NAME})`;
 /**
  * A URL query or fragment parameter named as a credential without a secret word in the name:
  * `token`, `private_token`, `X-Amz-Security-Token`, `sig`, `X-Amz-Signature`, `code` (an OAuth
@@ -82,8 +84,14 @@ const CREDENTIAL_NAME = `(?:sid|jwt|[${NAME_CHAR}]*(?:token|sig|signature|sess(?
  * The name is read once from the separator, so a long run of name characters is not retried.
  */
 const QUERY_CREDENTIAL_NAME =
-  `(?:(?:[?&#;]|%3F|%26)(?:code|auth|key|${CREDENTIAL_NAME})|(?:;[ \\t]+|\\bcookie"?[ \\t]*:[ \\t]*"?)${CREDENTIAL_NAME})`;
+  `(?:(?:[?&#;]|%3F|%26)${QUERY_CREDENTIAL_WORD}|(?:;[ \\t]+|\\bcookie"?[ \\t]*:[ \\t]*"?)${CREDENTIAL_NAME})`;
 const QUERY_CREDENTIAL = new RegExp(`(${QUERY_CREDENTIAL_NAME})${PARAM_ASSIGNMENT}`, 'gi');
+const QUERY_CREDENTIAL_ONLY = new RegExp(`^${QUERY_CREDENTIAL_WORD}$`, 'i');
+
+/** True for a URL query parameter whose value redaction removes: secret-named (`api_key`) or named as a credential (`token`, `sig`, `code`, …). */
+export function isCredentialParamName(name: string): boolean {
+  return isSecretName(name) || QUERY_CREDENTIAL_ONLY.test(name);
+}
 
 /** The name and sign of a parameter whose value is redacted. */
 function keepName(_param: string, name: string, equals: string | undefined, encodedEquals: string | undefined): string {
