@@ -34,11 +34,19 @@ const STRING_VALUE = '"(?:[^"\\\\]|\\\\.)*(?:"|$)';
  * as `read_secret`, and taking `{"n":…` as a bare value up to the next comma made invalid JSON.
  */
 const NOT_BARE_SECRET = '(?:[{[]|(?:-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|true|false|null)(?:[,}\\]\\s]|$))';
+/** A secret-named JSON key, its colon and the space before its value. */
+const SECRET_KEY = `"(?=[${NAME_CHAR}]*"\\s*:)(?=[${NAME_CHAR}]*?${SECRET_WORD})[${NAME_CHAR}]*"\\s*:\\s*`;
 /** A secret-named JSON key and its value: a string (possibly cut short), or bare in broken JSON. */
-const SECRET_KEY_VALUE = new RegExp(
-  `("(?=[${NAME_CHAR}]*"\\s*:)(?=[${NAME_CHAR}]*?${SECRET_WORD})[${NAME_CHAR}]*"\\s*:\\s*)(?:${STRING_VALUE}|(?!${NOT_BARE_SECRET})[^,}\\]\\s]+)`,
-  'gi',
-);
+const SECRET_KEY_VALUE = new RegExp(`(${SECRET_KEY})(?:${STRING_VALUE}|(?!${NOT_BARE_SECRET})[^,}\\]\\s]+)`, 'gi');
+/**
+ * A secret-named JSON key holding an array (`"api_keys":["…"]`), and the members of the array up
+ * to its `]` or its first nested object or array, whose strings are redacted. A regular expression
+ * cannot count brackets, so what follows a nested container in the same array is left: the nested
+ * container's members to the other patterns (an object's by their own keys), the outer array's
+ * later strings unredacted. Flat arrays, the common shape of a list of keys, are redacted whole.
+ */
+const SECRET_KEY_ARRAY = new RegExp(`(${SECRET_KEY}\\[)((?:[^"[\\]{}]|${STRING_VALUE})*)`, 'gi');
+const JSON_STRING = new RegExp(STRING_VALUE, 'g');
 const SECRET_NAME_ONLY = new RegExp(`^(?=[${NAME_CHAR}]*$)[${NAME_CHAR}]*?${SECRET_WORD}`, 'i');
 
 /** True for a field name that holds a secret (password, api_key, authorization, …). */
@@ -61,29 +69,71 @@ const SECRET_PARAM = new RegExp(
   'gi',
 );
 
+/** The name of a credential in a query or a cookie: a session id, a JWT, a token, a signature. */
+const CREDENTIAL_NAME = `(?:sid|jwt|[${NAME_CHAR}]*(?:token|sig|signature|sess(?:ion)?[_-]?(?:id|key)))`;
+/** The name of a credential in a query, where also `code` (OAuth), `auth` and `key` are. */
+const QUERY_CREDENTIAL_WORD = `(?:code|auth|key|${CREDENTIAL_NAME})`;
 /**
  * A URL query or fragment parameter named as a credential without a secret word in the name:
  * `token`, `private_token`, `X-Amz-Security-Token`, `sig`, `X-Amz-Signature`, `code` (an OAuth
- * authorization code), `auth`, `key`, session ids. Only right after `?`, `&`, `#` or `;` (also
- * encoded, `%3F` and `%26`), and only the whole name: `exit code=1`, `tool=` or `?tokens=` are left.
+ * authorization code), `auth`, `key`, `sid`, `jwt`, session ids. Only right after `?`, `&`, `#` or
+ * `;` (also encoded, `%3F` and `%26`), and only the whole name: `exit code=1`, `tool=` or `?tokens=`
+ * are left. A cookie (`Cookie: theme=dark; session_id=…`, also a JSON `"cookie":"…"`) separates
+ * with `; ` and starts after the header's colon; there the short names `code`, `auth` and `key` are
+ * left, as text such as `retry failed; code=503` would otherwise lose its meaning.
  * The name is read once from the separator, so a long run of name characters is not retried.
  */
-const QUERY_CREDENTIAL_NAME = `(?:[?&#;]|%3F|%26)(?:code|auth|key|[${NAME_CHAR}]*(?:token|sig|signature|sess(?:ion)?[_-]?(?:id|key)))`;
+const QUERY_CREDENTIAL_NAME =
+  `(?:(?:[?&#;]|%3F|%26)${QUERY_CREDENTIAL_WORD}|(?:;[ \\t]+|\\bcookie"?[ \\t]*:[ \\t]*"?)${CREDENTIAL_NAME})`;
 const QUERY_CREDENTIAL = new RegExp(`(${QUERY_CREDENTIAL_NAME})${PARAM_ASSIGNMENT}`, 'gi');
+const QUERY_CREDENTIAL_ONLY = new RegExp(`^${QUERY_CREDENTIAL_WORD}$`, 'i');
+
+/** True for a URL query parameter whose value redaction removes: secret-named (`api_key`) or named as a credential (`token`, `sig`, `code`, …). */
+export function isCredentialParamName(name: string): boolean {
+  return isSecretName(name) || QUERY_CREDENTIAL_ONLY.test(name);
+}
 
 /** The name and sign of a parameter whose value is redacted. */
 function keepName(_param: string, name: string, equals: string | undefined, encodedEquals: string | undefined): string {
   return `${name}${equals ?? encodedEquals}${REDACTED}`;
 }
 
+/** The characters of a token: base64, base64url, hex and the like. */
+const TOKEN_CHAR = 'A-Za-z0-9._~+=-';
+/** 20 or more token characters, `/` too, with letters and digits. */
+const TOKEN_LIKE = new RegExp(`^(?=[^]*[A-Za-z])(?=[^]*\\d)[/${TOKEN_CHAR}]{20,}$`);
+
 /**
- * A URL's userinfo (`https://user:password@host`, also a token alone as the user name), or one
- * percent-encoded in another URL (`%3A%2F%2Fuser%3Apassword%40host`): all of it, up to the last
- * `@` before the path.
+ * True for a value that looks like a token rather than a word or a name: 20 or more characters of
+ * a token's alphabet, mixing letters and digits. Keys, hex digests and base64 secrets are that long
+ * and mixed; user, host, system and package names are shorter or without digits.
  */
-const USERINFO = `[^\\s/?#"'<>\\\\]+@`;
-const ENCODED_USERINFO = `(?:[^%&\\s/?#"'<>\\\\]|%(?!2F|3F|23))+%40`;
-const URL_USERINFO = new RegExp(`(:\\/\\/)${USERINFO}|(%3A%2F%2F)${ENCODED_USERINFO}`, 'gi');
+export function isTokenLike(value: string): boolean {
+  return TOKEN_LIKE.test(value);
+}
+
+/** A token-like run of token characters (see isTokenLike) ending at `end`, which is taken too. */
+function tokenLikeBefore(end: string): string {
+  return `(?=[${TOKEN_CHAR}]{20,}${end})(?=[${TOKEN_CHAR}]*?[A-Za-z])(?=[${TOKEN_CHAR}]*?\\d)[${TOKEN_CHAR}]+${end}`;
+}
+
+/**
+ * A URL's userinfo when it holds a credential: a password (`https://user:password@host`, an `@` in
+ * it taken up to the last one before the host), or a token-like user name alone
+ * (`https://<token>@host`). The whole userinfo is replaced, as the user name of a pair is often the
+ * key itself (`https://sk_live_…:@api.example`, `https://apikey:…@`). A plain user name is kept:
+ * `postgres://reporter@warehouse` or `ssh://git@github.com` name a system, and stored state that
+ * lost it would restore a different one. The characters are those of RFC 3986 userinfo but `,` and
+ * `'`, which in text end a URL (`https://site.org,admin@site.org`). Also with JSON-escaped slashes
+ * (`https:\/\/`), or percent-encoded in another URL (`%3A%2F%2Fuser%3Apassword%40host`).
+ */
+const USER_CHAR = `A-Za-z0-9._~%!$&()*+;=-`;
+const SCHEME_SEPARATOR = ':(?:\\\\?\\/){2}';
+const USERINFO = `(?:[${USER_CHAR}]*:[:@${USER_CHAR}]*@|${tokenLikeBefore('@')})`;
+/** An encoded user name character: `%` but not an encoded `/`, `?`, `#`, `:`, `@` or `,`. */
+const ENCODED_USER_CHAR = `(?:[A-Za-z0-9._~!$()*+;=-]|%(?!2F|3F|23|3A|40|2C))`;
+const ENCODED_USERINFO = `(?:${ENCODED_USER_CHAR}*%3A(?:${ENCODED_USER_CHAR}|%3A|%40)*%40|${tokenLikeBefore('%40')})`;
+const URL_USERINFO = new RegExp(`(${SCHEME_SEPARATOR})${USERINFO}|(%3A%2F%2F)${ENCODED_USERINFO}`, 'gi');
 
 /** A `token` or `fingerprint` key with a string value: the contract's fingerprint fields. */
 const FINGERPRINT_FIELD = /("(?:token|fingerprint)"\s*:\s*")((?:[^"\\]|\\.)*)(")/g;
@@ -97,7 +147,7 @@ const KNOWN_CREDENTIAL = new RegExp(`\\b(?:${KNOWN_CREDENTIAL_FORMS})`, 'g');
  */
 const MAYBE_SECRET = new RegExp(
   `eyJ|bearer|basic|secret|passw|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key|"(?:token|fingerprint)"|` +
-    `gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_|:\\/\\/${USERINFO}|%3A%2F%2F|${QUERY_CREDENTIAL_NAME}(?:=|%3D)`,
+    `gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_|${SCHEME_SEPARATOR}${USERINFO}|%3A%2F%2F|${QUERY_CREDENTIAL_NAME}(?:=|%3D)`,
   'i',
 );
 
@@ -107,6 +157,7 @@ export function redactSecrets(text: string): string {
   return text
     .replace(BEARER, `$1 ${REDACTED}`)
     .replace(SECRET_KEY_VALUE, `$1"${REDACTED}"`)
+    .replace(SECRET_KEY_ARRAY, (_array, start: string, members: string) => start + members.replace(JSON_STRING, `"${REDACTED}"`))
     .replace(SECRET_PARAM, keepName)
     .replace(QUERY_CREDENTIAL, keepName)
     .replace(URL_USERINFO, (_userinfo, scheme?: string, encodedScheme?: string) => (scheme !== undefined ? `${scheme}${REDACTED}@` : `${encodedScheme}${REDACTED}%40`))

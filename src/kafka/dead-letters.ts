@@ -56,20 +56,18 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
         : { 'dw-source-file': source.file, 'dw-source-line': String(source.line) }),
     };
     // A null value (a tombstone on the event topic) becomes an empty one: a dead letter is never a tombstone.
-    let value: Buffer = origin ? (origin.value ?? Buffer.alloc(0)) : Buffer.from(record.original);
-    if (value.byteLength > DEAD_LETTER_VALUE_LIMIT) {
-      headers['dw-truncated'] = 'true';
-      headers['dw-original-bytes'] = String(value.byteLength);
-      value = value.subarray(0, DEAD_LETTER_VALUE_LIMIT);
-    }
+    const original: Buffer = origin ? (origin.value ?? Buffer.alloc(0)) : Buffer.from(record.original);
+    // Cut before redaction, which then reads a bounded text, and after it: redaction can lengthen a value ("" becomes "[REDACTED]").
     // latin1 maps bytes one to one, so redaction keeps every other byte of the original as it was.
-    const text = value.toString('latin1');
+    const text = original.subarray(0, DEAD_LETTER_VALUE_LIMIT).toString('latin1');
     const redacted = redactSecrets(text);
-    if (redacted !== text) {
-      value = Buffer.from(redacted, 'latin1');
-      headers['dw-redacted'] = 'true';
+    if (original.byteLength > DEAD_LETTER_VALUE_LIMIT || redacted.length > DEAD_LETTER_VALUE_LIMIT) {
+      headers['dw-truncated'] = 'true';
+      headers['dw-original-bytes'] = String(original.byteLength);
     }
-    return { key: origin?.key ?? null, value, headers };
+    if (redacted === text) return { key: origin?.key ?? null, value: original.subarray(0, DEAD_LETTER_VALUE_LIMIT), headers };
+    headers['dw-redacted'] = 'true';
+    return { key: origin?.key ?? null, value: Buffer.from(redacted.slice(0, DEAD_LETTER_VALUE_LIMIT), 'latin1'), headers };
   }
 
   async close(): Promise<void> {}

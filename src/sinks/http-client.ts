@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { DriftwatchError } from '../errors.js';
+import { isCredentialParamName, isTokenLike } from '../redaction.js';
 import { tlsOptions, type TlsSettings } from './tls-files.js';
 import { sinkFailure } from './transport.js';
 
@@ -38,13 +39,26 @@ export function hostOnlyUrl(url: URL): string {
 }
 
 /**
- * What of a webhook URL must not reach a log line, as written and decoded: the path, its token-like
- * segments (a receiver may echo one alone) and every query value.
+ * How long a webhook path segment (or a query item without a name) is at the least to be taken for
+ * a key: a Zapier hook's `1234567/abcdefg` is, `hooks`, `catch`, `api` or `v1` are not.
+ */
+const MIN_SECRET_SEGMENT = 6;
+
+/**
+ * What of a webhook URL must not reach a log line, as written and decoded: the path, its segments of
+ * {@link MIN_SECRET_SEGMENT} characters or more (a receiver may echo one alone), and the query
+ * values that redaction would take for credentials (credential-named or token-like). Other query
+ * values (`format=json`, `source=driftwatch`) are ordinary words that log lines need.
  */
 export function webhookUrlSecrets(url: URL): string[] {
   const parts: string[] = [];
-  if (url.pathname !== '/') parts.push(url.pathname, ...url.pathname.split('/').filter((segment) => SECRET_SEGMENT.test(segment)));
-  for (const pair of url.search.slice(1).split('&')) parts.push(pair.slice(pair.indexOf('=') + 1));
+  if (url.pathname !== '/') parts.push(url.pathname, ...url.pathname.split('/').filter((segment) => segment.length >= MIN_SECRET_SEGMENT));
+  for (const item of url.search.slice(1).split('&')) {
+    const equals = item.indexOf('=');
+    const value = item.slice(equals + 1);
+    const secret = equals === -1 ? value.length >= MIN_SECRET_SEGMENT : isCredentialParamName(decoded(item.slice(0, equals))) || isTokenLike(decoded(value));
+    if (secret) parts.push(value);
+  }
   return [...parts, ...parts.map(decoded)].filter((part) => part !== '');
 }
 

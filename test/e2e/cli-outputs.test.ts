@@ -117,7 +117,7 @@ describe('alerts a sink could not deliver', () => {
       config,
       `registry: ${DEMO_REGISTRY}\nsource: { type: file, path: ${DEMO_EVENTS} }\ndead_letter: { path: ${join(dir, 'unreachable.dead.jsonl')} }\n` +
         'sinks:\n' +
-        `  - { type: webhook, name: siem, url: "http://127.0.0.1:9/alerts", delivery: { rejected_path: ${rejected}, retry: { initial: 10ms, max: 20ms, max_attempts: 2 }, breaker: { failures: 1000 } } }\n` +
+        `  - { type: webhook, name: siem, url: "http://127.0.0.1:9/hook", delivery: { rejected_path: ${rejected}, retry: { initial: 10ms, max: 20ms, max_attempts: 2 }, breaker: { failures: 1000 } } }\n` +
         `  - { type: file, name: archive, path: ${archive} }\n`,
     );
     const result = await runCli(['run', '--config', config]);

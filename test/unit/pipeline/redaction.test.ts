@@ -79,7 +79,9 @@ describe('credentials in URLs', () => {
 
   it.each([
     ['userinfo', 'https://alice:hunter2@git.example/repo.git?page=2', `https://${R}@git.example/repo.git?page=2`],
-    ['a token as the user name', 'https://hunter2tok@git.example/o/r', `https://${R}@git.example/o/r`],
+    ['a token-like user name alone', 'https://9f86d081884c7d659a2feaa0c55ad015@git.example/o/r', `https://${R}@git.example/o/r`],
+    ['a key as the user name, the password empty', 'curl https://sk_test_4eC39HqLyjWDar:@api.example/v1', `curl https://${R}@api.example/v1`],
+    ['userinfo behind JSON-escaped slashes', '{"dsn":"https:\\/\\/app:hunter2@db.example\\/x"}', `{"dsn":"https:\\/\\/${R}@db.example\\/x"}`],
     ['an @ in the password, up to the last @ before the host', 'https://alice:p@ss@git.example/x', `https://${R}@git.example/x`],
     ['token and private_token', 'https://gl.example/api?token=hunter2&private_token=hunter3&page=2', `https://gl.example/api?token=${R}&private_token=${R}&page=2`],
     ['an OAuth authorization code, the state kept', 'https://app.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz', `https://app.example/cb?code=${R}&state=xyz`],
@@ -90,6 +92,13 @@ describe('credentials in URLs', () => {
     ],
     ['a GCS signed URL', 'https://storage.example/b/o?X-Goog-Signature=deadbeef&X-Goog-Expires=600', `https://storage.example/b/o?X-Goog-Signature=${R}&X-Goog-Expires=600`],
     ['sig, signature, auth, key and session ids', '/f?sig=a1&signature=b2&auth=c3&key=d4&session_key=e5&sessionid=f6;jsessionid=g7', `/f?sig=${R}&signature=${R}&auth=${R}&key=${R}&session_key=${R}&sessionid=${R};jsessionid=${R}`],
+    ['the credentials of a cookie header, separated by "; "', 'Cookie: theme=dark; session_id=hunter2; auth_token=hunter3', `Cookie: theme=dark; session_id=${R}; auth_token=${R}`],
+    [
+      'a credential first in a cookie header, also as a JSON field',
+      'Set-Cookie: sid=hunter2; Path=/; HttpOnly {"cookie":"jwt=hunter3; lang=en"}',
+      `Set-Cookie: sid=${R}; Path=/; HttpOnly {"cookie":"jwt=${R}; lang=en"}`,
+    ],
+    ['sid and jwt parameters', 'https://app.example/login?sid=hunter2&jwt=hunter3&side=1', `https://app.example/login?sid=${R}&jwt=${R}&side=1`],
     ['a fragment parameter', 'https://app.example/cb#token=hunter2&expires_in=60', `https://app.example/cb#token=${R}&expires_in=60`],
     [
       'parameters of a percent-encoded URL (%3D), each up to its encoded & (%26)',
@@ -105,8 +114,12 @@ describe('credentials in URLs', () => {
   it('leaves ordinary text and parameters alone: no query context, or a name that only looks like one', () => {
     const texts = [
       'invoice-bot used tool=erp.read on system=hr-prod; exit code=1, key=value',
-      'https://erp.example/export?tool=erp.read&system=hr-prod&tokens=3&keys=2&codes=1&monkey=1&page=2',
+      'https://erp.example/export?tool=erp.read&system=hr-prod&tokens=3&keys=2&codes=1&monkey=1&page=2&sidebar=1&jwts=2',
+      'retry failed; code=503, key=value; auth=basic; theme=dark',
       'owner alice@corp.example, see https://wiki.example/agents#owners',
+      'changelog of postgres://reporter@warehouse and ssh://git@github.com:corp/agents.git',
+      'mirrors https://site.org,admin@site.org; deps pkg://lodash@4.17.21, ssh://deploy-bot-7@build.example/x',
+      'https:\\/\\/reporter@warehouse.example\\/db and http://host.example:8080/x@y',
       JSON.stringify({ token: 'sha256:0123456789abcdef0123', resource: 'https://erp.example/x?page=2' }),
     ];
     for (const text of texts) expect(redactSecrets(text)).toBe(text);
@@ -119,8 +132,8 @@ describe('credentials in URLs', () => {
   });
 
   it('removes every credential of a random URL, also percent-encoded in another, and keeps the rest', () => {
-    const credentialNames = ['token', 'private_token', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token', 'X-Goog-Signature', 'sig', 'code', 'auth', 'key', 'session_key', 'sessionid', 'access_token'];
-    const plainNames = ['tool', 'system', 'page', 'state', 'tokens', 'monkey', 'X-Amz-Algorithm'];
+    const credentialNames = ['token', 'private_token', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token', 'X-Goog-Signature', 'sig', 'code', 'auth', 'key', 'session_key', 'sessionid', 'access_token', 'sid', 'jwt'];
+    const plainNames = ['tool', 'system', 'page', 'state', 'tokens', 'monkey', 'X-Amz-Algorithm', 'side'];
     // What tokens are made of; at most 12 characters, too short for a JWT or a key of a known format.
     const tokenOf = (alphabet: string) => fc.string({ unit: fc.constantFrom(...alphabet, '%2F', '%26', '%40'), minLength: 1, maxLength: 12 });
     const value = tokenOf('AZaz09-._~+/=');
@@ -140,7 +153,8 @@ describe('credentials in URLs', () => {
         expect(JSON.parse(redactedJson({ resource: text }))).toEqual({ resource: redacted });
         const parsed = new URL(nested ? new URL(redacted).searchParams.get('next')! : redacted);
         expect(parsed.host).toBe('app.example');
-        expect(decodeURIComponent(parsed.username)).toBe(user ? R : '');
+        // A password makes the whole userinfo a credential; a user name alone is one only when token-like, which these never are.
+        expect(decodeURIComponent(parsed.username)).toBe(userinfo === undefined ? '' : userinfo[1] === null ? decodeURIComponent(userinfo[0]) : R);
         expect(parsed.password).toBe('');
         for (const [name, v] of params) {
           expect(parsed.searchParams.get(name)).toBe(credentialNames.includes(name) ? R : decodeURIComponent(v.replace(/\+/g, ' ')));
@@ -169,10 +183,20 @@ describe('redactDeep', () => {
 describe('redactedJson', () => {
   type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-  /** What redaction should make of a JSON value: every string held by a secret-named key replaced, nothing else touched. */
+  /**
+   * What redaction should make of a JSON value: every string held by a secret-named key replaced, also
+   * in an array it holds up to the array's first nested object or array (see SECRET_KEY_ARRAY), nothing else touched.
+   */
   function withSecretStringsRedacted(value: Json, key?: string): Json {
-    if (typeof value === 'string') return key !== undefined && isSecretName(key) ? REDACTED : value;
-    if (Array.isArray(value)) return value.map((item) => withSecretStringsRedacted(item));
+    const secret = key !== undefined && isSecretName(key);
+    if (typeof value === 'string') return secret ? REDACTED : value;
+    if (Array.isArray(value)) {
+      let flat = secret;
+      return value.map((item) => {
+        flat &&= item === null || typeof item !== 'object';
+        return flat && typeof item === 'string' ? REDACTED : withSecretStringsRedacted(item);
+      });
+    }
     if (value === null || typeof value !== 'object') return value;
     return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, withSecretStringsRedacted(item, name)]));
   }
@@ -182,6 +206,19 @@ describe('redactedJson', () => {
     const stored = redactedJson(state);
     expectNoSecret(stored);
     expect(JSON.parse(stored)).toEqual({ credentials: { user: 'alice', password: REDACTED }, read_secret: { n: 3, hours: [1, 2] }, api_keys: [{ apiKey: REDACTED }], password: 1e21 });
+  });
+
+  it('restores a system named by a URL with a user name as it was', () => {
+    const state = { systems: { 'postgres://reporter@warehouse': { first: 1 }, 'ssh://git@github.com:corp/agents.git': { first: 2 } }, last: 'https://site.org,admin@site.org' };
+    expect(JSON.parse(redactedJson(state))).toEqual(state);
+  });
+
+  it('redacts the strings of an array held by a secret-named key, numbers and JSON syntax kept', () => {
+    expect(redactSecrets('{"type":"tool_use","api_keys":["hunter2-abcdef"]}')).toBe(`{"type":"tool_use","api_keys":["${REDACTED}"]}`);
+    const state = { n: 'kept', api_keys: ['hunter2-correct-horse', 7, 'has "quotes", ] and [', null, 'AKIAEXAMPLESECRETKEY'], secrets: [] };
+    const stored = redactedJson(state);
+    expectNoSecret(stored);
+    expect(JSON.parse(stored)).toEqual({ n: 'kept', api_keys: [REDACTED, 7, REDACTED, null, REDACTED], secrets: [] });
   });
 
   it('always gives valid JSON of the same shape, with no string a secret-named key held', () => {
@@ -353,6 +390,36 @@ describe('dead letters carry no credentials', () => {
   });
 });
 
+/** The message the Kafka dead-letter sink sends for `text`, read from the event topic. */
+async function kafkaDeadLetter(text: string): Promise<Message> {
+  const sent: Message[] = [];
+  const producer = { send: async ({ messages }: { messages: Message[] }) => void sent.push(...messages) } as unknown as Producer;
+  const message = { key: Buffer.from('invoice-bot'), value: Buffer.from(text), offset: '7' } as KafkaMessage;
+  const sink = new KafkaDeadLetterSink(producer, 'dead', (partition, offset) => (partition === 0 && offset === '7' ? message : undefined));
+  const letter = deadLetter({ ok: false, code: 'DW_EVENT_INVALID', reason: 'not JSON' }, { topic: 'events', partition: 0, offset: '7' }, text, text.length);
+  await sink.write([letter]);
+  expect(sent).toHaveLength(1);
+  return sent[0]!;
+}
+
+describe('Kafka dead letters', () => {
+  it('stay within the value limit when redaction makes the value longer', async () => {
+    const text = `{${'"password":"",'.repeat(Math.floor(DEAD_LETTER_VALUE_LIMIT / 20))}"id":"e1"}`;
+    expect(text.length).toBeLessThan(DEAD_LETTER_VALUE_LIMIT);
+    const sent = await kafkaDeadLetter(text);
+    expect((sent.value as Buffer).byteLength).toBe(DEAD_LETTER_VALUE_LIMIT);
+    expect(sent.headers).toMatchObject({ 'dw-redacted': 'true', 'dw-truncated': 'true', 'dw-original-bytes': String(text.length) });
+  });
+
+  it('keep a value with nothing to redact as it is, cut at the limit', async () => {
+    const text = `{"id":"e1","note":"${'n'.repeat(DEAD_LETTER_VALUE_LIMIT)}"}`;
+    const sent = await kafkaDeadLetter(text);
+    expect((sent.value as Buffer).toString('latin1')).toBe(text.slice(0, DEAD_LETTER_VALUE_LIMIT));
+    expect(sent.headers).toMatchObject({ 'dw-truncated': 'true', 'dw-original-bytes': String(text.length) });
+    expect(sent.headers).not.toHaveProperty('dw-redacted');
+  });
+});
+
 describe('redaction time is linear in the text, so one malformed line cannot stall the stream', () => {
   // Each of these took 1-5 s at 48,000 characters and grew with the square of the length (a
   // minute at 255,000): the JWT, secret-parameter and secret-key patterns retried a long run of
@@ -369,11 +436,19 @@ describe('redaction time is linear in the text, so one malformed line cannot sta
     ['a run of secret', line('"note":"', 'secret')],
     ['a run of sk-', line('"note":"', 'sk-')],
     ['a run of secret-named keys opening objects', line('"note":', '{"secret":')],
+    ['a run of secret-named keys opening arrays', line('"note":', '"secret":[')],
+    ['a secret-named array that never closes', line('"api_keys":[', '"k\\",1,')],
     ['a query parameter name that never ends', line('"note":"https://erp.example/?', 'a-token-sig-')],
     ['a run of ?token without a value', line('"note":"', '?token')],
+    ['a run of "; token" without a value', line('"note":"', '; token')],
+    ['a run of cookie headers without a value', line('"note":"', 'Cookie: a-sid')],
     ['a run of ://', line('"note":"', '://a')],
     ['a userinfo that never ends', line('"note":"https://', 'a')],
+    ['a password that never ends', line('"note":"https://u:', 'a@')],
+    ['a token-like user name that never ends', line('"note":"https://', 'a1')],
+    ['a run of JSON-escaped :\\/\\/', line('"note":"', ':\\/\\/a')],
     ['an encoded userinfo that never ends', line('"note":"%3A%2F%2F', 'a%3A')],
+    ['an encoded password that never ends', line('"note":"%3A%2F%2Fu%3A', 'a%40')],
     ['a run of encoded parameters without a value', line('"note":"', '%26token%3')],
   ];
 
@@ -393,15 +468,9 @@ describe('redaction time is linear in the text, so one malformed line cannot sta
   }, 10_000);
 
   it.each(adversarial)('makes the Kafka dead letter of %s quickly, without credentials', async (_name, text) => {
-    const sent: Message[] = [];
-    const producer = { send: async ({ messages }: { messages: Message[] }) => void sent.push(...messages) } as unknown as Producer;
-    const message = { key: Buffer.from('invoice-bot'), value: Buffer.from(text), offset: '7' } as KafkaMessage;
-    const sink = new KafkaDeadLetterSink(producer, 'dead', (partition, offset) => (partition === 0 && offset === '7' ? message : undefined));
-    const letter = deadLetter({ ok: false, code: 'DW_EVENT_INVALID', reason: 'not JSON' }, { topic: 'events', partition: 0, offset: '7' }, text, text.length);
-    await sink.write([letter]);
-    expect(sent).toHaveLength(1);
-    const value = (sent[0]!.value as Buffer).toString('latin1');
-    expect(sent[0]!.headers).toMatchObject({ 'dw-redacted': 'true', 'dw-truncated': 'true', 'dw-original-bytes': String(text.length) });
+    const sent = await kafkaDeadLetter(text);
+    const value = (sent.value as Buffer).toString('latin1');
+    expect(sent.headers).toMatchObject({ 'dw-redacted': 'true', 'dw-truncated': 'true', 'dw-original-bytes': String(text.length) });
     expect(value.length).toBeLessThanOrEqual(DEAD_LETTER_VALUE_LIMIT);
     expect(value).toContain(`"password":"${REDACTED}"`);
     expectNoSecret(value);

@@ -8,10 +8,11 @@ import { createServer as createTcpServer, type AddressInfo, type Server } from '
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostOnlyUrl, parseEndpoint, webhookUrlSecrets } from '../../../src/sinks/http-client.js';
+import { scrubber } from '../../../src/sinks/scrub.js';
 import { DEMO_EVENTS, DEMO_REGISTRY, runCli } from '../../fixtures/core/cli.js';
 import { tempDir } from '../../fixtures/core/temp.js';
 
-// Short and plain: no rule on a segment's length or shape would take it for a token (a Zapier-like key).
+// Short and plain, as a Zapier-like key: no rule on a token's shape would take it for one, only its 6 characters.
 const PATH_KEY = 'hk7Qz2';
 const QUERY_TOKEN = 'qs-secret-1';
 const OAUTH_CODE = 'oauth-code-2';
@@ -101,10 +102,23 @@ describe('the parts of a webhook URL', () => {
     expect(hostOnlyUrl(parseEndpoint('https://hooks.example?token=t'))).toBe('https://hooks.example');
   });
 
-  it('takes the path, its token-like segments and every query value as secrets, as written and decoded', () => {
-    const secrets = webhookUrlSecrets(parseEndpoint('https://h.example/services/T0AB/XXSECRETXXSECRETXXSECRET?token=a%2Fb&sig=c+d&bare'));
-    expect(secrets).toEqual(expect.arrayContaining(['/services/T0AB/XXSECRETXXSECRETXXSECRET', 'XXSECRETXXSECRETXXSECRET', 'a%2Fb', 'a/b', 'c+d', 'c d', 'bare']));
-    expect(secrets).not.toContain('T0AB');
+  it('takes the path and its segments of 6 characters or more as secrets', () => {
+    const secrets = webhookUrlSecrets(parseEndpoint('https://hooks.zapier.example/hooks/catch/1234567/abcdefg/'));
+    expect(secrets).toEqual(expect.arrayContaining(['/hooks/catch/1234567/abcdefg/', '1234567', 'abcdefg']));
+    for (const short of ['hooks', 'catch']) expect(secrets).not.toContain(short);
+    expect(scrubber(secrets)('no hook 1234567/abcdefg at /hooks/catch')).toBe('no hook [REDACTED]/[REDACTED] at /hooks/catch');
     expect(webhookUrlSecrets(parseEndpoint('https://h.example'))).toEqual([]);
+  });
+
+  it('takes the query values that are credential-named or token-like as secrets, as written and decoded, and keeps ordinary ones', () => {
+    const url = parseEndpoint(
+      'https://h.example/ingest?token=a%2Fb&sig=c+d&X-Amz-Signature=ef01&api_key=k1234&ref=9f86d081884c7d659a2feaa0c55ad015&hk7Qz2x&format=json&source=driftwatch&v=1',
+    );
+    const secrets = webhookUrlSecrets(url);
+    expect(secrets).toEqual(expect.arrayContaining(['a%2Fb', 'a/b', 'c+d', 'c d', 'ef01', 'k1234', '9f86d081884c7d659a2feaa0c55ad015', 'hk7Qz2x']));
+    for (const plain of ['json', 'driftwatch', '1']) expect(secrets).not.toContain(plain);
+    const scrub = scrubber(secrets);
+    expect(scrub('expected application/json; driftwatch-webhook retrying')).toBe('expected application/json; driftwatch-webhook retrying');
+    expect(scrub('bad signature ef01 for ref 9f86d081884c7d659a2feaa0c55ad015')).toBe('bad signature [REDACTED] for ref [REDACTED]');
   });
 });
