@@ -141,18 +141,19 @@ const FINGERPRINT_FIELD = /("(?:token|fingerprint)"\s*:\s*")((?:[^"\\]|\\.)*)(")
 const KNOWN_CREDENTIAL = new RegExp(`\\b(?:${KNOWN_CREDENTIAL_FORMS})`, 'g');
 
 /**
- * Text that any of the patterns below could match contains one of these (keep it a superset when a
- * pattern is added: each redaction test goes through it): one scan decides for the common text
- * that holds nothing to redact.
+ * Text that any of the patterns below could match contains one of these (keep them a superset when
+ * a pattern is added: each redaction test goes through them), so the common text that holds
+ * nothing to redact is decided by a few scans. Separate expressions, not one alternation: each keeps
+ * the engine's quick search for its first characters, and together they cost half as much.
  */
-const MAYBE_SECRET = new RegExp(
-  `eyJ|bearer|basic|secret|passw|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key|"(?:token|fingerprint)"|` +
-    `gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_|${SCHEME_SEPARATOR}${USERINFO}|%3A%2F%2F|${QUERY_CREDENTIAL_NAME}(?:=|%3D)`,
-  'i',
-);
+const MAYBE_SECRET = [
+  /eyJ|bearer|basic|secret|passw|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key|"(?:token|fingerprint)"|gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_/i,
+  new RegExp(`${SCHEME_SEPARATOR}${USERINFO}|%3A%2F%2F`, 'i'),
+  new RegExp(`${QUERY_CREDENTIAL_NAME}(?:=|%3D)`, 'i'),
+];
 
 export function redactSecrets(text: string): string {
-  if (!MAYBE_SECRET.test(text)) return text;
+  if (!MAYBE_SECRET.some((maybe) => maybe.test(text))) return text;
   // Bearer values first: in broken JSON a bare `Bearer <token>` value would otherwise lose only its first word.
   return text
     .replace(BEARER, `$1 ${REDACTED}`)
