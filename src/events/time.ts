@@ -114,10 +114,15 @@ export function parseEventTime(value: unknown): number {
 
 const FULL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** Epoch ms of an RFC 3339 full-date `YYYY-MM-DD` (the start of that day, UTC) that exists, 1970 to 9999; NaN for anything else. */
+export function parseFullDate(text: string): number {
+  return FULL_DATE.test(text) ? parseRfc3339(`${text}T00:00:00Z`) : Number.NaN;
+}
+
 /**
- * Epoch ms of an RFC 3339 full-date `YYYY-MM-DD` (the start of that day, UTC) or date-time with a
- * zone, checked like an event time (a day that exists, 1970 to 9999); NaN for anything else.
+ * Epoch ms of an RFC 3339 full-date (see parseFullDate) or date-time with a zone, checked like an
+ * event time (a day that exists, 1970 to 9999); NaN for anything else.
  */
 export function parseDateOrDateTime(text: string): number {
-  return parseRfc3339(FULL_DATE.test(text) ? `${text}T00:00:00Z` : text);
+  return FULL_DATE.test(text) ? parseFullDate(text) : parseRfc3339(text);
 }

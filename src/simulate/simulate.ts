@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DriftwatchError } from '../errors.js';
-import { parseDateOrDateTime } from '../events/time.js';
+import { parseFullDate } from '../events/time.js';
 import type { Intent } from './intent.js';
 import { BENIGN_DRIFT, SCENARIO_CLASSES, type Label, type LabelsFile, type ScenarioClass } from './labels.js';
 import { generateProfiles, type AgentProfile } from './profiles.js';
@@ -57,7 +57,7 @@ function checkOptions(options: SimulateOptions): number {
   if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) throw new DriftwatchError('DW_USAGE', `--days must be an integer from 1 to ${MAX_DAYS}`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new DriftwatchError('DW_USAGE', '--seed must be an integer from 0 to 4294967295');
   const text = options.start ?? DEFAULT_START;
-  const start = /^\d{4}-\d{2}-\d{2}$/.test(text) ? parseDateOrDateTime(text) : Number.NaN;
+  const start = parseFullDate(text);
   if (!Number.isFinite(start)) throw new DriftwatchError('DW_USAGE', '--start must be a date YYYY-MM-DD');
   return start;
 }
