@@ -38,15 +38,8 @@ const NOT_BARE_SECRET = '(?:[{[]|(?:-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|true|fa
 const SECRET_KEY = `"(?=[${NAME_CHAR}]*"\\s*:)(?=[${NAME_CHAR}]*?${SECRET_WORD})[${NAME_CHAR}]*"\\s*:\\s*`;
 /** A secret-named JSON key and its value: a string (possibly cut short), or bare in broken JSON. */
 const SECRET_KEY_VALUE = new RegExp(`(${SECRET_KEY})(?:${STRING_VALUE}|(?!${NOT_BARE_SECRET})[^,}\\]\\s]+)`, 'gi');
-/**
- * A secret-named JSON key holding an array (`"api_keys":["…"]`), and the members of the array up
- * to its `]` or its first nested object or array, whose strings are redacted. A regular expression
- * cannot count brackets, so what follows a nested container in the same array is left: the nested
- * container's members to the other patterns (an object's by their own keys), the outer array's
- * later strings unredacted. Flat arrays, the common shape of a list of keys, are redacted whole.
- */
-const SECRET_KEY_ARRAY = new RegExp(`(${SECRET_KEY}\\[)((?:[^"[\\]{}]|${STRING_VALUE})*)`, 'gi');
-const JSON_STRING = new RegExp(STRING_VALUE, 'g');
+/** A secret-named JSON key opening an array (`"api_keys":[`): where `redactSecretArrays` starts reading. */
+const SECRET_KEY_ARRAY = new RegExp(`${SECRET_KEY}\\[`, 'gi');
 const SECRET_NAME_ONLY = new RegExp(`^(?=[${NAME_CHAR}]*$)[${NAME_CHAR}]*?${SECRET_WORD}`, 'i');
 
 /** True for a field name that holds a secret (password, api_key, authorization, …). */
@@ -155,10 +148,7 @@ const MAYBE_SECRET = [
 export function redactSecrets(text: string): string {
   if (!MAYBE_SECRET.some((maybe) => maybe.test(text))) return text;
   // Bearer values first: in broken JSON a bare `Bearer <token>` value would otherwise lose only its first word.
-  return text
-    .replace(BEARER, `$1 ${REDACTED}`)
-    .replace(SECRET_KEY_VALUE, `$1"${REDACTED}"`)
-    .replace(SECRET_KEY_ARRAY, (_array, start: string, members: string) => start + members.replace(JSON_STRING, `"${REDACTED}"`))
+  return redactSecretArrays(text.replace(BEARER, `$1 ${REDACTED}`).replace(SECRET_KEY_VALUE, `$1"${REDACTED}"`))
     .replace(SECRET_PARAM, keepName)
     .replace(QUERY_CREDENTIAL, keepName)
     .replace(URL_USERINFO, (_userinfo, scheme?: string, encodedScheme?: string) => (scheme !== undefined ? `${scheme}${REDACTED}@` : `${encodedScheme}${REDACTED}%40`))
@@ -167,6 +157,81 @@ export function redactSecrets(text: string): string {
     .replace(KNOWN_CREDENTIAL, REDACTED)
     .replace(JWT, REDACTED);
 }
+
+/**
+ * Redacts the strings of every array held by a secret-named key (`"api_keys":["…", …]`), also those
+ * after a nested object and in nested arrays, which a regular expression cannot reach (it cannot
+ * count brackets). A nested object's members are judged by their own keys: its strings are kept
+ * unless its key is secret-named (those values were redacted before), and an array it holds under a
+ * secret-named key is redacted in turn. Reads from each secret-named key's `[` to its closing `]`
+ * (or the end of text cut short) once: linear in the text.
+ */
+function redactSecretArrays(text: string): string {
+  SECRET_KEY_ARRAY.lastIndex = 0;
+  let match = SECRET_KEY_ARRAY.exec(text);
+  if (match === null) return text;
+  let out = '';
+  let copied = 0;
+  while (match !== null) {
+    const end = scanSecretArray(text, SECRET_KEY_ARRAY.lastIndex, (start, stop) => {
+      out += `${text.slice(copied, start)}"${REDACTED}"`;
+      copied = stop;
+    });
+    SECRET_KEY_ARRAY.lastIndex = end;
+    match = SECRET_KEY_ARRAY.exec(text);
+  }
+  return out + text.slice(copied);
+}
+
+/**
+ * Reads JSON text from just after a secret-named array's `[` to its closing bracket, calling
+ * `redact(start, stop)` for each string (quotes included) held by a secret array: that one, an array
+ * nested in it, or an array an object inside it holds under a secret-named key. Returns the position
+ * after the closing bracket (the text's length when it never closes).
+ */
+function scanSecretArray(text: string, from: number, redact: (start: number, stop: number) => void): number {
+  // Per open container, whether its strings are secret; objects are never (their keys judge).
+  const secret: boolean[] = [true];
+  // The last string was an object key followed by `:` with a secret name: an array opened next is secret.
+  let secretKey = false;
+  let i = from;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const stop = endOfString(text, i);
+      let next = stop;
+      while (next < text.length && isJsonSpace(text.charCodeAt(next))) next++;
+      const inSecretArray = secret[secret.length - 1] === true;
+      secretKey = !inSecretArray && text.charCodeAt(next) === 0x3a && isSecretName(text.slice(i + 1, stop - 1));
+      if (inSecretArray) redact(i, stop);
+      i = stop;
+      continue;
+    }
+    if (c === 0x5b) {
+      secret.push(secretKey || secret[secret.length - 1] === true);
+    } else if (c === 0x7b) {
+      secret.push(false);
+    } else if (c === 0x5d || c === 0x7d) {
+      secret.pop();
+      if (secret.length === 0) return i + 1;
+    }
+    if (c !== 0x3a && !isJsonSpace(c)) secretKey = false;
+    i++;
+  }
+  return i;
+}
+
+/** Position after the JSON string starting at `start` (a `"`), or the text's length when it is cut short. */
+function endOfString(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === 0x22) return i + 1;
+  }
+  return text.length;
+}
+
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
  * `value` with `redactSecrets` applied to every string in it (object keys included), for structured

@@ -185,20 +185,14 @@ describe('redactedJson', () => {
 
   /**
    * What redaction should make of a JSON value: every string held by a secret-named key replaced, also
-   * in an array it holds up to the array's first nested object or array (see SECRET_KEY_ARRAY), nothing else touched.
+   * in an array it holds and in arrays nested in that one; a nested object's members are judged by
+   * their own keys. Nothing else touched.
    */
-  function withSecretStringsRedacted(value: Json, key?: string): Json {
-    const secret = key !== undefined && isSecretName(key);
+  function withSecretStringsRedacted(value: Json, secret = false): Json {
     if (typeof value === 'string') return secret ? REDACTED : value;
-    if (Array.isArray(value)) {
-      let flat = secret;
-      return value.map((item) => {
-        flat &&= item === null || typeof item !== 'object';
-        return flat && typeof item === 'string' ? REDACTED : withSecretStringsRedacted(item);
-      });
-    }
+    if (Array.isArray(value)) return value.map((item) => withSecretStringsRedacted(item, secret));
     if (value === null || typeof value !== 'object') return value;
-    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, withSecretStringsRedacted(item, name)]));
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, withSecretStringsRedacted(item, isSecretName(name))]));
   }
 
   it('keeps an object or array held by a secret-named key, and redacts the secret-named strings inside it', () => {
@@ -219,6 +213,16 @@ describe('redactedJson', () => {
     const stored = redactedJson(state);
     expectNoSecret(stored);
     expect(JSON.parse(stored)).toEqual({ n: 'kept', api_keys: [REDACTED, 7, REDACTED, null, REDACTED], secrets: [] });
+  });
+
+  it('redacts the strings of a secret-named array after a nested object and in nested arrays', () => {
+    const text = '{"api_keys":[{"id":1,"note":"kept"},"hunter2-correct-horse",["sk-pair-left","pair-right"]],"tool":"erp.read"}';
+    expect(redactSecrets(text)).toBe(`{"api_keys":[{"id":1,"note":"kept"},"${REDACTED}",["${REDACTED}","${REDACTED}"]],"tool":"erp.read"}`);
+    // An object in the array keeps its members but the arrays it holds under secret-named keys.
+    const nested = '{"credentials":[{"user":"alice","secrets":["s3cr3t-value"]},"after-object"]}';
+    expect(redactSecrets(nested)).toBe(`{"credentials":[{"user":"alice","secrets":["${REDACTED}"]},"${REDACTED}"]}`);
+    // Cut short (a dead letter's text at its limit): what there is of the array is redacted.
+    expect(redactSecrets('{"api_keys":[{"a":[1]},"hunter2-cut')).toBe(`{"api_keys":[{"a":[1]},"${REDACTED}"`);
   });
 
   it('always gives valid JSON of the same shape, with no string a secret-named key held', () => {
