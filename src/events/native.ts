@@ -18,6 +18,23 @@ export type Rejection = {
 
 export type DecodeResult = { ok: true; event: AgentEvent } | Rejection;
 
+/** The rejection of an event above the size limit; `bytes` when its size is known. */
+export function tooLarge(maxBytes: number, bytes?: number): Rejection {
+  return {
+    ok: false,
+    code: 'DW_EVENT_TOO_LARGE',
+    reason: `event is larger than the limit of ${maxBytes} bytes${bytes === undefined ? '' : ` (${bytes})`}`,
+  };
+}
+
+/**
+ * A source record's value (see decodeRecordValue), or its rejection when the source kept only a
+ * prefix of it (`oversizedBytes`: a line above the size limit, read no further).
+ */
+export function decodeSourceValue(value: string | Uint8Array, oversizedBytes: number | undefined, maxBytes = DEFAULT_MAX_EVENT_BYTES): DecodeResult {
+  return oversizedBytes === undefined ? decodeRecordValue(value, maxBytes) : tooLarge(maxBytes, oversizedBytes);
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): { field?: string; reason: string } {
@@ -46,13 +63,7 @@ export function decodeLine(text: string, maxBytes = DEFAULT_MAX_EVENT_BYTES): De
   // A byte-order mark (first line of a file written by some Windows tools) is not part of the JSON.
   const line = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   // String length is a lower bound of the UTF-8 size; the exact size is only computed near the limit.
-  if (line.length > maxBytes || (line.length * 3 > maxBytes && Buffer.byteLength(line) > maxBytes)) {
-    return {
-      ok: false,
-      code: 'DW_EVENT_TOO_LARGE',
-      reason: `event is larger than the limit of ${maxBytes} bytes`,
-    };
-  }
+  if (line.length > maxBytes || (line.length * 3 > maxBytes && Buffer.byteLength(line) > maxBytes)) return tooLarge(maxBytes);
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -66,13 +77,7 @@ export function decodeLine(text: string, maxBytes = DEFAULT_MAX_EVENT_BYTES): De
 
 /** Decodes raw bytes (a Kafka message value): checks size and UTF-8 before JSON. */
 export function decodeBytes(bytes: Uint8Array, maxBytes = DEFAULT_MAX_EVENT_BYTES): DecodeResult {
-  if (bytes.byteLength > maxBytes) {
-    return {
-      ok: false,
-      code: 'DW_EVENT_TOO_LARGE',
-      reason: `event is larger than the limit of ${maxBytes} bytes (${bytes.byteLength})`,
-    };
-  }
+  if (bytes.byteLength > maxBytes) return tooLarge(maxBytes, bytes.byteLength);
   let text: string;
   try {
     text = utf8.decode(bytes);

@@ -1,6 +1,6 @@
 import type { Alert } from '../alerts/alert.js';
 import type { Engine, EngineOutput } from '../engine/engine.js';
-import { decodeRecordValue, DEFAULT_MAX_EVENT_BYTES, type DecodeResult } from '../events/native.js';
+import { decodeSourceValue, DEFAULT_MAX_EVENT_BYTES, type DecodeResult } from '../events/native.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { formatDuration } from '../registry/duration.js';
 import { deadLetter, type DeadLetter, type DeadLetterSink, type SourcePosition } from './dead-letter.js';
@@ -131,14 +131,7 @@ export class Pipeline {
   }
 
   private decode(record: SourceRecord, latestTime: number): DecodeResult {
-    if (record.oversizedBytes !== undefined) {
-      return {
-        ok: false,
-        code: 'DW_EVENT_TOO_LARGE',
-        reason: `event is larger than the limit of ${this.maxEventBytes} bytes (${record.oversizedBytes})`,
-      };
-    }
-    const result = decodeRecordValue(record.value, this.maxEventBytes);
+    const result = decodeSourceValue(record.value, record.oversizedBytes, this.maxEventBytes);
     if (result.ok && result.event.timeMs > latestTime) {
       return {
         ok: false,

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Alert } from '../alerts/alert.js';
 import { configureDetector } from '../engine/configured-detector.js';
 import { Engine, type EngineOutput } from '../engine/engine.js';
-import { decodeRecordValue } from '../events/native.js';
+import { DEFAULT_MAX_EVENT_BYTES, decodeSourceValue } from '../events/native.js';
 import type { Registry } from '../registry/registry.js';
 import type { AnyDetector, Severity } from '../sdk/detector.js';
 import { readLineBatches } from '../sources/lines.js';
@@ -62,9 +62,9 @@ export async function runDetectorCase(
   const engine = new Engine([configureDetector(definition, { options })], { registry, strict: true });
   const output: EngineOutput = { alerts: [], dryRun: [] };
   const invalidLines: CaseResult['invalidLines'] = [];
-  for await (const batch of readLineBatches(createReadStream(eventsPath), { name: eventsPath, maxLineBytes: 1024 * 1024 })) {
+  for await (const batch of readLineBatches(createReadStream(eventsPath), { name: eventsPath, maxLineBytes: DEFAULT_MAX_EVENT_BYTES })) {
     for (const record of batch) {
-      const result = decodeRecordValue(record.value);
+      const result = decodeSourceValue(record.value, record.oversizedBytes);
       const line = 'line' in record.position ? record.position.line : 0;
       if (result.ok) engine.process(result.event, output);
       else invalidLines.push({ line, reason: result.reason });

@@ -218,6 +218,17 @@ describe('detectors test', () => {
     expect(result.code).toBe(4);
     expect(result.stdout).toBe(`invalid event ${events}:1: not valid UTF-8\nscope-violation: 1 alerts, 1 expected, 0 missing, 0 unexpected\n`);
   });
+  it('lists a line above the size limit as too large, not as broken JSON', async () => {
+    const events = join(dir, 'harness-oversized.jsonl');
+    const good = '{"v":1,"id":"good","time":"2026-11-02T10:00:00Z","type":"tool_use","agent":{"id":"invoice-bot"},"tool":"erp.read_invoices","system":"hr-prod","action":"read"}';
+    const oversized = `{"v":1,"id":"big","note":"${'x'.repeat(1024 * 1024)}"}`;
+    await writeFile(events, `${oversized}\n${good}\n`);
+    const expectations = join(dir, 'harness-oversized.expect.jsonl');
+    await writeFile(expectations, '{"agent":"invoice-bot","event":"good"}\n');
+    const result = await runCli(['detectors', 'test', 'scope-violation', '--events', events, '--expect', expectations, '--registry', DEMO_REGISTRY]);
+    expect(result.code).toBe(4);
+    expect(result.stdout).toBe(`invalid event ${events}:1: event is larger than the limit of 1048576 bytes (${oversized.length})\nscope-violation: 1 alerts, 1 expected, 0 missing, 0 unexpected\n`);
+  });
 });
 
 describe('run --config', () => {
