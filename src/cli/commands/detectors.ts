@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { checkReadable } from '../../sources/file.js';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_SUPPRESS_FOR } from '../../engine/configured-detector.js';
 import { DriftwatchError } from '../../errors.js';
 import { runDetectorCase, type ExpectedAlert } from '../../plugins/harness.js';
 import { loadDetectors } from '../../plugins/load.js';
@@ -40,7 +41,7 @@ Exit codes: 0 done, 2 usage, 3 a detector does not load.`,
       maturity: detector.maturity,
       event_types: detector.eventTypes,
       severity: detector.severity,
-      suppress_for: detector.suppressFor ?? '1h',
+      suppress_for: detector.suppressFor ?? DEFAULT_SUPPRESS_FOR,
       description: detector.description,
       techniques: detector.techniques.map((technique) => `${technique.id} ${technique.name}`),
       options: detector.options.parse({}) as Record<string, unknown>,
