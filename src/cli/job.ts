@@ -18,6 +18,7 @@ import { checkReadable, fileSource } from '../sources/file.js';
 import { ABORTED, untilAborted } from '../sources/until-aborted.js';
 import type { Logger } from '../telemetry/log.js';
 import { startMetricsExport } from '../telemetry/metrics-export.js';
+import { observeKafkaJob } from '../telemetry/kafka-metrics.js';
 import { observePipeline } from '../telemetry/pipeline-metrics.js';
 import { summarize, type RunSummary } from './summary.js';
 
@@ -107,14 +108,16 @@ async function consumeKafka(config: Config, source: KafkaSourceConfig, engine: E
     if (io.signal?.aborted) resolve();
     io.signal?.addEventListener('abort', () => resolve(), { once: true });
   });
-  const stopMetrics = observePipeline(job.pipeline.counters, engine.stats);
+  const stopPipelineMetrics = observePipeline(job.pipeline.counters, engine.stats);
+  const stopKafkaMetrics = observeKafkaJob(job.stats);
   try {
     await job.start();
     // A consumer that kafkajs gave up on ends the run (exit 1) instead of idling.
     await Promise.race([stopped, job.failed]);
   } finally {
     await job.stop();
-    stopMetrics();
+    stopPipelineMetrics();
+    stopKafkaMetrics();
   }
   return job.pipeline.counters;
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../telemetry/log.js';
 import { StateChangelog, type AppliedOffsets } from './changelog.js';
 import { kafkaClient } from './client.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
+import { createKafkaJobStats, lagKey, type KafkaJobStats } from './job-stats.js';
 import { TokenCheckpoint } from './token-checkpoint.js';
 import { TokenFeed } from './token-feed.js';
 import { ensureTopics, eventPartitionCount, topicNames } from './topics.js';
@@ -102,6 +103,8 @@ interface OwnedPartition {
  */
 export class KafkaJob {
   readonly pipeline: Pipeline;
+  /** Lag, rebalances, checkpoints, restores and rollbacks, for the metrics (docs/telemetry.md). */
+  readonly stats: KafkaJobStats = createKafkaJobStats();
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
@@ -287,6 +290,8 @@ export class KafkaJob {
    */
   private onAssignment(assignment: Record<string, number[]>): void {
     this.assigned = new Set(Object.values(assignment).flat());
+    this.stats.rebalances++;
+    this.stats.assigned = this.assigned.size;
     for (const partition of [...this.owned.keys()]) {
       if (this.assigned.has(partition)) continue;
       this.release(partition);
@@ -313,6 +318,7 @@ export class KafkaJob {
     this.epochs.set(partition, (this.epochs.get(partition) ?? 0) + 1);
     this.owned.delete(partition);
     this.tokens.release(partition);
+    for (const topic of this.config.topics) this.stats.lag.delete(lagKey(topic, partition));
     for (const agent of alsoAgents) {
       this.engine.dropAgent(agent);
       this.agentPartition.delete(agent);
@@ -329,6 +335,7 @@ export class KafkaJob {
   private rollback(partition: number, error: unknown, alsoAgents: Iterable<string> = []): void {
     const owned = this.owned.get(partition);
     if (owned) owned.failed = true;
+    this.stats.rollbacks++;
     this.tokens.discard();
     this.release(partition, alsoAgents);
     for (const [topic, offset] of owned?.committed ?? []) {
@@ -363,6 +370,7 @@ export class KafkaJob {
         });
         continue;
       }
+      this.stats.restored++;
       const at = restored.partitionOf.get(agent) ?? partition;
       this.agentPartition.set(agent, at);
       clocks.set(at, Math.max(clocks.get(at) ?? 0, snapshot.clock));
@@ -438,6 +446,7 @@ export class KafkaJob {
   private pause(): void {
     if (this.paused || this.stopping) return;
     this.paused = true;
+    this.stats.paused = true;
     this.consumer.pause(this.config.topics.map((topic) => ({ topic })));
     this.options.logger.log('warn', 'event topics paused: batches wait for the sinks or the state topic', { queued: this.queued.size, topics: this.config.topics });
   }
@@ -445,6 +454,7 @@ export class KafkaJob {
   private resumeWhenDrained(): void {
     if (!this.paused || this.queued.size > this.readAhead()) return;
     this.paused = false;
+    this.stats.paused = false;
     if (this.stopping) return;
     this.consumer.resume(this.config.topics.map((topic) => ({ topic })));
     this.options.logger.log('info', 'event topics resumed', { topics: this.config.topics });
@@ -515,6 +525,7 @@ export class KafkaJob {
         this.options.logger.log('info', 'events already in the restored state skipped', { topic, partition, from: batch.messages[0]!.offset, to: last });
       }
       owned.uncommitted.set(topic, BigInt(last) + 1n);
+      this.stats.lag.set(lagKey(topic, partition), { topic, partition, messages: Math.max(0, Number(batch.offsetLag())) });
       this.batchAt = Date.now();
       if (this.slotPassed(owned, Date.now())) await this.checkpoint(partition);
     } catch (error) {
@@ -605,6 +616,8 @@ export class KafkaJob {
       return;
     }
     for (const commit of commits) owned.committed.set(commit.topic, BigInt(commit.offset));
+    this.stats.checkpoints++;
+    this.stats.snapshots += agents;
     for (const commit of commits) this.options.onCommitted?.({ ...commit, agents });
   }
 

@@ -7,6 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/alerts/alert.js';
 import { isDriftwatchError } from '../../../src/errors.js';
 import { decodeLine } from '../../../src/events/native.js';
+import { lagKey } from '../../../src/kafka/job-stats.js';
 import type { AlertSink } from '../../../src/sinks/sink.js';
 import { consumeAll, createTopic, deleteTopics, topicConfig, withAdmin } from '../../helpers/kafka.js';
 import {
@@ -108,13 +109,14 @@ describe('kafka job (in process)', () => {
     const eventsPath = join(dir, 'events.jsonl');
     await writeFile(eventsPath, lines.join('\n') + '\n');
     const expected = await fileReplay(eventsPath, { registry: DEMO_REGISTRY });
-    const firstAlertLine = Math.min(...expected.map((alert) => lines.findIndex((line) => line.includes(`"id":"${alert.evidence[0]}"`))).filter((i) => i >= 0));
+    const firstAlertLine = firstLineAlerted(lines, expected);
 
     const sink = new FailingSink();
     sink.failing = true;
     const logger = memoryLogger();
     const config = jobConfig({ ...names, registry: DEMO_REGISTRY, maxBytesPerPartition: 4 * 1024 });
-    jobs.push(await startInProcessJob(config, [sink], { logger }));
+    const running = await startInProcessJob(config, [sink], { logger });
+    jobs.push(running);
     await produceValues(names.topic, lines);
 
     // Outage: the batch with the first alert fails again and again; nothing at or after it is committed.
@@ -135,6 +137,9 @@ describe('kafka job (in process)', () => {
     expect(sortedIds(dedupe(sink.delivered))).toEqual(sortedIds(expected));
     expect(comparable(dedupe(sink.delivered))).toEqual(comparable(expected));
     expect(logger.lines.some((line) => line.includes('processing failed'))).toBe(true);
+    // Each rollback says so in the log.
+    expect(running.job.stats.rollbacks).toBeGreaterThan(0);
+    expect(running.job.stats.rollbacks).toBe(logger.lines.filter((line) => line.includes('processing failed')).length);
   });
 
   it('alerts still being delivered hold back the commit of their batch, also with no batch after it to wait for them', async () => {
@@ -145,7 +150,7 @@ describe('kafka job (in process)', () => {
     const all = validDemoLines();
     const replayed = await fileReplay(await writeLines(join(dir, 'all.jsonl'), all), { registry: DEMO_REGISTRY });
     // Up to the first line that raises an alert, produced in one request: one batch, the last.
-    const firstAlertLine = Math.min(...replayed.map((alert) => all.findIndex((line) => line.includes(`"id":"${alert.evidence[0]}"`))).filter((i) => i >= 0));
+    const firstAlertLine = firstLineAlerted(all, replayed);
     const lines = all.slice(0, firstAlertLine + 1);
     const expected = await fileReplay(await writeLines(join(dir, 'events.jsonl'), lines), { registry: DEMO_REGISTRY });
     expect(expected.length).toBeGreaterThan(0);
@@ -160,6 +165,37 @@ describe('kafka job (in process)', () => {
     sink.release();
     await waitForCommittedToEnd(names.group, names.topic, 30_000);
     expect(sortedIds(sink.delivered)).toEqual(sortedIds(expected));
+  });
+
+  it('counts consumer lag per partition while a sink holds the stream, zero once caught up, and its checkpoints', async () => {
+    const names = jobNames('lag');
+    await createTopic(names.topic, { partitions: 1 });
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
+    const dir = await tempDir();
+    const lines = validDemoLines();
+    const replayed = await fileReplay(await writeLines(join(dir, 'all.jsonl'), lines), { registry: DEMO_REGISTRY });
+    const chunk = 10;
+    // The held alert must come from a batch with more to read after it.
+    const firstAlertLine = firstLineAlerted(lines, replayed);
+    expect(firstAlertLine).toBeLessThan(lines.length - 4 * chunk);
+    // Small record batches and fetches: the job reads the topic a few messages at a time.
+    await produceValues(names.topic, lines, undefined, { chunk });
+    const sink = new HeldSink();
+    const running = await startInProcessJob(jobConfig({ ...names, registry: DEMO_REGISTRY, maxBytesPerPartition: 2_048 }), [sink], { commitIntervalMs: 200 });
+    jobs.push(running);
+    const { job } = running;
+    await sink.reached;
+    const lag = () => job.stats.lag.get(lagKey(names.topic, 0))?.messages;
+    await expect.poll(lag, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(lag()).toBeLessThan(lines.length);
+    expect(job.stats).toMatchObject({ assigned: 1, checkpoints: 0, rollbacks: 0 });
+    expect(job.stats.rebalances).toBeGreaterThanOrEqual(1);
+    sink.release();
+    await waitForCommittedToEnd(names.group, names.topic, 30_000);
+    expect(lag()).toBe(0);
+    expect(job.stats.checkpoints).toBeGreaterThanOrEqual(1);
+    expect(job.stats.snapshots).toBeGreaterThanOrEqual(new Set(replayed.map((alert) => alert.agent.id)).size);
+    expect(job.stats).toMatchObject({ rollbacks: 0, restored: 0, paused: false });
   });
 
   it('events already in the checkpoint (crash between checkpoint and commit) are skipped, not learned twice', async () => {
@@ -187,8 +223,10 @@ describe('kafka job (in process)', () => {
 
     const logger = memoryLogger();
     const sink = new CollectingSink();
-    jobs.push(await startInProcessJob(jobConfig(options), [sink], { logger }));
+    const second = await startInProcessJob(jobConfig(options), [sink], { logger });
+    jobs.push(second);
     await waitForCommittedToEnd(names.group, names.topic);
+    expect(second.job.stats.restored).toBe(agents.length);
     await produceValues(names.topic, anomalies);
     await waitForCommittedToEnd(names.group, names.topic);
 
@@ -271,6 +309,11 @@ class HeldSink implements AlertSink {
     this.delivered.push(...alerts);
   }
   async close(): Promise<void> {}
+}
+
+/** Index of the first line whose event is the evidence of one of the alerts. */
+function firstLineAlerted(lines: readonly string[], alerts: readonly Alert[]): number {
+  return Math.min(...alerts.map((alert) => lines.findIndex((line) => line.includes(`"id":"${alert.evidence[0]}"`))).filter((i) => i >= 0));
 }
 
 async function writeLines(path: string, lines: readonly string[]): Promise<string> {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { Agent, get, type RequestOptions } from 'node:http';
+import { Agent } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -12,6 +12,7 @@ import { formatYamlIssue } from '../../../src/config/yaml.js';
 import { runJob } from '../../../src/cli/job.js';
 import type { Logger } from '../../../src/telemetry/log.js';
 import { tempDir } from '../../fixtures/core/temp.js';
+import { sample, scrape } from '../../helpers/metrics.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const REGISTRY = join(ROOT, 'fixtures/demo/registry.yaml');
@@ -26,30 +27,6 @@ function recordingLogger() {
   const lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
   const logger: Logger = { log: (level, message, fields = {}) => void lines.push({ level, message, fields }) };
   return { logger, lines };
-}
-
-/** GET a URL on this machine: status and body. */
-function scrape(url: string, options: RequestOptions = {}): Promise<{ status: number; type: string | undefined; body: string }> {
-  return new Promise((resolve, reject) => {
-    get(url, options, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, type: response.headers['content-type'], body }));
-    }).on('error', reject);
-  });
-}
-
-/** The value of one sample in the Prometheus text format, by name and exact label set. */
-function sample(body: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`).sort().join(',');
-  for (const line of body.split('\n')) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const got = (match[2] ?? '').split(/,(?=[a-zA-Z_]+=")/).filter(Boolean).sort().join(',');
-    if (got === wanted) return Number(match[3]);
-  }
-  return undefined;
 }
 
 const BASE = Date.parse('2026-11-02T01:00:00.000Z');

@@ -1,36 +1,11 @@
-import { metrics, type Attributes, type BatchObservableCallback, type Meter, type MeterProvider, type Observable } from '@opentelemetry/api';
+import { metrics, type Attributes } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/engine.js';
 import { configureDetector } from '../../../src/engine/configured-detector.js';
 import { Pipeline } from '../../../src/pipeline/pipeline.js';
 import { defineDetector, z } from '../../../src/sdk/index.js';
 import { observePipeline } from '../../../src/telemetry/pipeline-metrics.js';
-
-/** A meter provider that records observable instruments and lets the test collect them once. */
-function recordingProvider() {
-  const callbacks: BatchObservableCallback[] = [];
-  const names = new Map<Observable, string>();
-  const instrument = (name: string) => {
-    const observable = { addCallback() {}, removeCallback() {} } as unknown as Observable;
-    names.set(observable, name);
-    return observable;
-  };
-  const meter = {
-    createObservableCounter: instrument,
-    createObservableGauge: instrument,
-    addBatchObservableCallback: (callback: BatchObservableCallback) => void callbacks.push(callback),
-    removeBatchObservableCallback: (callback: BatchObservableCallback) => void callbacks.splice(callbacks.indexOf(callback), 1),
-  } as unknown as Meter;
-  const provider: MeterProvider = { getMeter: () => meter };
-  const collect = async () => {
-    const points: { name: string; value: number; attributes: Attributes }[] = [];
-    for (const callback of callbacks) {
-      await callback({ observe: (observable, value, attributes = {}) => void points.push({ name: names.get(observable)!, value, attributes }) });
-    }
-    return points;
-  };
-  return { provider, collect, callbacks };
-}
+import { recordingProvider } from '../../helpers/metrics.js';
 
 const alwaysFinds = defineDetector({
   id: 'always-finds',
