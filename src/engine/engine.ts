@@ -11,6 +11,8 @@ import { createBaseline, updateBaseline, type AgentBaseline } from './baseline.j
 import { createEngineStats, type EngineStats } from './stats.js';
 import { TokenLedger } from './token-ledger.js';
 import { DriftwatchError } from '../errors.js';
+import { findingProblem } from './finding-check.js';
+import { stateStorageProblem } from './state-check.js';
 import { redactSecrets } from '../redaction.js';
 
 /** Everything the engine remembers about one agent: plain data, checkpointed as JSON. */
@@ -50,11 +52,14 @@ export interface EngineOptions {
   maxUnregisteredAgents?: number;
 }
 
+export type DetectorPhase = 'createState' | 'score' | 'learn';
+
 export interface DetectorFailure {
   detector: string;
   agentId: string;
   eventId: string;
-  phase: 'score' | 'learn';
+  /** createState: the detector's state for this agent could not be made (the event skips the detector). */
+  phase: DetectorPhase;
   error: unknown;
 }
 
@@ -162,9 +167,10 @@ export class Engine {
     const slots = this.slotsByType[event.type];
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!;
-      const ctx = this.prepare(slot, agentId, agent, state);
+      const ctx = this.prepare(slot, agentId, agent, state, event);
+      if (ctx === undefined) continue;
       this.score(slot, ctx, event, agent, state, output);
-      this.learn(slot, ctx, event);
+      this.learn(slot, ctx, event, state);
     }
     updateBaseline(state.baseline, event);
     if (event.type === 'token_issued') this.recordToken(event);
@@ -178,11 +184,18 @@ export class Engine {
     if (stats.lastEventTime === undefined || event.timeMs > stats.lastEventTime) stats.lastEventTime = event.timeMs;
   }
 
-  private prepare(slot: Slot, agentId: string, agent: RegisteredAgent | undefined, state: AgentState): MutableContext {
+  /** The detector's context for this event; undefined when its state could not be created (counted as its failure). */
+  private prepare(slot: Slot, agentId: string, agent: RegisteredAgent | undefined, state: AgentState, event: AgentEvent): MutableContext | undefined {
     let detectorState = state.detectors[slot.index];
     if (detectorState === undefined) {
-      detectorState = slot.configured.definition.createState(slot.configured.options);
+      try {
+        detectorState = slot.configured.definition.createState(slot.configured.options);
+      } catch (error) {
+        this.fail(slot, event, 'createState', error);
+        return undefined;
+      }
       state.detectors[slot.index] = detectorState;
+      if (this.options.strict && !this.storable(slot, event, 'createState', detectorState)) return undefined;
     }
     const ctx = slot.ctx;
     ctx.state = detectorState;
@@ -203,7 +216,12 @@ export class Engine {
     try {
       const before = this.options.strict ? JSON.stringify(ctx.state) : undefined;
       const baselineBefore = this.options.strict ? JSON.stringify(ctx.baseline) : undefined;
-      result = configured.definition.score(event, ctx);
+      try {
+        result = configured.definition.score(event, ctx);
+      } finally {
+        // Only learn may change the state: one score gave the context is not kept.
+        ctx.state = state.detectors[slot.index];
+      }
       if (before !== undefined && JSON.stringify(ctx.state) !== before) {
         throw new DriftwatchError('DW_DETECTOR_FAILED', `${configured.definition.id}: score changed the state; only learn may`);
       }
@@ -217,6 +235,11 @@ export class Engine {
     if (result === undefined) return;
     const findings = Array.isArray(result) ? (result as readonly Finding[]) : [result as Finding];
     for (const finding of findings) {
+      const problem = findingProblem(finding);
+      if (problem !== undefined) {
+        this.fail(slot, event, 'score', new DriftwatchError('DW_DETECTOR_FAILED', problem));
+        continue;
+      }
       try {
         this.raise(slot, finding, event, agent, state, output);
       } catch (error) {
@@ -257,12 +280,15 @@ export class Engine {
     output.alerts.push(alert);
   }
 
-  private learn(slot: Slot, ctx: MutableContext, event: AgentEvent): void {
+  private learn(slot: Slot, ctx: MutableContext, event: AgentEvent, state: AgentState): void {
     const learn = slot.configured.definition.learn;
     if (learn === undefined) return;
     try {
       const baselineBefore = this.options.strict ? JSON.stringify(ctx.baseline) : undefined;
       learn(event, ctx);
+      // Learn may change the state in place or give the context a new one.
+      state.detectors[slot.index] = ctx.state;
+      if (this.options.strict) this.storable(slot, event, 'learn', ctx.state);
       if (baselineBefore !== undefined && JSON.stringify(ctx.baseline) !== baselineBefore) {
         throw new DriftwatchError('DW_DETECTOR_FAILED', `${slot.configured.definition.id}: learn changed the baseline; only the engine may`);
       }
@@ -271,7 +297,15 @@ export class Engine {
     }
   }
 
-  private fail(slot: Slot, event: AgentEvent, phase: 'score' | 'learn', error: unknown): void {
+  /** Strict mode: whether the state would come back from a checkpoint as it is; a failure of the detector when not. */
+  private storable(slot: Slot, event: AgentEvent, phase: DetectorPhase, detectorState: unknown): boolean {
+    const problem = stateStorageProblem(detectorState);
+    if (problem === undefined) return true;
+    this.fail(slot, event, phase, new DriftwatchError('DW_DETECTOR_FAILED', problem));
+    return false;
+  }
+
+  private fail(slot: Slot, event: AgentEvent, phase: DetectorPhase, error: unknown): void {
     const detector = slot.configured.definition.id;
     const counters = this.stats.detectors[detector]!;
     counters.errors++;

@@ -57,7 +57,7 @@ export interface RegistryView {
 
 export interface DetectorContext<O, S> {
   readonly options: O;
-  /** This agent's state for this detector. `score` must only read it; `learn` may change it. */
+  /** This agent's state for this detector. `score` must only read it; `learn` may change it (see `LearnContext`). */
   readonly state: S;
   readonly agentId: string;
   /** The agent's registry entry; undefined for an agent that is not registered. */
@@ -72,6 +72,11 @@ export interface DetectorContext<O, S> {
    * for detectors (read it with the `baseline…` readers).
    */
   readonly baseline: AgentBaseline;
+}
+
+/** What `learn` gets: the same context, whose `state` it may change in place or replace. */
+export interface LearnContext<O, S> extends Omit<DetectorContext<O, S>, 'state'> {
+  state: S;
 }
 
 export type EventOf<T extends EventType> = Extract<AgentEvent, { type: T }>;
@@ -96,7 +101,7 @@ export interface DetectorDefinition<T extends EventType = EventType, O = unknown
   /** Judges the event against the state as it was before the event; must not change the state. */
   score(event: EventOf<T>, ctx: DetectorContext<O, S>): Finding | readonly Finding[] | undefined;
   /** Updates the state with the event, after this detector scored it and before the engine updates the baseline. */
-  learn?(event: EventOf<T>, ctx: DetectorContext<O, S>): void;
+  learn?(event: EventOf<T>, ctx: LearnContext<O, S>): void;
 }
 
 // `any` event type: a detector for one event type must be storable beside the others; the engine

@@ -490,7 +490,7 @@ describe('a failing detector is isolated', () => {
       if (event.tool === 'boom.score') throw new Error('score exploded');
       if (event.tool === 'boom.string') throw 'a bare string';
       if (event.tool === 'boom.window') {
-        return { key: 'bad-window', title: 'a window that is no time', summary: '', score: 1, observed: {}, expected: {}, recommendation: '', window: { start: Number.NaN, end: Number.NaN } };
+        return { key: 'bad-window', title: 'a window that is no time', summary: 's', score: 1, observed: {}, expected: {}, recommendation: 'r', window: { start: Number.NaN, end: Number.NaN } };
       }
       return undefined;
     },
@@ -552,6 +552,58 @@ describe('a failing detector is isolated', () => {
     expect(run(restored, [toolUse({ id: 'w5', system: 'hr-prod' })]).alerts).toEqual([]);
   });
 
+  it('a malformed finding is the detector\'s failure naming the field, never an alert a sink cannot render', () => {
+    const good = { key: 'k', title: 't', summary: 's', score: 50, observed: {}, expected: {}, recommendation: 'r' };
+    const malformed: Array<[unknown, string]> = [
+      [{ ...good, title: undefined, name: 'forgot title' }, 'finding.title: must be a non-empty string (got undefined)'],
+      [{}, 'finding.key: must be a string (got undefined)'],
+      ['alert!', 'finding: must be an object (got "alert!")'],
+      [{ ...good, severity: 'urgent' }, 'finding.severity: must be one of low, medium, high, critical (got "urgent")'],
+      [{ ...good, observed: [] }, 'finding.observed: must be an object (got an array)'],
+      [{ ...good, score: 'high' }, 'finding.score: must be a number 0–100 (got "high")'],
+      [{ ...good, evidence: 'e1' }, 'finding.evidence: must be an array of event ids (got "e1")'],
+      [{ ...good, window: { start: 2000, end: 1000 } }, 'finding.window: must be { start, end } in ms since the epoch with end after start (got an object)'],
+    ];
+    for (const [finding, message] of malformed) {
+      const returns = defineDetector({ id: 'test-malformed', version: '1.0.0', description: 'returns what it is given', eventTypes: ['tool_use'], maturity: 'stable', techniques: [], severity: 'low', options: z.strictObject({}), createState: () => null, score: () => finding as never });
+      const failures: DetectorFailure[] = [];
+      const engine = new Engine([configureDetector(widen(returns)), configureDetector(widen(everyEvent))], { onDetectorError: (failure) => failures.push(failure) });
+      const output = run(engine, [toolUse({ id: 'm1' })]);
+      expect(output.alerts.map((a) => a.detector), message).toEqual(['test-every-event']);
+      expect(engine.stats.detectors['test-malformed'], message).toMatchObject({ errors: 1, alerts: 0, lastError: `score: ${message}` });
+      expect(isDriftwatchError(failures[0]?.error, 'DW_DETECTOR_FAILED'), message).toBe(true);
+    }
+  });
+
+  it('a createState that throws is the detector\'s failure on each event; the others go on', () => {
+    const unmakeable = defineDetector({ id: 'test-unmakeable', version: '1.0.0', description: 'cannot make its state', eventTypes: ['tool_use'], maturity: 'stable', techniques: [], severity: 'low', options: z.strictObject({}), createState: (): { n: number } => { throw new Error('createState blew up'); }, score: () => undefined });
+    const failures: DetectorFailure[] = [];
+    const engine = new Engine([configureDetector(widen(unmakeable)), configureDetector(widen(everyEvent))], { onDetectorError: (failure) => failures.push(failure) });
+    const output = run(engine, [toolUse({ id: 'c1' }), toolUse({ id: 'c2' })]);
+    expect(output.alerts.map((a) => [a.detector, a.event.id])).toEqual([['test-every-event', 'c1']]);
+    expect(engine.stats.detectors['test-every-event']).toMatchObject({ alerts: 1, suppressed: 1 });
+    expect(failures.map((f) => [f.detector, f.phase, f.eventId])).toEqual([['test-unmakeable', 'createState', 'c1'], ['test-unmakeable', 'createState', 'c2']]);
+    expect(engine.stats.detectors['test-unmakeable']).toMatchObject({ errors: 2, lastError: 'createState: createState blew up' });
+  });
+
+  it('keeps a state that learn gives the context anew, not one that score gives it', () => {
+    const replaces = defineDetector({
+      id: 'test-replaces', version: '1.0.0', description: 'replaces its state', eventTypes: ['tool_use'], maturity: 'stable', techniques: [], severity: 'low', options: z.strictObject({}),
+      createState: () => ({ n: 0, scored: 0 }),
+      score(_event, ctx) {
+        // Typed read-only for score; a plain-JS plugin can still do it.
+        (ctx as { state: unknown }).state = { ...ctx.state, scored: ctx.state.scored + 1 };
+        return undefined;
+      },
+      learn(_event, ctx) {
+        ctx.state = { ...ctx.state, n: ctx.state.n + 1 };
+      },
+    });
+    const engine = new Engine([configureDetector(widen(replaces))]);
+    run(engine, [toolUse({}), toolUse({}), toolUse({})]);
+    expect(engine.agentState('invoice-bot')!.detectors[0]).toEqual({ n: 3, scored: 0 });
+  });
+
   it('a thrown non-Error is reported too, and the engine goes on without a callback', () => {
     const engine = engineWithBoom();
     expect(() => run(engine, [toolUse({ tool: 'boom.string' }), toolUse({ tool: 'boom.score' })])).not.toThrow();
@@ -586,6 +638,22 @@ describe('strict mode', () => {
     expect(failures[0]).toMatchObject({ detector: 'test-sneaky', phase: 'score', eventId: 's1' });
     expect(isDriftwatchError(failures[0]!.error, 'DW_DETECTOR_FAILED')).toBe(true);
     expect(String((failures[0]!.error as Error).message)).toMatch(/score changed the state/);
+  });
+
+  it('catches a state a checkpoint would not give back: a Set, Infinity, a secret-named key (named by its path)', () => {
+    const cases: Array<[() => unknown, (state: never) => void, RegExp]> = [
+      [() => ({ tools: new Set<string>() }), () => {}, /^createState: state\.tools: a Set is not plain JSON data \(a checkpoint stores \{\}\)/],
+      [() => ({ peak: 0 }), (state: { peak: number }) => void (state.peak = Number.POSITIVE_INFINITY), /^learn: state\.peak: Infinity is not JSON/],
+      [() => ({ credentials: [] as string[] }), (state: { credentials: string[] }) => void state.credentials.push('vault/db-prod'), /^learn: state\.credentials\[0\]: a checkpoint stores it redacted/],
+    ];
+    for (const [createState, change, message] of cases) {
+      const keeps = defineDetector({ id: 'test-keeps', version: '1.0.0', description: 'keeps odd state', eventTypes: ['tool_use'], maturity: 'stable', techniques: [], severity: 'low', options: z.strictObject({}), createState: createState as () => never, score: () => undefined, learn: (_event, ctx) => change(ctx.state) });
+      const engine = new Engine([configureDetector(widen(keeps))], { strict: true });
+      run(engine, [toolUse({})]);
+      expect(engine.stats.detectors['test-keeps']!.lastError, String(message)).toMatch(message);
+      // Not strict: the same state is kept as it is (what a production run does).
+      expect(() => run(new Engine([configureDetector(widen(keeps))]), [toolUse({})])).not.toThrow();
+    }
   });
 
   it('does not flag well-behaved detectors: same alerts as without strict', () => {
