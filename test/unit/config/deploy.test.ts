@@ -57,4 +57,12 @@ describe('deploy/ (docker compose)', () => {
       for (const setting of ['cleanup.policy=compact', 'min.compaction.lag.ms=0', 'segment.ms=3600000']) expect(line).toContain(`--config ${setting}`);
     }
   });
+
+  it('docker-compose.yml keeps the broker data in its volume: the log directory is where the volume is mounted', () => {
+    const compose = readFileSync(new URL('../../../docker-compose.yml', import.meta.url), 'utf8');
+    const mount = /- kafka-data:(\S+)/.exec(compose)?.[1];
+    expect(mount).toBeDefined();
+    // apache/kafka writes to /tmp/kraft-combined-logs unless KAFKA_LOG_DIRS says otherwise.
+    expect(compose).toMatch(new RegExp(`KAFKA_LOG_DIRS: ${mount}\\s`));
+  });
 });
