@@ -31,7 +31,7 @@ export const kafkaSourceSchema = kafkaConnectionSchema.extend({
   group: z.string().min(1).default('driftwatch').describe('consumer group: instances with the same group share the partitions'),
   from_beginning: z.boolean().default(false).describe('where a new group starts'),
   dead_letter_topic: z.string().min(1).default('driftwatch-dead-letters'),
-  state_topic: z.string().min(1).default('driftwatch-state').describe('compacted changelog of per-agent state, co-partitioned with the events'),
+  state_topic: z.string().min(1).default('driftwatch-state').describe('compacted changelog of per-agent state, co-partitioned with the events; one per consumer group (a group that finds another group\'s state there stops with DW_CONFIG_INVALID)'),
   tokens_topic: z
     .string()
     .min(1)

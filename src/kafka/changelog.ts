@@ -1,4 +1,4 @@
-import kafkajs, { type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
+import kafkajs, { type Batch, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import type { AgentSnapshot } from '../engine/snapshot.js';
 import { DriftwatchError } from '../errors.js';
@@ -24,6 +24,12 @@ export const CHUNK_RECORDS = 512;
 
 /** Header of every changelog record: the last event offset, per event topic, the state includes. */
 export const APPLIED_HEADER = 'dw-applied';
+/**
+ * Header of every changelog record: the consumer group whose state it is. Applied offsets are
+ * those of one group's reading: another group restoring them would skip every event the first
+ * group had processed, and both would write their state into one changelog.
+ */
+export const GROUP_HEADER = 'dw-group';
 
 /**
  * For one partition number: the offset of the last event, per event topic, whose effect is in the
@@ -56,12 +62,17 @@ function encodeApplied(applied: AppliedOffsets): string {
   return JSON.stringify(Object.fromEntries([...applied].map(([topic, offset]) => [topic, offset.toString()])));
 }
 
-function mergeApplied(into: AppliedOffsets, header: Buffer | string | (Buffer | string)[] | undefined): void {
+function headerText(header: Buffer | string | (Buffer | string)[] | undefined): string | undefined {
   const raw = Array.isArray(header) ? header[header.length - 1] : header;
+  return raw?.toString();
+}
+
+function mergeApplied(into: AppliedOffsets, header: Buffer | string | (Buffer | string)[] | undefined): void {
+  const raw = headerText(header);
   if (raw === undefined) return;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString());
+    parsed = JSON.parse(raw);
   } catch {
     return;
   }
@@ -89,6 +100,8 @@ export class StateChangelog {
     private readonly kafka: Kafka,
     private readonly producer: Producer,
     readonly topic: string,
+    /** The consumer group whose state this changelog holds. */
+    private readonly group: string,
     private readonly logger: Logger,
   ) {}
 
@@ -125,17 +138,18 @@ export class StateChangelog {
       request.push(message);
       bytes += size;
     };
-    for (const fingerprint of retired) add({ key: TOKEN_KEY_PREFIX + fingerprint, value: null, partition }, 0);
+    const groupHeaders: IHeaders = { [GROUP_HEADER]: this.group };
+    for (const fingerprint of retired) add({ key: TOKEN_KEY_PREFIX + fingerprint, value: null, partition, headers: groupHeaders }, 0);
     for (const grant of grants) {
       const value = redactedValuesJson(grant);
-      add({ key: TOKEN_KEY_PREFIX + grant.fingerprint, value, partition }, value.length);
+      add({ key: TOKEN_KEY_PREFIX + grant.fingerprint, value, partition, headers: groupHeaders }, value.length);
     }
     for (const snapshot of snapshots) {
       const value = redactedJson(snapshot);
-      add({ key: snapshot.agent, value, partition }, value.length);
+      add({ key: snapshot.agent, value, partition, headers: groupHeaders }, value.length);
     }
     requests.push(request);
-    const headers: IHeaders = { [APPLIED_HEADER]: encodeApplied(applied) };
+    const headers: IHeaders = { ...groupHeaders, [APPLIED_HEADER]: encodeApplied(applied) };
     for (const message of request) message.headers = headers;
     return requests;
   }
@@ -177,43 +191,60 @@ export class StateChangelog {
         await consumer.subscribe({ topic: this.topic, fromBeginning: true });
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new DriftwatchError('DW_SOURCE_FAILED', `state restore from ${this.topic} timed out`, { retriable: true })), timeoutMs);
+          const readBatch = (batch: Batch): void => {
+            const end = wanted.get(batch.partition);
+            if (end === undefined) return;
+            const applied = restored.applied.get(batch.partition)!;
+            for (const message of batch.messages) {
+              if (BigInt(message.offset) >= end) break;
+              const agent = message.key?.toString('utf8');
+              if (agent === undefined) continue;
+              const group = headerText(message.headers?.[GROUP_HEADER]);
+              // Records written before the header existed carry none: taken as this group's.
+              if (group !== undefined && group !== this.group) {
+                throw new DriftwatchError(
+                  'DW_CONFIG_INVALID',
+                  `state topic ${this.topic} holds the state of consumer group "${group}" (partition ${batch.partition}), not of this group "${this.group}": each group needs a state_topic of its own (restoring another group's state would skip the events that group processed)`,
+                );
+              }
+              mergeApplied(applied, message.headers?.[APPLIED_HEADER]);
+              if (agent.startsWith(TOKEN_KEY_PREFIX)) {
+                const tokens = restored.tokens.get(batch.partition)!;
+                const fingerprint = agent.slice(TOKEN_KEY_PREFIX.length);
+                tokens.delete(fingerprint);
+                if (message.value === null) continue;
+                try {
+                  tokens.set(fingerprint, JSON.parse(message.value.toString('utf8')) as TokenGrant);
+                } catch {
+                  restored.unreadable++;
+                }
+                continue;
+              }
+              restored.agents.delete(agent);
+              restored.partitionOf.delete(agent);
+              if (message.value === null) continue;
+              try {
+                restored.agents.set(agent, JSON.parse(message.value.toString('utf8')) as AgentSnapshot);
+                restored.partitionOf.set(agent, batch.partition);
+              } catch {
+                restored.unreadable++;
+              }
+            }
+            if (BigInt(batch.lastOffset()) + 1n >= end) wanted.delete(batch.partition);
+            if (wanted.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+          };
           void consumer
             .run({
               eachBatch: async ({ batch }) => {
-                const end = wanted.get(batch.partition);
-                if (end === undefined) return;
-                const applied = restored.applied.get(batch.partition)!;
-                for (const message of batch.messages) {
-                  if (BigInt(message.offset) >= end) break;
-                  const agent = message.key?.toString('utf8');
-                  if (agent === undefined) continue;
-                  mergeApplied(applied, message.headers?.[APPLIED_HEADER]);
-                  if (agent.startsWith(TOKEN_KEY_PREFIX)) {
-                    const tokens = restored.tokens.get(batch.partition)!;
-                    const fingerprint = agent.slice(TOKEN_KEY_PREFIX.length);
-                    tokens.delete(fingerprint);
-                    if (message.value === null) continue;
-                    try {
-                      tokens.set(fingerprint, JSON.parse(message.value.toString('utf8')) as TokenGrant);
-                    } catch {
-                      restored.unreadable++;
-                    }
-                    continue;
-                  }
-                  restored.agents.delete(agent);
-                  restored.partitionOf.delete(agent);
-                  if (message.value === null) continue;
-                  try {
-                    restored.agents.set(agent, JSON.parse(message.value.toString('utf8')) as AgentSnapshot);
-                    restored.partitionOf.set(agent, batch.partition);
-                  } catch {
-                    restored.unreadable++;
-                  }
-                }
-                if (BigInt(batch.lastOffset()) + 1n >= end) wanted.delete(batch.partition);
-                if (wanted.size === 0) {
+                try {
+                  readBatch(batch);
+                } catch (error) {
+                  // Not for kafkajs to retry: the restore fails.
                   clearTimeout(timer);
-                  resolve();
+                  reject(error as Error);
                 }
               },
             })

@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer
 import type { KafkaSourceConfig } from '../config/kafka.js';
 import type { Engine } from '../engine/engine.js';
 import { restoreAgent, snapshotAgent, type AgentSnapshot } from '../engine/snapshot.js';
-import { DriftwatchError } from '../errors.js';
+import { DriftwatchError, isDriftwatchError } from '../errors.js';
 import { Pipeline, type SourceRecord } from '../pipeline/pipeline.js';
 import type { TokenGrant } from '../sdk/detector.js';
 import type { AlertSink } from '../sinks/sink.js';
@@ -170,7 +170,7 @@ export class KafkaJob {
       retry: { retries: 10 },
     });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    this.changelog = new StateChangelog(this.kafka, this.producer, config.state_topic, options.logger);
+    this.changelog = new StateChangelog(this.kafka, this.producer, config.state_topic, config.group, options.logger);
     this.pipeline = new Pipeline(engine, {
       sinks,
       deadLetters: new KafkaDeadLetterSink(this.producer, config.dead_letter_topic, (partition, offset) => this.inFlightMessage(partition, offset)),
@@ -357,7 +357,11 @@ export class KafkaJob {
     const known = this.owned.get(partition);
     if (known) return known;
     const partitions = [...new Set([partition, ...this.assigned])].filter((p) => !this.owned.has(p)).sort((a, b) => a - b);
-    const restored = await this.changelog.restore(partitions);
+    const restored = await this.changelog.restore(partitions).catch((error: unknown) => {
+      // A state topic that is another group's: no retry mends it, the job ends.
+      if (isDriftwatchError(error, 'DW_CONFIG_INVALID')) this.fatal?.(error);
+      throw error;
+    });
     const clocks = new Map<number, number>();
     for (const [agent, snapshot] of restored.agents) {
       try {

@@ -24,7 +24,7 @@ describe('kafka: state changelog', () => {
     const producer = client.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     try {
-      const changelog = new StateChangelog(client, producer, topic, silentLogger);
+      const changelog = new StateChangelog(client, producer, topic, 'driftwatch', silentLogger);
       await changelog.write(1, { snapshots: [snapshot('a-1', 10), snapshot('a-2', 10)] }, new Map([['events', 100n]]));
 
       const grants = Array.from({ length: CHUNK_RECORDS + 5 }, (_, i) => ({ fingerprint: `f${i}`, agentId: 'a-1', eventId: `e${i}`, issuedAt: 20 }));
@@ -42,6 +42,25 @@ describe('kafka: state changelog', () => {
       expect(complete.applied.get(1)).toEqual(new Map([['events', 200n]]));
       expect(complete.agents.get('a-1')?.clock).toBe(20);
       expect(complete.tokens.get(1)?.size).toBe(CHUNK_RECORDS + 5);
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
+  it('refuses to restore the state another consumer group wrote: its applied offsets would skip events', { timeout: 120_000 }, async () => {
+    const topic = await createTopic(randomTopicName('state'), { partitions: 1 });
+    topics.push(topic);
+    const client = kafka('driftwatch-test-changelog');
+    const producer = client.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      await new StateChangelog(client, producer, topic, 'group-one', silentLogger).write(0, { snapshots: [snapshot('a-1', 10)] }, new Map([['events', 500n]]));
+      expect((await new StateChangelog(client, producer, topic, 'group-one', silentLogger).restore([0])).applied.get(0)).toEqual(new Map([['events', 500n]]));
+      const other = new StateChangelog(client, producer, topic, 'group-two', silentLogger).restore([0]);
+      await expect(other).rejects.toMatchObject({
+        code: 'DW_CONFIG_INVALID',
+        message: expect.stringContaining(`state topic ${topic} holds the state of consumer group "group-one" (partition 0), not of this group "group-two"`),
+      });
     } finally {
       await producer.disconnect();
     }

@@ -237,6 +237,25 @@ describe('kafka job (in process)', () => {
     expect(comparable(sink.alerts.filter((a) => a.detector === 'volume-baseline'))).toEqual(comparable(expected));
   });
 
+  it('a second consumer group on the first group\'s state topic ends with DW_CONFIG_INVALID instead of skipping every event', async () => {
+    const names = jobNames('two-groups');
+    await createTopic(names.topic, { partitions: 1 });
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
+    await produceValues(names.topic, validDemoLines());
+    const first = await startInProcessJob(jobConfig({ ...names, registry: DEMO_REGISTRY }), [new CollectingSink()], { commitIntervalMs: 200 });
+    jobs.push(first);
+    await waitForCommittedToEnd(names.group, names.topic);
+    await first.stop();
+
+    const second = await startInProcessJob(jobConfig({ ...names, group: `${names.group}-renamed`, registry: DEMO_REGISTRY }), [new CollectingSink()]);
+    jobs.push(second);
+    await expect(second.job.failed).rejects.toMatchObject({
+      code: 'DW_CONFIG_INVALID',
+      message: expect.stringContaining(`holds the state of consumer group "${names.group}" (partition 0), not of this group "${names.group}-renamed"`),
+    });
+    expect(second.job.pipeline.counters.records).toBe(0);
+  });
+
   it('creates missing state and dead-letter topics: compacted state with the events\' partition count', async () => {
     const names = jobNames('topics');
     await createTopic(names.topic, { partitions: 3 });

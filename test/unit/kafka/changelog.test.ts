@@ -1,7 +1,7 @@
 import type { Kafka, Message, Producer, ProducerRecord } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { AgentSnapshot } from '../../../src/engine/snapshot.js';
-import { APPLIED_HEADER, CHUNK_RECORDS, StateChangelog } from '../../../src/kafka/changelog.js';
+import { APPLIED_HEADER, CHUNK_RECORDS, GROUP_HEADER, StateChangelog } from '../../../src/kafka/changelog.js';
 import { TOKEN_KEY_PREFIX } from '../../../src/kafka/token-checkpoint.js';
 import { silentLogger } from '../../../src/telemetry/log.js';
 
@@ -11,7 +11,7 @@ function snapshot(agent: string, padding: number): AgentSnapshot {
 
 function changelog(sent: ProducerRecord[] = []): StateChangelog {
   const producer = { send: async (record: ProducerRecord) => void sent.push(record) } as unknown as Producer;
-  return new StateChangelog({} as Kafka, producer, 'state', silentLogger);
+  return new StateChangelog({} as Kafka, producer, 'state', 'driftwatch', silentLogger);
 }
 
 describe('StateChangelog.encode / send', () => {
@@ -32,6 +32,7 @@ describe('StateChangelog.encode / send', () => {
     for (const message of messages) {
       expect(message.partition).toBe(3);
       expect(message.headers?.[APPLIED_HEADER]).toBe('{"events":"41"}');
+      expect(message.headers?.[GROUP_HEADER]).toBe('driftwatch');
     }
   });
 
@@ -58,7 +59,7 @@ describe('StateChangelog.encode / send', () => {
     const requests = changelog().encode(2, { snapshots: [snapshot('a-1', 10)], grants }, new Map([['events', 7n]]));
     expect(requests.map((r) => r.length)).toEqual([CHUNK_RECORDS, 11]);
     expect(requests.flat().map((m) => m.key)).toEqual([...grants.map((g) => `${TOKEN_KEY_PREFIX}${g.fingerprint}`), 'a-1']);
-    for (const message of requests[0]!) expect(message.headers).toBeUndefined();
+    for (const message of requests[0]!) expect(message.headers).toEqual({ [GROUP_HEADER]: 'driftwatch' });
     for (const message of requests[1]!) expect(message.headers?.[APPLIED_HEADER]).toBe('{"events":"7"}');
   });
 });

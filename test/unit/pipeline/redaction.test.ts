@@ -303,7 +303,7 @@ describe('alerts and stored state carry no credentials that an event quoted outs
     // What the Kafka job stores: the changelog's snapshot and grant records, the tokens topic's grant records.
     const taken = grants.take(0);
     expect(taken).toHaveLength(1);
-    const changelog = new StateChangelog({} as never, {} as never, 'state', captureLogger());
+    const changelog = new StateChangelog({} as never, {} as never, 'state', 'driftwatch', captureLogger());
     const records = changelog.encode(0, { snapshots: [snapshotAgent(engine, 'invoice-bot')!], grants: taken }, new Map()).flat();
     const feed = new TokenFeed({} as never, {} as never, 'tokens', 'group', () => {}, captureLogger());
     const stored = [...records, ...feed.encode(taken, [])].map((record) => String(record.value));
