@@ -77,8 +77,13 @@ export async function ensureTopics(
   for (const { kind, name } of compacted) {
     const resource = described.resources.find((r) => r.resourceName === name);
     const policy = resource?.configEntries.find((entry) => entry.configName === 'cleanup.policy')?.configValue;
-    if (policy !== undefined && !policy.includes('compact')) {
-      throw new DriftwatchError('DW_CONFIG_INVALID', `${kind} topic ${name} must have cleanup.policy=compact (has ${policy})`);
+    // `compact,delete` would also drop a quiet agent's only snapshot after retention.ms.
+    const policies = policy?.split(',').map((part) => part.trim()) ?? ['compact'];
+    if (policies.length !== 1 || policies[0] !== 'compact') {
+      throw new DriftwatchError(
+        'DW_CONFIG_INVALID',
+        `${kind} topic ${name} must have cleanup.policy=compact (has ${policy}${policies.includes('delete') ? ': delete would drop the latest record of an agent or token quiet for longer than retention.ms' : ''})`,
+      );
     }
   }
 }

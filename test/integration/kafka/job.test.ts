@@ -276,7 +276,9 @@ describe('kafka job (in process)', () => {
     await createTopic(names.stateTopic, { partitions: 2 });
     const fewer = `${names.stateTopic}-fewer`;
     await createTopic(fewer, { partitions: 1, compacted: true });
-    topics.push(names.topic, names.stateTopic, names.deadLetterTopic, fewer);
+    const expiring = `${names.stateTopic}-expiring`;
+    await createTopic(expiring, { partitions: 2, config: { 'cleanup.policy': 'compact,delete' } });
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic, fewer, expiring);
 
     const refused = async (options: Parameters<typeof jobConfig>[0]) => {
       const error = await startInProcessJob(jobConfig(options), [new CollectingSink()]).then(
@@ -291,6 +293,7 @@ describe('kafka job (in process)', () => {
     };
     expect(await refused({ ...names, registry: DEMO_REGISTRY })).toMatch(/cleanup\.policy=compact/);
     expect(await refused({ ...names, stateTopic: fewer, registry: DEMO_REGISTRY })).toMatch(/partitions/);
+    expect(await refused({ ...names, stateTopic: expiring, registry: DEMO_REGISTRY })).toMatch(/must have cleanup\.policy=compact \(has compact,delete: delete would drop/);
     expect(await refused({ ...names, stateTopic: `${names.topic}-absent`, registry: DEMO_REGISTRY, source: { create_topics: false } })).toMatch(/create_topics is false/);
     // An event topic that does not exist: named plainly, whatever create_topics says (driftwatch never creates event topics).
     expect(await refused({ ...names, topic: `${names.topic}-typo`, stateTopic: fewer, registry: DEMO_REGISTRY })).toMatch(new RegExp(`source\\.topics: ${names.topic}-typo does not exist`));
