@@ -1,5 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { stat, truncate } from 'node:fs/promises';
 import type { Alert } from '../alerts/alert.js';
 import { buildEngine } from '../cli/job.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -7,6 +6,7 @@ import { configSchema, type Config } from '../config/schema.js';
 import { Pipeline } from '../pipeline/pipeline.js';
 import type { DeadLetter, DeadLetterSink } from '../pipeline/dead-letter.js';
 import { durationMs, type Maturity } from '../sdk/detector.js';
+import { checkOutputFile, FileTransport } from '../sinks/file.js';
 import type { AlertSink } from '../sinks/sink.js';
 import { fileSource } from '../sources/file.js';
 import type { Logger } from '../telemetry/log.js';
@@ -46,19 +46,17 @@ class CollectingSink implements AlertSink {
   readonly name = 'eval';
   readonly alerts: AlertLike[] = [];
 
-  constructor(private readonly file?: WriteStream) {}
+  constructor(private readonly file?: FileTransport) {}
 
   async deliver(alerts: readonly Alert[]): Promise<void> {
     for (const alert of alerts) {
       this.alerts.push({ id: alert.id, detector: alert.detector, severity: alert.severity, time: alert.time, agent: { id: alert.agent.id }, title: alert.title });
     }
-    if (this.file && !this.file.write(alerts.map((alert) => JSON.stringify(alert) + '\n').join(''))) await once(this.file, 'drain');
+    await this.file?.send(alerts);
   }
 
   async close(): Promise<void> {
-    if (!this.file) return;
-    this.file.end();
-    await once(this.file, 'finish');
+    await this.file?.close();
   }
 }
 
@@ -84,7 +82,12 @@ export async function runEvaluationPipeline(options: EvalRunOptions): Promise<Ev
     sinks: [],
   });
   const engine = await buildEngine({ ...config, locate: options.locate }, options.logger);
-  const sink = new CollectingSink(options.alertsPath === undefined ? undefined : createWriteStream(options.alertsPath, { encoding: 'utf8' }));
+  if (options.alertsPath !== undefined) {
+    await checkOutputFile(options.alertsPath, '--alerts');
+    // Each evaluation writes its own alerts: an earlier run's go (a pipe or a device is left as it is).
+    if ((await stat(options.alertsPath).catch(() => undefined))?.isFile()) await truncate(options.alertsPath);
+  }
+  const sink = new CollectingSink(options.alertsPath === undefined ? undefined : new FileTransport({ path: options.alertsPath, format: 'json' }));
   const deadLetters = new CountingDeadLetters();
   const pipeline = new Pipeline(engine, { sinks: [sink], deadLetters, maxEventBytes: config.max_event_bytes, maxFutureSkewMs: durationMs(config.max_future_skew) });
   const started = performance.now();

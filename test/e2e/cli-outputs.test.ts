@@ -4,7 +4,7 @@
  * (for a source and for a sink).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -80,6 +80,29 @@ describe('output files', () => {
       expect(result.code).toBe(code);
     }
   }, 20_000);
+
+  it('simulate --out and eval --alerts that cannot be written: one coded line, no stack trace; eval --alerts holds one run', async () => {
+    await writeFile(join(dir, 'plain-file-3'), 'x');
+    const blocked = join(dir, 'plain-file-3/sim');
+    const refused = await runCli(['simulate', '--agents', '20', '--days', '1', '--seed', '1', '--out', blocked]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`^driftwatch simulate: DW_USAGE: --out: cannot write ${blocked}: ENOTDIR`));
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+
+    const sim = join(dir, 'sim-small');
+    expect((await runCli(['simulate', '--agents', '20', '--days', '1', '--seed', '1', '--out', sim])).code).toBe(0);
+    const evalArgs = (alerts: string) => ['eval', '--events', join(sim, 'events.jsonl'), '--registry', join(sim, 'registry.yaml'), '--labels', join(sim, 'labels.json'), '--alerts', alerts];
+    const intoDirectory = await runCli(evalArgs(dir));
+    expect(intoDirectory.code).toBe(1);
+    expect(intoDirectory.stderr).toContain(`DW_SINK_FAILED: --alerts: cannot write ${dir}`);
+    expect(intoDirectory.stderr).not.toMatch(noStackTrace);
+
+    const alerts = join(dir, 'eval-alerts.jsonl');
+    for (let run = 0; run < 2; run++) expect([0, 4]).toContain((await runCli(evalArgs(alerts))).code);
+    const ids = readFileSync(alerts, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { id: string }).id);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(new Set(ids).size).toBe(ids.length);
+  }, 60_000);
 
   it('run with a rejected-alerts file that cannot be written ends at once, before reading, exit 1', async () => {
     await writeFile(join(dir, 'plain-file-2'), 'x');

@@ -80,7 +80,11 @@ Exit codes: 0 done, 1 runtime failure, 2 usage.`,
         classes,
       },
       out,
-    );
+    ).catch((error: unknown) => {
+      // The directory or a file in it cannot be made or written (ENOTDIR, EACCES, ENOSPC…).
+      if (typeof (error as NodeJS.ErrnoException).code !== 'string' || error instanceof DriftwatchError) throw error;
+      throw new DriftwatchError('DW_USAGE', `--out: cannot write ${out}: ${(error as Error).message}`, { cause: error });
+    });
     const seconds = (performance.now() - started) / 1000;
     const attacks = result.labels.scenarios.filter((label) => !label.benign);
     const benign = result.labels.scenarios.length - attacks.length;
