@@ -50,8 +50,8 @@ export function sinkSecrets(configs: readonly SinkConfig[]): string[] {
   return secrets;
 }
 
-function tls(config: { verify: boolean; ca?: string; cert?: string; key?: string; servername?: string } | undefined): TlsSettings | undefined {
-  return config && { ...config };
+function tls(config: { verify: boolean; ca?: string; cert?: string; key?: string; servername?: string } | undefined, sink: string): TlsSettings | undefined {
+  return config && { ...config, field: `sink "${sink}" tls` };
 }
 
 function transportOf(config: Exclude<SinkConfig, { type: 'console' }>, logger: Logger): Transport {
@@ -74,7 +74,7 @@ function transportOf(config: Exclude<SinkConfig, { type: 'console' }>, logger: L
         ...message,
         host: config.host,
         port: config.port ?? (config.transport === 'tls' ? 6514 : 514),
-        tls: config.transport === 'tls' ? tls(config.tls) ?? { verify: true } : undefined,
+        tls: config.transport === 'tls' ? tls(config.tls, config.name) ?? { verify: true } : undefined,
         timeoutMs: ms(config.timeout),
       });
     }
@@ -89,7 +89,7 @@ function transportOf(config: Exclude<SinkConfig, { type: 'console' }>, logger: L
         host: config.host,
         ack: config.ack ? { pollIntervalMs: ms(config.ack_poll_interval), timeoutMs: ms(config.ack_timeout) } : undefined,
         channel: config.channel,
-        tls: tls(config.tls),
+        tls: tls(config.tls, config.name),
         timeoutMs: ms(config.timeout),
         logger,
       });
@@ -101,7 +101,7 @@ function transportOf(config: Exclude<SinkConfig, { type: 'console' }>, logger: L
         secret: config.secret,
         format: config.format,
         headers: config.headers,
-        tls: tls(config.tls),
+        tls: tls(config.tls, config.name),
         timeoutMs: ms(config.timeout),
       });
   }

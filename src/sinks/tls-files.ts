@@ -14,6 +14,8 @@ export interface TlsSettings {
   servername?: string;
   /** Verify the receiver's certificate chain and name (default true). */
   verify?: boolean;
+  /** Where these settings are in the config, for errors: `sink "siem" tls` (default `TLS`). */
+  field?: string;
 }
 
 /** Reads a PEM file named in the config; `what` names it in the error (a description or a config field). */
@@ -28,11 +30,12 @@ export function readTlsFile(path: string, what: string): Buffer {
 /** Reads the PEM files once, at start-up, so that a wrong path is a config error and not a delivery failure. */
 export function tlsOptions(settings: TlsSettings | undefined, host: string): ConnectionOptions {
   const options: ConnectionOptions = { rejectUnauthorized: settings?.verify ?? true };
-  if (settings?.ca) options.ca = readTlsFile(settings.ca, 'TLS CA file');
-  if (settings?.cert) options.cert = readTlsFile(settings.cert, 'TLS certificate file');
-  if (settings?.key) options.key = readTlsFile(settings.key, 'TLS key file');
+  const field = settings?.field ?? 'TLS';
+  if (settings?.ca) options.ca = readTlsFile(settings.ca, `${field}.ca`);
+  if (settings?.cert) options.cert = readTlsFile(settings.cert, `${field}.cert`);
+  if (settings?.key) options.key = readTlsFile(settings.key, `${field}.key`);
   if ((settings?.cert === undefined) !== (settings?.key === undefined)) {
-    throw new DriftwatchError('DW_CONFIG_INVALID', 'a TLS client certificate needs both cert and key');
+    throw new DriftwatchError('DW_CONFIG_INVALID', `${field}: a client certificate needs both cert and key`);
   }
   // The name is checked against the certificate and sent as SNI; SNI cannot carry an IP address
   // (RFC 6066), so for an IP host without a servername the certificate is checked against the IP.

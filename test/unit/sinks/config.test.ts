@@ -2,7 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
 import { loadConfig, parseConfig } from '../../../src/config/load.js';
+import type { Config } from '../../../src/config/schema.js';
+import { createSinks } from '../../../src/sinks/create.js';
 
 const YAML = `
 registry: registry.yaml
@@ -133,5 +136,15 @@ default_sinks: [nothing]
     expect(syslog).toMatchObject({ tls: { ca: join(dir, 'certs/ca.pem'), cert: join(dir, 'certs/client.pem'), key: join(dir, 'certs/client.key') } });
     expect(udp).toMatchObject({ delivery: { rejected_path: join(dir, 'failed-alerts.jsonl') } });
     expect(file).toMatchObject({ path: join(dir, 'alerts/alerts.jsonl'), delivery: { rejected_path: join(dir, 'rejected.jsonl') } });
+  });
+
+  it('names the sink and the field of a TLS file that cannot be read, as for the Kafka sink', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'driftwatch-config-'));
+    await writeFile(join(dir, 'config.yaml'), YAML);
+    const config = await loadConfig(join(dir, 'config.yaml'), env);
+    const syslog = config.sinks.filter((sink) => sink.name === 'siem-syslog');
+    expect(() => createSinks(syslog, new PassThrough())).toThrow(`cannot read sink "siem-syslog" tls.ca ${join(dir, 'certs/ca.pem')}: ENOENT`);
+    const webhook = { ...config.sinks.find((sink) => sink.name === 'pager')!, tls: { verify: true, cert: join(dir, 'config.yaml') } } as Config['sinks'][number];
+    expect(() => createSinks([webhook], new PassThrough())).toThrow('sink "pager" tls: a client certificate needs both cert and key');
   });
 });
