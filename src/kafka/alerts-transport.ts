@@ -4,6 +4,7 @@ import type { KafkaConnection } from '../config/kafka.js';
 import { renderLine, type FormatName } from '../sinks/formats/index.js';
 import { asSinkFailure, type Transport } from '../sinks/transport.js';
 import type { Logger } from '../telemetry/log.js';
+import { ABORTED, untilAborted } from '../sources/until-aborted.js';
 import { kafkaClient } from './client.js';
 
 export interface KafkaAlertsOptions {
@@ -26,7 +27,8 @@ export class KafkaAlertsTransport implements Transport {
 
   constructor(private readonly options: KafkaAlertsOptions) {
     this.destination = `kafka topic ${options.topic}`;
-    this.client = kafkaClient(options.connection, options.logger);
+    // The sink retries with its own backoff, logging each failure: kafkajs gives up after two.
+    this.client = kafkaClient(options.connection, options.logger, { retries: 2 });
   }
 
   private connected(): Promise<Producer> {
@@ -41,10 +43,12 @@ export class KafkaAlertsTransport implements Transport {
     return this.producer;
   }
 
-  async send(alerts: readonly Alert[]): Promise<void> {
+  async send(alerts: readonly Alert[], signal: AbortSignal): Promise<void> {
     try {
       const producer = await this.connected();
-      await producer.send({
+      if (signal.aborted) throw new Error('sink stopped');
+      // kafkajs cannot cancel a send (it goes on until the producer disconnects); the sink must not wait for it once stopped.
+      const sent = await untilAborted(producer.send({
         topic: this.options.topic,
         acks: -1,
         messages: alerts.map((alert) => ({
@@ -52,7 +56,8 @@ export class KafkaAlertsTransport implements Transport {
           value: renderLine(this.options.format, alert),
           headers: { 'dw-alert-id': alert.id, 'dw-severity': alert.severity, 'dw-detector': alert.detector },
         })),
-      });
+      }), signal);
+      if (sent === ABORTED) throw new Error('sink stopped before the brokers acknowledged');
     } catch (error) {
       // kafkajs has already retried what it considers retriable; the ReliableSink backs off and tries again.
       throw asSinkFailure(error);
@@ -65,3 +70,4 @@ export class KafkaAlertsTransport implements Transport {
     await producer?.disconnect();
   }
 }
+

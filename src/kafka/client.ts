@@ -74,7 +74,12 @@ function sslOf(connection: KafkaConnection): KafkaConfig['ssl'] {
   return { rejectUnauthorized: tls.reject_unauthorized, ca: ca && [ca], cert: read('cert'), key: read('key'), servername: tls.servername };
 }
 
-export function kafkaClient(connection: KafkaConnection, logger: Logger): InstanceType<typeof Kafka> {
+/**
+ * `retries`: how often kafkajs itself retries a failed request (200 ms doubling, at most 10 s
+ * apart). The job's consumer and producer keep 10; a sink, which retries with its own backoff and
+ * logs each failure, asks for fewer, so that a failure reaches it (and its log) in seconds.
+ */
+export function kafkaClient(connection: KafkaConnection, logger: Logger, { retries = 10 }: { retries?: number } = {}): InstanceType<typeof Kafka> {
   const config: KafkaConfig = {
     clientId: connection.client_id,
     brokers: connection.brokers,
@@ -84,7 +89,7 @@ export function kafkaClient(connection: KafkaConnection, logger: Logger): Instan
     sasl: saslOf(connection),
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(logger, connection.sasl ? [connection.sasl.password] : []),
-    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 10_000 },
+    retry: { retries, initialRetryTime: 200, maxRetryTime: 10_000 },
   };
   return new Kafka(config);
 }
