@@ -7,6 +7,19 @@ import { DriftwatchError } from '../errors.js';
 import { checkDefinition, type AnyDetector } from '../sdk/detector.js';
 
 const PLUGIN_EXTENSIONS = new Set(['.js', '.mjs', '.ts', '.mts']);
+/** Refused, not skipped: a detector file that is silently not loaded is a detection silently missing. */
+const COMMONJS_EXTENSIONS = new Set(['.cjs', '.cts']);
+/** The file each plugin definition was loaded from, for errors (built-ins have none). */
+const origins = new WeakMap<AnyDetector, string>();
+
+/**
+ * An import error for one line: its first lines joined (a compiler's message puts the file, line
+ * and column of a syntax error on its second line), without the stack Node adds after them.
+ */
+function loadFailure(message: string): string {
+  const lines = message.split(/\nRequire stack:/)[0]!.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('at '));
+  return lines.slice(0, 3).join(' ').slice(0, 500);
+}
 
 /** Module resolution hook (run by Node in its loader thread): `driftwatch/sdk` is this installation's SDK. */
 const SDK_RESOLVE_HOOK = `
@@ -72,6 +85,10 @@ export async function loadDetectorDirectory(directory: string): Promise<AnyDetec
   } catch (error) {
     throw new DriftwatchError('DW_DETECTOR_INVALID', `cannot read detector directory ${absolute}: ${(error as Error).message}`, { cause: error });
   }
+  const commonJs = entries.filter((name) => COMMONJS_EXTENSIONS.has(extname(name)) && !name.startsWith('.'));
+  if (commonJs.length > 0) {
+    throw new DriftwatchError('DW_DETECTOR_INVALID', `${join(absolute, commonJs[0]!)}: CommonJS plugins are not loaded: write the detector as an ES module (.mjs, .mts, or .js/.ts beside a package.json with {"type": "module"})`);
+  }
   const files = entries
     .filter((name) => PLUGIN_EXTENSIONS.has(extname(name)) && !/\.(test|spec|d)\.[mc]?[jt]s$/.test(name))
     .sort();
@@ -84,10 +101,12 @@ export async function loadDetectorDirectory(directory: string): Promise<AnyDetec
     } catch (error) {
       const message = (error as Error).message;
       // A .ts/.js file outside a {"type":"module"} folder is loaded as CommonJS, which the SDK resolve hook does not reach.
-      const hint = message.includes('driftwatch/sdk') && /\.[jt]s$/.test(path) ? ` (put a package.json with {"type": "module"} in ${absolute}, or name the file .mts/.mjs)` : '';
-      throw new DriftwatchError('DW_DETECTOR_INVALID', `${path}: cannot be loaded: ${message.split('\n')[0]}${hint}`, { cause: error });
+      const hint = /Cannot find (?:module|package) ['"]driftwatch/.test(message) && /\.[jt]s$/.test(path) ? ` (put a package.json with {"type": "module"} in ${absolute}, or name the file .mts/.mjs)` : '';
+      throw new DriftwatchError('DW_DETECTOR_INVALID', `${path}: cannot be loaded: ${loadFailure(message)}${hint}`, { cause: error });
     }
-    detectors.push(definitionOf(module, path));
+    const detector = definitionOf(module, path);
+    origins.set(detector, path);
+    detectors.push(detector);
   }
   return detectors;
 }
@@ -96,12 +115,14 @@ export async function loadDetectorDirectory(directory: string): Promise<AnyDetec
 export async function loadDetectors(directories: readonly string[] = []): Promise<AnyDetector[]> {
   const all: AnyDetector[] = [...BUILTIN_DETECTORS];
   for (const directory of directories) all.push(...(await loadDetectorDirectory(directory)));
-  const seen = new Set<string>();
+  const seen = new Map<string, AnyDetector>();
   for (const detector of all) {
-    if (seen.has(detector.id)) {
-      throw new DriftwatchError('DW_DETECTOR_INVALID', `two detectors have the id "${detector.id}"`);
+    const first = seen.get(detector.id);
+    if (first !== undefined) {
+      const where = (d: AnyDetector) => origins.get(d) ?? 'the built-in detector';
+      throw new DriftwatchError('DW_DETECTOR_INVALID', `two detectors have the id "${detector.id}": ${where(first)} and ${where(detector)}`);
     }
-    seen.add(detector.id);
+    seen.set(detector.id, detector);
   }
   return all;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AgentBaseline } from '../engine/baseline.js';
-import type { AgentEvent, EventType } from '../events/contract.js';
+import { EVENT_TYPES, type AgentEvent, type EventType } from '../events/contract.js';
 import { parseDuration } from '../registry/duration.js';
 import type { RegisteredAgent } from '../registry/agent.js';
 import type { Technique } from './techniques.js';
@@ -146,6 +146,9 @@ export function fromOptions<O extends object, P>(derive: (options: O) => P): (op
   };
 }
 
+const isTechnique = (value: unknown): value is Technique =>
+  typeof value === 'object' && value !== null && typeof (value as Technique).id === 'string' && typeof (value as Technique).name === 'string' && typeof (value as Technique).framework === 'string';
+
 const ID_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const VERSION_PATTERN = /^\d+\.\d+\.\d+$/;
 
@@ -157,12 +160,27 @@ export function checkDefinition(definition: unknown): string[] {
   if (typeof d.id !== 'string' || !ID_PATTERN.test(d.id)) problems.push('id: must be kebab-case');
   if (typeof d.version !== 'string' || !VERSION_PATTERN.test(d.version)) problems.push('version: must be semver x.y.z');
   if (typeof d.description !== 'string' || d.description.length === 0) problems.push('description: required');
-  if (!Array.isArray(d.eventTypes) || d.eventTypes.length === 0) problems.push('eventTypes: at least one event type');
+  if (!Array.isArray(d.eventTypes) || d.eventTypes.length === 0) problems.push(`eventTypes: at least one of ${EVENT_TYPES.join(', ')}`);
+  else {
+    const unknown = d.eventTypes.filter((type) => !(EVENT_TYPES as readonly unknown[]).includes(type));
+    if (unknown.length > 0) problems.push(`eventTypes: ${unknown.map((type) => JSON.stringify(type)).join(', ')} is no event type (${EVENT_TYPES.join(', ')})`);
+  }
   if (!d.maturity || !(MATURITIES as readonly string[]).includes(d.maturity)) problems.push(`maturity: one of ${MATURITIES.join(', ')}`);
   if (!d.severity || !(SEVERITIES as readonly string[]).includes(d.severity)) problems.push(`severity: one of ${SEVERITIES.join(', ')}`);
   if (!Array.isArray(d.techniques)) problems.push('techniques: an array');
+  else if (!d.techniques.every(isTechnique)) problems.push('techniques: entries of TECHNIQUES (objects with framework, id and name), not strings');
+  if (d.suppressFor !== undefined && !(typeof d.suppressFor === 'string' && (parseDuration(d.suppressFor) ?? 0) > 0)) {
+    problems.push(`suppressFor: a duration like 30s, 15m, 1h, 1d (got ${JSON.stringify(d.suppressFor)})`);
+  }
   if (!(d.options instanceof z.ZodType)) problems.push('options: a zod schema');
-  else if (!d.options.safeParse({}).success) problems.push('options: every option needs a default');
+  else {
+    const defaults = d.options.safeParse({});
+    if (!defaults.success) {
+      const missing = defaults.error.issues.some((issue) => issue.code === 'invalid_type' && issue.input === undefined);
+      const issues = defaults.error.issues.map((issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`).join(', ');
+      problems.push(missing ? `options: every option needs a default (${issues})` : `options: the defaults do not validate (${issues})`);
+    }
+  }
   if (typeof d.createState !== 'function') problems.push('createState: a function');
   if (typeof d.score !== 'function') problems.push('score: a function');
   if (d.learn !== undefined && typeof d.learn !== 'function') problems.push('learn: a function');

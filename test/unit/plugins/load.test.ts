@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +108,53 @@ export default { id: 'needs-option', version: '1.0.0', description: 'x', eventTy
     }
   });
 
+  it('names what is wrong in a definition: an unknown event type, techniques as strings, a suppressFor that is no duration, defaults that fail their own check', async () => {
+    const { dir, cleanup } = await tempDir();
+    const definition = (fields: string) =>
+      `import { z } from '${ZOD_URL}';\nexport default { id: 'odd', version: '1.0.0', description: 'x', eventTypes: ['tool_use'], maturity: 'stable', techniques: [], severity: 'low', options: z.strictObject({}), createState: () => ({}), score: () => undefined, ${fields} };\n`;
+    const cases: Array<[string, string]> = [
+      ["eventTypes: ['tool_call']", 'eventTypes: "tool_call" is no event type (tool_use, token_issued, access_denied)'],
+      ["techniques: ['T1657']", 'techniques: entries of TECHNIQUES (objects with framework, id and name), not strings'],
+      ["suppressFor: '10 minutes'", 'suppressFor: a duration like 30s, 15m, 1h, 1d (got "10 minutes")'],
+      ['options: z.strictObject({ a: z.number().default(5), b: z.number().default(1) }).refine((o) => o.a < o.b, { message: "a must be below b" })', 'options: the defaults do not validate ((options): a must be below b)'],
+    ];
+    try {
+      for (const [index, [fields, problem]] of cases.entries()) {
+        // A file of its own each: a module imported once is not imported again.
+        const file = join(dir, `odd-${index}.mjs`);
+        await writeFile(file, definition(fields));
+        const error = await failure(loadDetectorDirectory(dir));
+        expect(error.code, fields).toBe('DW_DETECTOR_INVALID');
+        expect(error.message, fields).toContain(problem);
+        await rm(file);
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('keeps the file, line and column of a TypeScript syntax error; no ES-module hint for a misspelled SDK export; CommonJS files refused, not skipped', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await writeFile(join(dir, 'package.json'), '{"type": "module"}\n');
+      await writeFile(join(dir, 'boom.ts'), `import { defineDetector } from '${SDK_URL}';\nexport default defineDetector({\n  id: 'x',,\n} as never);\n`);
+      const syntax = await failure(loadDetectorDirectory(dir));
+      expect(syntax.message).toMatch(/boom\.ts: cannot be loaded: .*boom\.ts:3:\d+: ERROR: /);
+      expect(syntax.message).not.toContain('\n');
+      await rm(join(dir, 'boom.ts'));
+      await writeFile(join(dir, 'boom2.ts'), `import { defineDetektor } from '${SDK_URL}';\nexport default defineDetektor({} as never);\n`);
+      const misspelled = await failure(loadDetectorDirectory(dir));
+      expect(misspelled.message).toContain('defineDetektor');
+      expect(misspelled.message).not.toContain('put a package.json');
+      await rm(join(dir, 'boom2.ts'));
+      await writeFile(join(dir, 'legacy.cjs'), 'module.exports = {};\n');
+      const commonJs = await failure(loadDetectorDirectory(dir));
+      expect(commonJs.message).toBe(`${join(dir, 'legacy.cjs')}: CommonJS plugins are not loaded: write the detector as an ES module (.mjs, .mts, or .js/.ts beside a package.json with {"type": "module"})`);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('loads a .ts plugin from a third-party directory outside any package', async () => {
     const { dir, cleanup } = await tempDir();
     try {
@@ -151,7 +198,8 @@ describe('loadDetectors', () => {
   it('rejects two plugins with the same id in one directory', async () => {
     const error = await failure(loadDetectors([join(PLUGINS, 'duplicate')]));
     expect(error.code).toBe('DW_DETECTOR_INVALID');
-    expect(error.message).toContain('fixture-same-id');
+    // Both files named.
+    expect(error.message).toMatch(new RegExp(`two detectors have the id "fixture-same-id": ${join(PLUGINS, 'duplicate')}/\\S+ and ${join(PLUGINS, 'duplicate')}/\\S+$`));
   });
 
   it('rejects the same plugin id from two directories', async () => {
@@ -184,7 +232,7 @@ export default { id: '${builtins[0]!.id}', version: '1.0.0', description: 'x', e
       );
       const error = await failure(loadDetectors([dir]));
       expect(error.code).toBe('DW_DETECTOR_INVALID');
-      expect(error.message).toContain(builtins[0]!.id);
+      expect(error.message).toBe(`two detectors have the id "${builtins[0]!.id}": the built-in detector and ${join(dir, 'impostor.mjs')}`);
     } finally {
       await cleanup();
     }
