@@ -18,6 +18,7 @@ import { checkReadable, fileSource } from '../sources/file.js';
 import { ABORTED, untilAborted } from '../sources/until-aborted.js';
 import type { Logger } from '../telemetry/log.js';
 import { startMetricsExport } from '../telemetry/metrics-export.js';
+import { detectorErrorLog } from '../telemetry/detector-errors.js';
 import { observeKafkaJob } from '../telemetry/kafka-metrics.js';
 import { observePipeline } from '../telemetry/pipeline-metrics.js';
 import { summarize, type RunSummary } from './summary.js';
@@ -42,15 +43,7 @@ export async function buildEngine(config: LoadedConfig, logger: Logger): Promise
   return new Engine(detectors, {
     registry,
     maxUnregisteredAgents: config.max_unregistered_agents,
-    onDetectorError: ({ detector, agentId, eventId, phase, error }) =>
-      logger.log('error', 'detector failed; event goes on to the other detectors', {
-        code: 'DW_DETECTOR_FAILED',
-        detector,
-        agent: agentId,
-        event: eventId,
-        phase,
-        error: error instanceof Error ? error.message : String(error),
-      }),
+    onDetectorError: detectorErrorLog(logger),
   });
 }
 
