@@ -62,6 +62,18 @@ const SECRET_PARAM = new RegExp(
   'gi',
 );
 
+/**
+ * A secret-named header or `name: value` line (`Authorization: Token 9944…`, `X-Api-Key: …`,
+ * `password: hunter2`), as an agent's HTTP tool quotes a request: the whole value, scheme and all,
+ * up to the end of the line (or of the JSON string holding it). Only with a secret word in the name
+ * and a space after the colon, so that keys such as `token:9f2c…` or `system:hr-prod` are left, and
+ * not after a dot: a config error names its field by path (`source.sasl.password: Required`).
+ */
+const SECRET_HEADER = new RegExp(
+  `(?<![.${NAME_CHAR}])(?=[${NAME_CHAR}]+:[ \\t])(?=[${NAME_CHAR}]*?${SECRET_WORD})([${NAME_CHAR}]+:[ \\t]+)(?!\\[REDACTED\\]|(?:Bearer|Basic)\\s+\\[REDACTED\\])[^\\r\\n"\\\\]+`,
+  'gi',
+);
+
 /** The name of a credential in a query or a cookie: a session id, a JWT, a token, a signature. */
 const CREDENTIAL_NAME = `(?:sid|jwt|[${NAME_CHAR}]*(?:token|sig|signature|sess(?:ion)?[_-]?(?:id|key)))`;
 /** The name of a credential in a query, where also `code` (OAuth), `auth` and `key` are. */
@@ -150,6 +162,7 @@ export function redactSecrets(text: string): string {
   // Bearer values first: in broken JSON a bare `Bearer <token>` value would otherwise lose only its first word.
   return redactSecretArrays(text.replace(BEARER, `$1 ${REDACTED}`).replace(SECRET_KEY_VALUE, `$1"${REDACTED}"`))
     .replace(SECRET_PARAM, keepName)
+    .replace(SECRET_HEADER, `$1${REDACTED}`)
     .replace(QUERY_CREDENTIAL, keepName)
     .replace(URL_USERINFO, (_userinfo, scheme?: string, encodedScheme?: string) => (scheme !== undefined ? `${scheme}${REDACTED}@` : `${encodedScheme}${REDACTED}%40`))
     // A fingerprint field refused for not being a fingerprint may hold the raw credential itself.

@@ -68,6 +68,26 @@ describe('redactSecrets', () => {
     expect(redactSecrets(redacted)).toBe(redacted);
   });
 
+  it('removes the value of a secret-named header or name: value line, scheme and all, to the end of its line', () => {
+    const token = '9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b';
+    const cases: Array<[string, string]> = [
+      [`Authorization: Token ${token}`, `Authorization: ${REDACTED}`],
+      [`authorization: token ${token}`, `authorization: ${REDACTED}`],
+      ['Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261102/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=fe5f80f77d5fa3beca038a248ff027', `Authorization: ${REDACTED}`],
+      [`GET /v1/export HTTP/1.1\nX-Api-Key: ${token}\nHost: erp.example`, `GET /v1/export HTTP/1.1\nX-Api-Key: ${REDACTED}\nHost: erp.example`],
+      ['password: hunter2', `password: ${REDACTED}`],
+      // In JSON text the value ends with its string or at an escaped line break.
+      [`{"resource":"X-Api-Key: ${token}\\nHost: a"}`, `{"resource":"X-Api-Key: ${REDACTED}\\nHost: a"}`],
+      // Bearer values keep their scheme, as before.
+      [`Authorization: Bearer ${BEARER_VALUE}`, `Authorization: Bearer ${REDACTED}`],
+    ];
+    for (const [text, redacted] of cases) expect(redactSecrets(text), text).toBe(redacted);
+    // Alert keys, config paths and prose are left: no space after the colon, a dotted path, no secret word before it.
+    for (const kept of ['token:9f2c1d', 'system:hr-prod', 'driftwatch.yaml:7:3: source.sasl.password: Invalid input', 'authorization denials: 5']) {
+      expect(redactSecrets(kept), kept).toBe(kept);
+    }
+  });
+
   it('keeps what is not secret: fingerprints, ids, ordinary keys', () => {
     const text = JSON.stringify({ id: 'e1', token: 'sha256:0123456789abcdef0123', tool: 'erp.read', password_policy_version: 3, note: 'Bearer of bad news' });
     expect(redactSecrets(text)).toBe(text);
@@ -451,6 +471,8 @@ describe('redaction time is linear in the text, so one malformed line cannot sta
     ['a password that never ends', line('"note":"https://u:', 'a@')],
     ['a token-like user name that never ends', line('"note":"https://', 'a1')],
     ['a run of JSON-escaped :\\/\\/', line('"note":"', ':\\/\\/a')],
+    ['a run of secret-named header names without a space after the colon', line('"note":"', 'x-api-key:')],
+    ['a secret-named header whose value never ends', line('"note":"Authorization: ', 'Token ')],
     ['an encoded userinfo that never ends', line('"note":"%3A%2F%2F', 'a%3A')],
     ['an encoded password that never ends', line('"note":"%3A%2F%2Fu%3A', 'a%40')],
     ['a run of encoded parameters without a value', line('"note":"', '%26token%3')],
