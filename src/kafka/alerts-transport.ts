@@ -1,3 +1,4 @@
+import { hostname as osHostname } from 'node:os';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Alert } from '../alerts/alert.js';
 import type { KafkaConnection } from '../config/kafka.js';
@@ -24,6 +25,7 @@ export class KafkaAlertsTransport implements Transport {
   private producer?: Promise<Producer>;
   /** Made with the sink, so that an unreadable TLS file stops the start (DW_CONFIG_INVALID) instead of failing every delivery. */
   private readonly client: Kafka;
+  private readonly render = { hostname: osHostname() };
 
   constructor(private readonly options: KafkaAlertsOptions) {
     this.destination = `kafka topic ${options.topic}`;
@@ -53,7 +55,7 @@ export class KafkaAlertsTransport implements Transport {
         acks: -1,
         messages: alerts.map((alert) => ({
           key: alert.agent.id,
-          value: renderLine(this.options.format, alert),
+          value: renderLine(this.options.format, alert, this.render),
           headers: { 'dw-alert-id': alert.id, 'dw-severity': alert.severity, 'dw-detector': alert.detector },
         })),
       }), signal);

@@ -1,3 +1,4 @@
+import { hostname as osHostname } from 'node:os';
 import type { Alert } from '../alerts/alert.js';
 import { DriftwatchError } from '../errors.js';
 import type { DeadLetter, DeadLetterSink } from '../pipeline/dead-letter.js';
@@ -19,6 +20,7 @@ export interface FileTransportOptions {
 export class FileTransport implements Transport {
   readonly destination: string;
   private readonly file: RotatingFile;
+  private readonly render = { hostname: osHostname() };
 
   constructor(private readonly options: FileTransportOptions) {
     this.destination = `file://${options.path}`;
@@ -30,7 +32,7 @@ export class FileTransport implements Transport {
   }
 
   async send(alerts: readonly Alert[]): Promise<void> {
-    const lines = alerts.map((alert) => renderLine(this.options.format, alert));
+    const lines = alerts.map((alert) => renderLine(this.options.format, alert, this.render));
     try {
       await this.file.append(lines);
     } catch (error) {

@@ -99,7 +99,7 @@ export class SplunkHecTransport implements Transport {
           source: this.options.source,
           sourcetype: this.options.sourcetype,
           ...(this.options.index !== undefined ? { index: this.options.index } : {}),
-          event: render(alert),
+          event: render(alert, { hostname: this.host }),
         });
       })
       .join('\n');

@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { hostname as osHostname } from 'node:os';
 import type { Alert } from '../alerts/alert.js';
 import { FORMATS, type FormatName } from './formats/index.js';
 import { hostOnlyUrl, HttpClient, parseEndpoint, statusFailure } from './http-client.js';
@@ -73,6 +74,7 @@ export class WebhookTransport implements Transport {
   private readonly url: URL;
   private readonly client: HttpClient;
   private readonly now: () => number;
+  private readonly hostname = osHostname();
 
   constructor(private readonly options: WebhookOptions) {
     this.url = parseEndpoint(options.url);
@@ -83,7 +85,8 @@ export class WebhookTransport implements Transport {
 
   body(alerts: readonly Alert[]): string {
     const render = FORMATS[this.options.format];
-    return JSON.stringify({ format: this.options.format, count: alerts.length, alerts: alerts.map(render) });
+    const options = { hostname: this.hostname };
+    return JSON.stringify({ format: this.options.format, count: alerts.length, alerts: alerts.map((alert) => render(alert, options)) });
   }
 
   async send(alerts: readonly Alert[], signal: AbortSignal): Promise<void> {

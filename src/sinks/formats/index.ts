@@ -4,7 +4,7 @@ export { toJson } from './json.js';
 export { mitreTechnique, type MitreTechnique, type MitreItem, type Tactic } from './mitre.js';
 export { toOcsf, OCSF_VERSION, OCSF_CLASS, type OcsfObject, type OcsfOptions } from './ocsf.js';
 export { PRODUCT } from './product.js';
-export { FORMATS, FORMAT_NAMES, isFormatName, jsonLine, renderLine, type FormatName } from './render.js';
+export { FORMATS, FORMAT_NAMES, isFormatName, jsonLine, renderLine, type FormatName, type RenderOptions } from './render.js';
 export { CEF_SEVERITY, ECS_SEVERITY, OCSF_SEVERITY, SYSLOG_SEVERITY, ocsfConfidence } from './severity.js';
 export {
   alertToSyslog,

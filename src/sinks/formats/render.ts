@@ -7,12 +7,18 @@ import { toOcsf } from './ocsf.js';
 export const FORMAT_NAMES = ['json', 'ocsf', 'ecs', 'cef'] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
 
+/** What a sink tells the formats about where they are rendered. */
+export interface RenderOptions {
+  /** The host driftwatch runs on: CEF `dvchost`, ECS `observer.hostname` (left out when not given). */
+  hostname?: string;
+}
+
 /** Every SIEM format of the canonical alert: a pure function each. `cef` gives a line, the others a JSON object. */
-export const FORMATS: { readonly [F in FormatName]: (alert: Alert) => string | Record<string, unknown> } = {
-  json: toJson,
+export const FORMATS: { readonly [F in FormatName]: (alert: Alert, options?: RenderOptions) => string | Record<string, unknown> } = {
+  json: (alert) => toJson(alert),
   ocsf: (alert) => toOcsf(alert),
-  ecs: (alert) => toEcs(alert),
-  cef: (alert) => toCef(alert),
+  ecs: (alert, options = {}) => toEcs(alert, { hostname: options.hostname }),
+  cef: (alert, options = {}) => toCef(alert, { hostname: options.hostname }),
 };
 
 export function isFormatName(value: string): value is FormatName {
@@ -28,7 +34,7 @@ export function jsonLine(value: unknown): string {
 }
 
 /** The alert in `format` as one line of text, never containing CR or LF: what a line-based sink writes. */
-export function renderLine(format: FormatName, alert: Alert): string {
-  const rendered = FORMATS[format](alert);
+export function renderLine(format: FormatName, alert: Alert, options?: RenderOptions): string {
+  const rendered = FORMATS[format](alert, options);
   return typeof rendered === 'string' ? rendered : jsonLine(rendered);
 }

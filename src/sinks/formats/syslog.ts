@@ -163,7 +163,7 @@ export function alertToSyslog(alert: Alert, options: AlertSyslogOptions = {}): S
         ['format', format],
       ],
     }],
-    msg: renderLine(format, alert),
+    msg: renderLine(format, alert, { hostname: options.hostname }),
     bom: options.bom,
   });
 }

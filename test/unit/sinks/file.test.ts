@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkOutputFile, FileTransport, JsonLinesDeadLetterSink, JsonLinesRejectedAlertSink } from '../../../src/sinks/file.js';
@@ -80,6 +80,8 @@ describe('file sink', () => {
     const lines = (await readFile(path, 'utf8')).split('\n').filter(Boolean);
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(line).toMatch(/^CEF:0\|/);
+    // The host driftwatch runs on, as docs/formats.md maps it.
+    for (const line of lines) expect(line).toContain(` dvchost=${hostname()}`);
     const json = join(dir, 'alerts.jsonl');
     const jsonSink = new ReliableSink('j', new FileTransport({ path: json, format: 'json' }), { rejected: new JsonLinesRejectedAlertSink(join(dir, 'rejected.jsonl')) });
     await jsonSink.deliver(alerts(1, 3));

@@ -58,9 +58,12 @@ describe('RFC 5424 alert messages', () => {
       expect(p.msg!.startsWith('\uFEFF')).toBe(true);
       expect(p.msg).not.toMatch(/[\r\n]/);
       const body = p.msg!.slice(1);
-      const rendered = FORMATS[format](alert);
+      // The MSG names the same host as the header: CEF dvchost, ECS observer.hostname.
+      const rendered = FORMATS[format](alert, { hostname: 'dw-1.corp.example' });
       if (typeof rendered === 'string') expect(body).toBe(rendered);
       else expect(JSON.parse(body)).toEqual(JSON.parse(JSON.stringify(rendered)));
+      if (format === 'cef') expect(body).toContain(' dvchost=dw-1.corp.example');
+      if (format === 'ecs') expect(JSON.parse(body)).toMatchObject({ observer: { hostname: 'dw-1.corp.example' } });
     }
   });
 
