@@ -17,8 +17,11 @@ const JWT = /eyJ(?<!eyJ[A-Za-z0-9_-]*?eyJ)[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 /** The characters of a key or parameter name. */
 const NAME_CHAR = 'A-Za-z0-9_-';
-/** What makes a name secret (password, api_key, authorization, …), anywhere in it. */
-const SECRET_WORD = '(?:secret|password|passwd|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key)';
+/**
+ * What makes a name secret (password, api_key, authorization, auth_token, x-auth-token, …), anywhere
+ * in it. A bare `token` is not: the contract's `token` fields hold fingerprints, judged by value.
+ */
+const SECRET_WORD = '(?:secret|password|passwd|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|[_-]token|credential|private[_-]?key)';
 /*
  * The patterns that read a name read it once, from its start: lookaheads check what ends it and
  * that a secret word is in it, then it is taken whole. A name pattern with a class star on either
@@ -140,8 +143,8 @@ const ENCODED_USER_CHAR = `(?:[A-Za-z0-9._~!$()*+;=-]|%(?!2F|3F|23|3A|40|2C))`;
 const ENCODED_USERINFO = `(?:${ENCODED_USER_CHAR}*%3A(?:${ENCODED_USER_CHAR}|%3A|%40)*%40|${tokenLikeBefore('%40')})`;
 const URL_USERINFO = new RegExp(`(${SCHEME_SEPARATOR})${USERINFO}|(%3A%2F%2F)${ENCODED_USERINFO}`, 'gi');
 
-/** A `token` or `fingerprint` key with a string value: the contract's fingerprint fields. */
-const FINGERPRINT_FIELD = /("(?:token|fingerprint)"\s*:\s*")((?:[^"\\]|\\.)*)(")/g;
+/** A `token` or `fingerprint` key with a string value (or what there is of it when the text is cut short): the contract's fingerprint fields. */
+const FINGERPRINT_FIELD = /("(?:token|fingerprint)"\s*:\s*")((?:[^"\\]|\\.)*)("|$)/g;
 /** Any credential of a well-known format (GitHub, Slack, OpenAI, Stripe, AWS, Google, …), anywhere. */
 const KNOWN_CREDENTIAL = new RegExp(`\\b(?:${KNOWN_CREDENTIAL_FORMS})`, 'g');
 
@@ -152,7 +155,7 @@ const KNOWN_CREDENTIAL = new RegExp(`\\b(?:${KNOWN_CREDENTIAL_FORMS})`, 'g');
  * the engine's quick search for its first characters, and together they cost half as much.
  */
 const MAYBE_SECRET = [
-  /eyJ|bearer|basic|secret|passw|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|credential|private[_-]?key|"(?:token|fingerprint)"|gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_/i,
+  /eyJ|bearer|basic|secret|passw|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|[_-]token|credential|private[_-]?key|"(?:token|fingerprint)"|gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_/i,
   new RegExp(`${SCHEME_SEPARATOR}${USERINFO}|%3A%2F%2F`, 'i'),
   new RegExp(`${QUERY_CREDENTIAL_NAME}(?:=|%3D)`, 'i'),
 ];

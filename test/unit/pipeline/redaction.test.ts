@@ -397,6 +397,24 @@ describe('dead letters carry no credentials', () => {
     expect(letter.original).not.toContain('hunter2');
   });
 
+  it('redacts a raw token whose value the source cut off (an oversized line keeps only its start)', () => {
+    const raw = `Zm9v.YmFy+${'Q'.repeat(40)}/RAWSECRETTAILxyz0123456789${'W'.repeat(100)}`;
+    const prefix = `{"v":1,"id":"big","resource":"${'界'.repeat(50)}","token":"${raw}`; // no closing quote: cut here
+    const letter = deadLetter({ ok: false, code: 'DW_EVENT_TOO_LARGE', reason: 'too large' }, { file: 'f', line: 1 }, prefix, 9_000);
+    expect(letter.original).not.toContain('RAWSECRET');
+    expect(letter.original.endsWith(`"token":"${REDACTED}`)).toBe(true);
+    // A fingerprint cut short is still a fingerprint.
+    expect(redactSecrets('{"token":"sha256:0123456789abcdef01')).toBe('{"token":"sha256:0123456789abcdef01');
+  });
+
+  it('redacts JSON fields named as tokens: auth_token, session-token, x-auth-token, bearer_token', () => {
+    for (const name of ['auth_token', 'session-token', 'x-auth-token', 'bearer_token', 'X-Auth-Token']) {
+      expect(redactSecrets(`{"${name}":"9f2kLq81ZxPz0mN4vB7c","n":1}`), name).toBe(`{"${name}":"${REDACTED}","n":1}`);
+    }
+    // Names that only contain the word are left: the contract's token fields are judged by value, `tokens_topic` is a topic.
+    expect(redactSecrets('{"tokens_topic":"driftwatch-tokens","type":"token_issued"}')).toBe('{"tokens_topic":"driftwatch-tokens","type":"token_issued"}');
+  });
+
   it('keeps a bearer value out of a line that is not JSON', async () => {
     const letters = await deadLettersFor([`{"id":"e1","authorization": Bearer ${BEARER_VALUE}}`]);
     expect(letters[0]!.reason).toMatch(/^not JSON/);
