@@ -4,7 +4,7 @@ import { FACILITIES, FORMAT_NAMES, type FacilityName } from '../sinks/formats/in
 import { EXCEPTION_FIELDS } from '../engine/exceptions.js';
 import { suppressForProblem } from '../engine/configured-detector.js';
 import { DEFAULT_MAX_UNREGISTERED_AGENTS } from '../engine/engine.js';
-import { parseDuration } from '../registry/duration.js';
+import { DURATION_TEXT } from '../registry/duration.js';
 import { globPattern } from '../registry/glob.js';
 import { kafkaConnectionSchema, kafkaSourceSchema } from './kafka.js';
 
@@ -21,7 +21,7 @@ const listenPort = portNumber(0);
 
 const duration = z
   .string()
-  .refine((value) => parseDuration(value) !== undefined, 'must be a duration like 30s, 15m, 1h, 1d');
+  .regex(DURATION_TEXT, 'must be a duration like 30s, 15m, 1h, 1d');
 
 const SIZE_PATTERN = /^(\d+)\s*(B|KiB|MiB|GiB)?$/;
 const UNIT_BYTES = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;

@@ -49,7 +49,8 @@ const fingerprint = z
   .string()
   .regex(FINGERPRINT_PATTERN, 'must be a credential fingerprint (hash), not a raw token')
   .refine((value) => !RAW_JWT_PATTERN.test(value), 'looks like a raw JWT; send its fingerprint')
-  .refine((value) => !KNOWN_CREDENTIAL_PATTERN.test(value), 'looks like a raw credential (a known token format); send its fingerprint');
+  .refine((value) => !KNOWN_CREDENTIAL_PATTERN.test(value), 'looks like a raw credential (a known token format); send its fingerprint')
+  .describe('a fingerprint (hash) of the credential, never the credential: driftwatch also refuses a JWT (eyJ…) and known token formats (ghp_…, AKIA…, sk-…, xox…-, …) that this pattern lets through');
 
 const eventTime = z.union([
   z.string()

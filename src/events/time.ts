@@ -113,6 +113,8 @@ export function parseEventTime(value: unknown): number {
 }
 
 const FULL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** The form parseDateOrDateTime reads, as one pattern (for schemas; whether the day exists is checked by parsing). */
+export const DATE_OR_DATE_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/;
 
 /** Epoch ms of an RFC 3339 full-date `YYYY-MM-DD` (the start of that day, UTC) that exists, 1970 to 9999; NaN for anything else. */
 export function parseFullDate(text: string): number {

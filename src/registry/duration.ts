@@ -1,5 +1,7 @@
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const DURATION_PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
+/** What parseDuration accepts, as one pattern (spaces around it allowed): for schemas, whose JSON Schema shows it. */
+export const DURATION_TEXT = /^\s*\d+(?:\.\d+)?\s*(?:ms|s|m|h|d|w)\s*$/;
 
 /** Milliseconds of a duration written as `90d`, `15m`, `1h`, `30s`, `500ms`, `2w`; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {

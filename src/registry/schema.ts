@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { ACTIONS } from '../events/contract.js';
-import { parseDateOrDateTime } from '../events/time.js';
-import { parseDuration } from './duration.js';
+import { DATE_OR_DATE_TIME_PATTERN, parseDateOrDateTime } from '../events/time.js';
+import { DURATION_TEXT } from './duration.js';
 import { globPattern } from './glob.js';
 
 /** The agent registry file (YAML): who each agent is, who answers for it, and what it may do. */
 
 const duration = z
   .string()
-  .refine((value) => parseDuration(value) !== undefined, 'must be a duration like 30s, 15m, 1h, 90d')
+  .regex(DURATION_TEXT, 'must be a duration like 30s, 15m, 1h, 90d')
   .describe('duration: 30s, 15m, 1h, 90d, 2w');
 
 const DATE_FORMS = 'a date YYYY-MM-DD or an RFC 3339 date-time with a zone (Z or ±hh:mm)';
@@ -17,7 +17,10 @@ const DATE_FORMS = 'a date YYYY-MM-DD or an RFC 3339 date-time with a zone (Z or
 // March 2 and a time without a zone as UTC, and the text it came from can no longer be checked.
 const date = z
   .string({ error: (issue) => `must be ${DATE_FORMS}${issue.input instanceof Date ? ', in quotes: a YAML 1.1 timestamp is read leniently' : ''}` })
-  .refine((value) => Number.isFinite(parseDateOrDateTime(value)), `must be ${DATE_FORMS}, a day that exists, 1970 to 9999`);
+  .regex(DATE_OR_DATE_TIME_PATTERN, `must be ${DATE_FORMS}`)
+  // One problem per value: the pattern's, or then this one.
+  .refine((value) => !DATE_OR_DATE_TIME_PATTERN.test(value) || Number.isFinite(parseDateOrDateTime(value)), `must be ${DATE_FORMS}, a day that exists, 1970 to 9999`)
+  .describe(`${DATE_FORMS}; driftwatch also checks that the day exists, 1970 to 9999`);
 
 const globs = z.array(globPattern).describe('glob patterns: * any run, ? one character, {a,b} alternatives');
 

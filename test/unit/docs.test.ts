@@ -37,3 +37,19 @@ describe('docs/config.md', () => {
     }
   });
 });
+
+describe('published JSON Schemas', () => {
+  const schema = (name: string) => JSON.parse(readFileSync(new URL(`../../docs/schema/${name}`, import.meta.url), 'utf8')) as { properties: Record<string, any> };
+
+  it('carry the patterns of durations and dates, so that a validator refuses what driftwatch refuses', () => {
+    const agent = schema('registry.schema.json').properties.agents.items.properties;
+    const duration = new RegExp(agent.review_max_age.pattern);
+    for (const ok of ['90d', '15m', '1.5h', ' 2w ']) expect(duration.test(ok), ok).toBe(true);
+    for (const bad of ['90 days', '1y', '15 minutes', 'd']) expect(duration.test(bad), bad).toBe(false);
+    const date = new RegExp(agent.reviewed.pattern);
+    for (const ok of ['2026-03-05', '2026-03-05T10:00:00Z', '2026-03-05T10:00:00.5+02:00']) expect(date.test(ok), ok).toBe(true);
+    for (const bad of ['yesterday', '2026-3-5', '2026-03-05T10:00', '2026-03-05 (Thursday)']) expect(date.test(bad), bad).toBe(false);
+    const config = schema('config.schema.json').properties;
+    expect(new RegExp(config.max_future_skew.pattern).test('5 minutes')).toBe(false);
+  });
+});
