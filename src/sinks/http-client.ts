@@ -101,13 +101,15 @@ export function retryAfterMs(header: string | string[] | undefined, now: number 
  * it rather than leave the SIEM path); every other status is a refusal of these alerts, not retried.
  */
 export function isRetriableStatus(status: number): boolean {
-  return status === 401 || status === 403 || status === 408 || status === 425 || status === 429 || status >= 500;
+  // 3xx: the endpoint moved, which its url setting must follow: like a bad token, the alerts wait for the fix.
+  return (status >= 300 && status < 400) || status === 401 || status === 403 || status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
 /** A failure for a non-2xx answer; the body excerpt is the receiver's, cut short. */
 export function statusFailure(what: string, response: HttpResponse): DriftwatchError {
   const excerpt = response.body.replace(/\s+/g, ' ').trim().slice(0, 200);
-  return sinkFailure(`${what} answered HTTP ${response.status}${excerpt ? `: ${excerpt}` : ''}`, {
+  const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed: set the sink\'s url to the new address)' : '';
+  return sinkFailure(`${what} answered HTTP ${response.status}${redirect}${excerpt ? `: ${excerpt}` : ''}`, {
     retriable: isRetriableStatus(response.status),
     status: response.status,
     retryAfterMs: retryAfterMs(response.headers['retry-after']),

@@ -5,7 +5,7 @@ import { scrubber } from '../../../src/sinks/scrub.js';
 
 describe('HTTP failures', () => {
   it('retries 401, 403, 408, 425, 429 and 5xx; refuses other 4xx', () => {
-    expect([401, 403, 408, 425, 429, 500, 502, 503, 504].filter(isRetriableStatus)).toHaveLength(9);
+    expect([301, 302, 307, 308, 401, 403, 408, 425, 429, 500, 502, 503, 504].filter(isRetriableStatus)).toHaveLength(13);
     expect([400, 404, 405, 410, 413, 415, 422].filter(isRetriableStatus)).toEqual([]);
   });
 
@@ -21,6 +21,9 @@ describe('HTTP failures', () => {
     expect(failure).toBeInstanceOf(DriftwatchError);
     expect(failure).toMatchObject({ code: 'DW_SINK_FAILED', retriable: true, details: { status: 503, retryAfterMs: 2000 } });
     expect(failure.message.length).toBeLessThan(300);
+    // A moved endpoint: retried (the alerts wait), and the message says what to change.
+    const moved = statusFailure('webhook https://hooks.example', { status: 308, headers: { location: 'https://hooks.example/v2' }, body: '' });
+    expect(moved).toMatchObject({ retriable: true, message: "webhook https://hooks.example answered HTTP 308 (redirects are not followed: set the sink's url to the new address)" });
   });
 
   it('refuses credentials in URLs and logs URLs without query', () => {
