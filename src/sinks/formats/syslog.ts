@@ -157,7 +157,7 @@ export function alertToSyslog(alert: Alert, options: AlertSyslogOptions = {}): S
       params: [
         ['alert_id', alert.id],
         ['detector', alert.detector],
-        ['agent', alert.agent.id],
+        ['agent', sdValue(alert.agent.id)],
         ['severity', alert.severity],
         ['score', String(alert.score)],
         ['format', format],
@@ -166,6 +166,17 @@ export function alertToSyslog(alert: Alert, options: AlertSyslogOptions = {}): S
     msg: renderLine(format, alert, { hostname: options.hostname }),
     bom: options.bom,
   });
+}
+
+/**
+ * Longest structured-data value, in characters. The agent id is the event producer's (up to 1,024
+ * characters, and `]`, `"` and `\\` double when escaped): whole, it could push the header past a
+ * datagram's limit, and such a message is refused. The MSG carries the id whole.
+ */
+const SD_VALUE_MAX = 128;
+
+function sdValue(value: string): string {
+  return value.length <= SD_VALUE_MAX ? value : `${value.slice(0, SD_VALUE_MAX - 1)}…`;
 }
 
 /** RFC 6587 §3.4.1 octet-counting framing: `MSG-LEN SP SYSLOG-MSG`, MSG-LEN in UTF-8 bytes. */

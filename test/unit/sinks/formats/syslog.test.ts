@@ -155,4 +155,15 @@ describe('UDP size guard', () => {
     try { fitToDatagram(alertToSyslog(makeAlert()), 40); } catch (e) { error = e; }
     expect(isDriftwatchError(error, 'DW_SINK_FAILED')).toBe(true);
   });
+
+  it('fits an alert whose agent id is the longest the contract allows, all of it escaped, into the RFC 5426 minimum of 480 bytes', () => {
+    const id = ']'.repeat(1024);
+    const base = makeAlert();
+    const alert = { ...base, agent: { ...base.agent, id } };
+    const fitted = fitToDatagram(alertToSyslog(alert, { format: 'cef', hostname: 'dw-1' }), 480);
+    expect(fitted.bytes).toBeLessThanOrEqual(480);
+    expect(parseSyslog(fitted.text).sd['driftwatch@32473']!.agent).toBe(`${']'.repeat(127)}…`);
+    // The MSG (not cut here) carries the id whole.
+    expect(alertToSyslog(alert, { format: 'json' }).msg).toContain(id);
+  });
 });
