@@ -55,10 +55,11 @@ const fingerprint = z
 const eventTime = z.union([
   z.string()
     .regex(RFC3339_PATTERN, 'must be an RFC 3339 date-time with a zone (Z or ±hh:mm)')
-    .refine((value) => Number.isFinite(parseEventTime(value)), 'is not a date and time that exists between 1970 and 9999'),
+    // One problem per value: the pattern's, or then this one.
+    .refine((value) => !RFC3339_PATTERN.test(value) || Number.isFinite(parseEventTime(value)), 'is not a date and time that exists between 1970 and 9999'),
   z
     .number()
-    .int()
+    .int('must be epoch milliseconds, a whole number')
     .min(MIN_EPOCH_MS, 'must be epoch milliseconds (1973 or later); a value this small looks like epoch seconds: multiply by 1000')
     .max(MAX_EVENT_TIME_MS, 'must be epoch milliseconds no later than 9999-12-31')
     .describe('epoch milliseconds'),
@@ -129,6 +130,9 @@ export const accessDeniedSchema = z.looseObject({
 });
 
 export const eventSchema = z.discriminatedUnion('type', [toolUseSchema, tokenIssuedSchema, accessDeniedSchema]);
+
+/** The fields every event type has: what can still be checked of an event whose `type` is missing or unknown. */
+export const commonEventSchema = z.looseObject(common);
 
 type Common = {
   v?: 1;

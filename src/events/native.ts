@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { eventSchema, type AgentEvent } from './contract.js';
+import { commonEventSchema, EVENT_TYPES, eventSchema, type AgentEvent } from './contract.js';
 import { parseEventTime } from './time.js';
 import { acceptEvent } from './validate.js';
 
@@ -37,10 +37,30 @@ export function decodeSourceValue(value: string | Uint8Array, oversizedBytes: nu
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-function describeIssues(issues: readonly z.core.$ZodIssue[]): { field?: string; reason: string } {
+/** A value quoted in a reason: short ones as JSON, others by their kind. */
+function shown(value: unknown): string {
+  const json = JSON.stringify(value);
+  return json !== undefined && json.length <= 40 ? json : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+/** Reworded where zod's message says little: an unknown or missing `type`, a `time` of neither form. */
+function messageOf(issue: z.core.$ZodIssue, value: unknown): string {
+  const path = issue.path.map(String).join('.');
+  if (path === 'type' && issue.code === 'invalid_union') {
+    const type = (value as { type?: unknown } | null)?.type;
+    return `must be one of ${EVENT_TYPES.join(', ')} (${type === undefined ? 'missing' : `got ${shown(type)}`})`;
+  }
+  if (path === 'time' && issue.code === 'invalid_union') {
+    return `must be an RFC 3339 date-time with a zone (Z or ±hh:mm) or epoch milliseconds, a whole number (got ${shown((value as { time?: unknown }).time)})`;
+  }
+  return issue.message;
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[], value: unknown): { field?: string; reason: string } {
   const parts = issues.map((issue) => {
     const path = issue.path.map(String).join('.');
-    return path ? `${path}: ${issue.message}` : issue.message;
+    const message = messageOf(issue, value);
+    return path ? `${path}: ${message}` : message;
   });
   const first = issues[0];
   const field = first && first.path.length > 0 ? first.path.map(String).join('.') : undefined;
@@ -56,7 +76,13 @@ export function decodeValue(value: unknown): DecodeResult {
     accepted.timeMs = parseEventTime(accepted.time);
     return { ok: true, event: accepted };
   }
-  return { ok: false, code: 'DW_EVENT_INVALID', ...describeIssues(parsed.error.issues) };
+  let issues = parsed.error.issues;
+  // With no type to go by, the fields every event has are checked too: every problem is named at once.
+  if (issues.length === 1 && issues[0]!.path.length === 1 && issues[0]!.path[0] === 'type') {
+    const common = commonEventSchema.safeParse(value);
+    if (!common.success) issues = [...issues, ...common.error.issues];
+  }
+  return { ok: false, code: 'DW_EVENT_INVALID', ...describeIssues(issues, value) };
 }
 
 export function decodeLine(text: string, maxBytes = DEFAULT_MAX_EVENT_BYTES): DecodeResult {

@@ -121,6 +121,20 @@ describe('decodeLine', () => {
     expect(result.reason).toContain('bytes: ');
   });
 
+  it('with no type or an unknown one, says which types there are and still names the problems of the common fields', () => {
+    const missing = rejected(decodeLine('{"v":1,"id":"x","time":"yesterday","agent":{"id":""}}'));
+    expect(missing.field).toBe('type');
+    expect(missing.reason).toBe('type: must be one of tool_use, token_issued, access_denied (missing); time: must be an RFC 3339 date-time with a zone (Z or ±hh:mm); agent.id: Too small: expected string to have >=1 characters');
+    expect(rejected(decodeLine('{"v":1,"id":"x","time":"2026-11-02T10:00:00Z","type":"tool_call","agent":{"id":"a"}}')).reason).toBe('type: must be one of tool_use, token_issued, access_denied (got "tool_call")');
+  });
+
+  it('says what a time must be when it is neither a date-time nor whole epoch milliseconds', () => {
+    for (const [time, got] of [['1793614500000.5', '1793614500000.5'], ['true', 'true'], ['{"at":1}', '{"at":1}']]) {
+      const result = rejected(decodeLine(line({ ...rawToolUse({}), time: JSON.parse(time!) })));
+      expect(result.reason, time).toBe(`time: must be an RFC 3339 date-time with a zone (Z or ±hh:mm) or epoch milliseconds, a whole number (got ${got})`);
+    }
+  });
+
   it('names the nested token field of a token_issued event', () => {
     const result = rejected(decodeLine(line(rawTokenIssued({ token: { fingerprint: 'short' } }))));
     expect(result.field).toBe('token.fingerprint');
