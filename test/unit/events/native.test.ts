@@ -128,6 +128,14 @@ describe('decodeLine', () => {
     expect(rejected(decodeLine('{"v":1,"id":"x","time":"2026-11-02T10:00:00Z","type":"tool_call","agent":{"id":"a"}}')).reason).toBe('type: must be one of tool_use, token_issued, access_denied (got "tool_call")');
   });
 
+  it('says what form a fingerprint takes when an honest digest is written in another (an upper-case prefix, standard base64)', () => {
+    for (const token of ['SHA256:9f86d081884c7d659a2feaa0c55ad015', 'sha256:n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=']) {
+      const result = rejected(decodeLine(line({ ...rawToolUse({}), token })));
+      expect(result.field).toBe('token');
+      expect(result.reason).toContain('an optional lower-case prefix (sha256:) and 16 to 128 characters of hex or base64url');
+    }
+  });
+
   it('says what a time must be when it is neither a date-time nor whole epoch milliseconds', () => {
     for (const [time, got] of [['1793614500000.5', '1793614500000.5'], ['true', 'true'], ['{"at":1}', '{"at":1}']]) {
       const result = rejected(decodeLine(line({ ...rawToolUse({}), time: JSON.parse(time!) })));
