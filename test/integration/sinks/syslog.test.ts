@@ -112,7 +112,8 @@ function checkMessage(line: string, sent: Alert, format: 'json' | 'cef', hostnam
   ]);
   expect(m.bom).toBe(true);
   if (format === 'json') expect(JSON.parse(m.msg)).toEqual(toJson(sent));
-  else expect(m.msg).toBe(asReceivedByRsyslog(toCef(sent)));
+  // CEF names the host as the syslog header does (dvchost).
+  else expect(m.msg).toBe(asReceivedByRsyslog(toCef(sent, { hostname })));
 }
 
 /**
