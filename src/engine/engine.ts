@@ -219,7 +219,7 @@ export class Engine {
       try {
         result = configured.definition.score(event, ctx);
       } finally {
-        // Only learn may change the state: one score gave the context is not kept.
+        // Only learn may change the state: a state score gave the context is not kept.
         ctx.state = state.detectors[slot.index];
       }
       if (before !== undefined && JSON.stringify(ctx.state) !== before) {
