@@ -3,7 +3,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Alert } from '../alerts/alert.js';
 import type { KafkaConnection } from '../config/kafka.js';
 import { renderLine, type FormatName } from '../sinks/formats/index.js';
-import { asSinkFailure, type Transport } from '../sinks/transport.js';
+import { asSinkFailure, renderEach, type Transport } from '../sinks/transport.js';
 import type { Logger } from '../telemetry/log.js';
 import { ABORTED, untilAborted } from '../sources/until-aborted.js';
 import { kafkaClient } from './client.js';
@@ -53,7 +53,7 @@ export class KafkaAlertsTransport implements Transport {
       const sent = await untilAborted(producer.send({
         topic: this.options.topic,
         acks: -1,
-        messages: alerts.map((alert) => ({
+        messages: renderEach(alerts, (alert) => ({
           key: alert.agent.id,
           value: renderLine(this.options.format, alert, this.render),
           headers: { 'dw-alert-id': alert.id, 'dw-severity': alert.severity, 'dw-detector': alert.detector },

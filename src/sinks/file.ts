@@ -5,7 +5,7 @@ import type { DeadLetter, DeadLetterSink } from '../pipeline/dead-letter.js';
 import { renderLine, type FormatName } from './formats/index.js';
 import type { RejectedAlert, RejectedAlertSink } from './rejected.js';
 import { checkAppendable, RotatingFile, type RotationPolicy } from './rotating-file.js';
-import { sinkFailure, type Transport } from './transport.js';
+import { renderEach, sinkFailure, type Transport } from './transport.js';
 
 export interface FileTransportOptions {
   path: string;
@@ -32,7 +32,7 @@ export class FileTransport implements Transport {
   }
 
   async send(alerts: readonly Alert[]): Promise<void> {
-    const lines = alerts.map((alert) => renderLine(this.options.format, alert, this.render));
+    const lines = renderEach(alerts, (alert) => renderLine(this.options.format, alert, this.render));
     try {
       await this.file.append(lines);
     } catch (error) {

@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from '../telemetry/log.js';
 import { FORMATS, jsonLine, type FormatName } from './formats/index.js';
 import { HttpClient, parseEndpoint, safeUrl, statusFailure, type HttpResponse } from './http-client.js';
 import type { TlsSettings } from './tls-files.js';
-import { sinkFailure, type Transport } from './transport.js';
+import { renderEach, sinkFailure, type Transport } from './transport.js';
 
 export interface SplunkHecOptions {
   /** `https://splunk.example:8088` (the event endpoint is added) or the full event endpoint URL. */
@@ -90,19 +90,17 @@ export class SplunkHecTransport implements Transport {
   /** The request body of a batch: one JSON envelope per alert, newline-separated. */
   body(alerts: readonly Alert[]): string {
     const render = FORMATS[this.options.format];
-    return alerts
-      .map((alert) => {
-        const ms = Date.parse(alert.time);
-        return jsonLine({
-          time: Number.isFinite(ms) ? ms / 1000 : undefined,
-          host: this.host,
-          source: this.options.source,
-          sourcetype: this.options.sourcetype,
-          ...(this.options.index !== undefined ? { index: this.options.index } : {}),
-          event: render(alert, { hostname: this.host }),
-        });
-      })
-      .join('\n');
+    return renderEach(alerts, (alert) => {
+      const ms = Date.parse(alert.time);
+      return jsonLine({
+        time: Number.isFinite(ms) ? ms / 1000 : undefined,
+        host: this.host,
+        source: this.options.source,
+        sourcetype: this.options.sourcetype,
+        ...(this.options.index !== undefined ? { index: this.options.index } : {}),
+        event: render(alert, { hostname: this.host }),
+      });
+    }).join('\n');
   }
 
   private headers(): Record<string, string> {

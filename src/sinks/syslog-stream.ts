@@ -4,7 +4,7 @@ import type { Alert } from '../alerts/alert.js';
 import { octetCount, type AlertSyslogOptions } from './formats/index.js';
 import { syslogOptions, syslogText, type SyslogMessageSettings } from './syslog-message.js';
 import { tlsOptions, type TlsSettings } from './tls-files.js';
-import { sinkFailure, type Transport } from './transport.js';
+import { renderEach, sinkFailure, type Transport } from './transport.js';
 
 export interface SyslogStreamOptions extends SyslogMessageSettings {
   host: string;
@@ -39,7 +39,7 @@ export class SyslogStreamTransport implements Transport {
 
   async send(alerts: readonly Alert[], signal: AbortSignal): Promise<void> {
     let frames = '';
-    for (const alert of alerts) frames += octetCount(syslogText(alert, this.message));
+    for (const frame of renderEach(alerts, (alert) => octetCount(syslogText(alert, this.message)))) frames += frame;
     const socket = await this.connect(signal);
     await this.write(socket, frames, signal);
   }

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { Alert } from '../alerts/alert.js';
 import { alertToSyslog, DEFAULT_UDP_MAX_BYTES, fitToDatagram, type AlertSyslogOptions } from './formats/index.js';
 import { syslogOptions, type SyslogMessageSettings } from './syslog-message.js';
-import { sinkFailure, type Transport } from './transport.js';
+import { renderEach, sinkFailure, type Transport } from './transport.js';
 
 export interface SyslogUdpOptions extends SyslogMessageSettings {
   host: string;
@@ -38,7 +38,7 @@ export class SyslogUdpTransport implements Transport {
   }
 
   async send(alerts: readonly Alert[]): Promise<void> {
-    const datagrams = alerts.map((alert) => {
+    const datagrams = renderEach(alerts, (alert) => {
       const fitted = fitToDatagram(alertToSyslog(alert, this.message), this.maxBytes);
       return { bytes: Buffer.from(fitted.text, 'utf8'), truncated: fitted.truncated };
     });

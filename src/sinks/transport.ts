@@ -45,3 +45,20 @@ export function asSinkFailure(error: unknown): DriftwatchError {
 export function failureDetails(error: DriftwatchError): SinkFailureDetails {
   return (error.details ?? {}) as SinkFailureDetails;
 }
+
+/**
+ * Each alert rendered for the receiver. An alert that cannot be rendered (a formatter's bug) is a
+ * refusal, not a failure worth retrying: the same alert fails the same way every time, and as a
+ * retriable failure it would hold the sink's queue for ever. Refused, it is isolated from its batch
+ * and written to the rejected-alerts file.
+ */
+export function renderEach<T>(alerts: readonly Alert[], render: (alert: Alert) => T): T[] {
+  return alerts.map((alert) => {
+    try {
+      return render(alert);
+    } catch (error) {
+      if (error instanceof DriftwatchError) throw error; // says what it is already (a header too large for a datagram)
+      throw sinkFailure(`alert ${alert.id} cannot be rendered: ${error instanceof Error ? error.message : String(error)}`, { retriable: false, cause: error });
+    }
+  });
+}

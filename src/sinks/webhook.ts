@@ -4,7 +4,7 @@ import type { Alert } from '../alerts/alert.js';
 import { FORMATS, type FormatName } from './formats/index.js';
 import { hostOnlyUrl, HttpClient, parseEndpoint, statusFailure } from './http-client.js';
 import type { TlsSettings } from './tls-files.js';
-import type { Transport } from './transport.js';
+import { renderEach, type Transport } from './transport.js';
 
 export const SIGNATURE_HEADER = 'x-driftwatch-signature';
 export const TIMESTAMP_HEADER = 'x-driftwatch-timestamp';
@@ -86,7 +86,7 @@ export class WebhookTransport implements Transport {
   body(alerts: readonly Alert[]): string {
     const render = FORMATS[this.options.format];
     const options = { hostname: this.hostname };
-    return JSON.stringify({ format: this.options.format, count: alerts.length, alerts: alerts.map((alert) => render(alert, options)) });
+    return JSON.stringify({ format: this.options.format, count: alerts.length, alerts: renderEach(alerts, (alert) => render(alert, options)) });
   }
 
   async send(alerts: readonly Alert[], signal: AbortSignal): Promise<void> {

@@ -89,6 +89,19 @@ describe('file sink', () => {
     expect((await readFile(json, 'utf8')).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['dw-0001', 'dw-0002', 'dw-0003']);
   });
 
+  it('refuses an alert its format cannot render (to the rejected-alerts file) instead of retrying its batch for ever; the others are written', async () => {
+    const path = join(dir, 'render.cef');
+    const rejectedPath = join(dir, 'render-rejected.jsonl');
+    const sink = new ReliableSink('archive', new FileTransport({ path, format: 'cef' }), { rejected: new JsonLinesRejectedAlertSink(rejectedPath), retry: { initialMs: 1, maxMs: 1 } });
+    const broken = { ...alert(2), title: undefined } as unknown as ReturnType<typeof alert>;
+    expect(await sink.deliver([alert(1), broken, alert(3)])).toEqual({ delivered: 2, rejected: 1 });
+    await sink.close();
+    expect((await readFile(path, 'utf8')).split('\n').filter(Boolean)).toHaveLength(2);
+    const [record] = (await readFile(rejectedPath, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { reason: string; alert: { id: string } });
+    expect(record!.alert.id).toBe(broken.id);
+    expect(record!.reason).toMatch(new RegExp(`^alert ${broken.id} cannot be rendered: `));
+  });
+
   it('makes the missing parent directories of its path when it opens, like mkdir -p', async () => {
     const path = join(dir, 'not/yet/there/alerts.jsonl');
     const sink = new ReliableSink('archive', new FileTransport({ path, format: 'json' }), { rejected: new JsonLinesRejectedAlertSink(join(dir, 'rejected.jsonl')) });
