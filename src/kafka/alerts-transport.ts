@@ -72,4 +72,3 @@ export class KafkaAlertsTransport implements Transport {
     await producer?.disconnect();
   }
 }
-

@@ -7,7 +7,7 @@ export interface KafkaJobStats {
   readonly lag: Map<string, { topic: string; partition: number; messages: number }>;
   /** Partition numbers assigned to this instance. */
   assigned: number;
-  /** Whether the event topics are paused (sinks or the state topic saturated). */
+  /** Whether the event topics are paused because the queue stopped draining (sinks or the state topic saturated): the job's own flag. */
   paused: boolean;
   /** Assignments received from the group coordinator (every rebalance this instance took part in). */
   rebalances: number;

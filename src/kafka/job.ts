@@ -129,8 +129,6 @@ export class KafkaJob {
    * queue does not drain (see `enqueue`). Each batch leaves the set once processed.
    */
   private readonly queued = new Set<Promise<void>>();
-  /** The event topics are paused because the queue stopped draining (sinks or state topic saturated). */
-  private paused = false;
   /** A queued batch that failed (its partition rolled back): thrown to kafkajs by the next `eachBatch`, so that kafkajs backs off. */
   private failure: Error | undefined;
   /** Per partition: bumped when its state is released (rollback, revocation); batches queued before are not processed. */
@@ -448,16 +446,15 @@ export class KafkaJob {
   }
 
   private pause(): void {
-    if (this.paused || this.stopping) return;
-    this.paused = true;
+    // stats.paused is the job's own flag, not a copy: the metrics read it as it is.
+    if (this.stats.paused || this.stopping) return;
     this.stats.paused = true;
     this.consumer.pause(this.config.topics.map((topic) => ({ topic })));
     this.options.logger.log('warn', 'event topics paused: batches wait for the sinks or the state topic', { queued: this.queued.size, topics: this.config.topics });
   }
 
   private resumeWhenDrained(): void {
-    if (!this.paused || this.queued.size > this.readAhead()) return;
-    this.paused = false;
+    if (!this.stats.paused || this.queued.size > this.readAhead()) return;
     this.stats.paused = false;
     if (this.stopping) return;
     this.consumer.resume(this.config.topics.map((topic) => ({ topic })));
