@@ -22,12 +22,16 @@ const NAME_CHAR = 'A-Za-z0-9_-';
  * in it. A bare `token` is not: the contract's `token` fields hold fingerprints, judged by value.
  */
 const SECRET_WORD = '(?:secret|password|passwd|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|[_-]token|credential|private[_-]?key)';
-/*
- * The patterns that read a name read it once, from its start: lookaheads check what ends it and
- * that a secret word is in it, then it is taken whole. A name pattern with a class star on either
- * side of the word, tried at every word boundary, was quadratic on a long run of name characters
- * (`a-a-a-…secret`, `"secretsecret…`): one malformed line stalled the stream for minutes.
+/**
+ * A secret-named name followed by `end` (not taken). The patterns that read a name read it once,
+ * from its start: lookaheads check what ends it and that a secret word is in it, then it is taken
+ * whole. A name pattern with a class star on either side of the word, tried at every word boundary,
+ * was quadratic on a long run of name characters (`a-a-a-…secret`, `"secretsecret…`): one malformed
+ * line stalled the stream for minutes.
  */
+function secretNameBefore(end: string): string {
+  return `(?=[${NAME_CHAR}]+${end})(?=[${NAME_CHAR}]*?${SECRET_WORD})[${NAME_CHAR}]+`;
+}
 /** A JSON string value, or what there is of it when the text is cut short. */
 const STRING_VALUE = '"(?:[^"\\\\]|\\\\.)*(?:"|$)';
 /**
@@ -38,12 +42,12 @@ const STRING_VALUE = '"(?:[^"\\\\]|\\\\.)*(?:"|$)';
  */
 const NOT_BARE_SECRET = '(?:[{[]|(?:-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|true|false|null)(?:[,}\\]\\s]|$))';
 /** A secret-named JSON key, its colon and the space before its value. */
-const SECRET_KEY = `"(?=[${NAME_CHAR}]*"\\s*:)(?=[${NAME_CHAR}]*?${SECRET_WORD})[${NAME_CHAR}]*"\\s*:\\s*`;
+const SECRET_KEY = `"${secretNameBefore('"\\s*:')}"\\s*:\\s*`;
 /** A secret-named JSON key and its value: a string (possibly cut short), or bare in broken JSON. */
 const SECRET_KEY_VALUE = new RegExp(`(${SECRET_KEY})(?:${STRING_VALUE}|(?!${NOT_BARE_SECRET})[^,}\\]\\s]+)`, 'gi');
 /** A secret-named JSON key opening an array (`"api_keys":[`): where `redactSecretArrays` starts reading. */
 const SECRET_KEY_ARRAY = new RegExp(`${SECRET_KEY}\\[`, 'gi');
-const SECRET_NAME_ONLY = new RegExp(`^(?=[${NAME_CHAR}]*$)[${NAME_CHAR}]*?${SECRET_WORD}`, 'i');
+const SECRET_NAME_ONLY = new RegExp(`^${secretNameBefore('$')}`, 'i');
 
 /** True for a field name that holds a secret (password, api_key, authorization, …). */
 export function isSecretName(name: string): boolean {
@@ -61,7 +65,7 @@ const PARAM_ASSIGNMENT = `(?:(=)${PARAM_VALUE}|(%3D)${ENCODED_PARAM_VALUE})`;
 
 /** A secret-named parameter in text, as in a URL query (`?access_token=…`) or a `key=value` list. */
 const SECRET_PARAM = new RegExp(
-  `(?<![${NAME_CHAR}])(?=[${NAME_CHAR}]+(?:=|%3D))(?=[${NAME_CHAR}]*?${SECRET_WORD})([${NAME_CHAR}]+)${PARAM_ASSIGNMENT}`,
+  `(?<![${NAME_CHAR}])(${secretNameBefore('(?:=|%3D)')})${PARAM_ASSIGNMENT}`,
   'gi',
 );
 
@@ -73,7 +77,7 @@ const SECRET_PARAM = new RegExp(
  * not after a dot: a config error names its field by path (`source.sasl.password: Required`).
  */
 const SECRET_HEADER = new RegExp(
-  `(?<![.${NAME_CHAR}])(?=[${NAME_CHAR}]+:[ \\t])(?=[${NAME_CHAR}]*?${SECRET_WORD})([${NAME_CHAR}]+:[ \\t]+)(?!\\[REDACTED\\]|(?:Bearer|Basic)\\s+\\[REDACTED\\])[^\\r\\n"\\\\]+`,
+  `(?<![.${NAME_CHAR}])(${secretNameBefore(':[ \\t]')}:[ \\t]+)(?!\\[REDACTED\\]|(?:Bearer|Basic)\\s+\\[REDACTED\\])[^\\r\\n"\\\\]+`,
   'gi',
 );
 
