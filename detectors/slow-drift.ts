@@ -28,8 +28,10 @@ import {
  *   the alert needs `days` consecutive active days at `ratio` × the usual or more, each adding at
  *   least `min_share` of the agent's usual daily total, and each at least the previous one (a
  *   drip grows; a busy spell of healthy work comes and goes). Days that rise are not learned, so a drip
- *   does not become the reference while it is being judged. Judged when a day closes (at the
- *   agent's first event of the next day).
+ *   does not become the reference while it is being judged. Judged at each call of the tool: the
+ *   alert comes with the call that takes the last day of the run over the bar (a day's bytes only
+ *   grow, so this is the day's verdict, given as soon as it is certain), and so names the tool,
+ *   the system and the day that drifted.
  * - systems: a gradual widening of the set of systems touched: at least min_new_systems systems
  *   first used within widening_days after the learning period, each perhaps unremarkable alone.
  *   Also what a cardinality attack looks like once first-seen alerts are rate-limited.
@@ -89,15 +91,17 @@ interface Rise {
   tool: string;
   kb: number;
   usual: number;
+  /** KB of the run's previous day (0 for a run of one day). */
+  previous: number;
+  /** KB of the agent's day so far, every tool. */
   total: number;
   usualTotal: number;
   streak: number;
   day: number;
 }
 
-/** Whether tool i's open day rises above its usual day of that kind, and above the previous day of its run. */
-function rising(state: State, i: number, kind: number, o: Options): boolean {
-  const kb = state.kb[i] as number;
+/** Whether tool i, with `kb` on the open day, rises above its usual day of that kind and above the previous day of its run. */
+function rising(state: State, i: number, kind: number, kb: number, o: Options): boolean {
   if ((state.st[i] as number) > 0 && kb < (state.pv[i] as number)) return false;
   if (!(kb > 0) || (state.n[2 * i + kind] as number) < o.min_reference_days || (state.rn[kind] as number) < 1) return false;
   const usual = state.ref[2 * i + kind] as number;
@@ -106,30 +110,56 @@ function rising(state: State, i: number, kind: number, o: Options): boolean {
   return kb >= o.ratio * usual && kb - usual >= Math.max(o.min_kb, o.min_share * (state.rt[kind] as number));
 }
 
+/** Whether a day is judged: it ends after the learning period. */
+const judgedDay = (day: number, baseline: AgentBaseline, o: Options): boolean => (day + 1) * DAY_MS >= baseline.t0 + learningOf(o);
+
 /**
- * The judgement of the open day when the event starts a later day: the first tool whose run of
- * rising days reaches `days`, or undefined. Allocation-free unless there is one.
+ * The state as it stands on `day`: when that is a later day than the open one, a copy with the
+ * open day closed (score must not change the state; this happens once per agent and day).
  */
-function closingRise(event: AgentEvent, ctx: DetectorContext<Options, State>): Rise | undefined {
-  const state = ctx.state;
-  const day = state.day;
-  if (day < 0 || Math.floor(event.timeMs / DAY_MS) <= day || !(state.tot > 0)) return undefined;
+function stateOn(state: State, day: number, baseline: AgentBaseline, o: Options): State {
+  if (state.day < 0 || day <= state.day) return state;
+  const copy: State = { ...state, rt: [...state.rt], rn: [...state.rn], kb: [...state.kb], ref: [...state.ref], n: [...state.n], st: [...state.st], pv: [...state.pv] };
+  closeDay(copy, judgedDay(state.day, baseline, o), o);
+  copy.day = day;
+  return copy;
+}
+
+/** The KB this call adds to its tool's day: capped at call_cap × the tool's usual call. */
+function callKb(bytes: number, tool: string, baseline: AgentBaseline, o: Options): number {
+  const usual = baselineCallUsual(baseline, tool);
+  return (Number.isNaN(usual) ? bytes : Math.min(bytes, o.call_cap * Math.max(usual, 1))) / 1024;
+}
+
+const toolKey = (tool: string): string => (tool.length <= 64 ? tool : tool.slice(0, 64));
+
+/**
+ * The rise this call completes: its tool's day crosses the bar with it, on the day that makes the
+ * run `days` long. Undefined otherwise (allocation-free but on an agent's first call of a day).
+ */
+function risingCall(event: AgentEvent, ctx: DetectorContext<Options, State>): Rise | undefined {
+  if (event.type !== 'tool_use' || event.bytes === undefined || !(event.bytes > 0)) return undefined;
   const o = ctx.options;
-  if ((day + 1) * DAY_MS < ctx.baseline.t0 + learningOf(o)) return undefined;
+  const day = Math.floor(event.timeMs / DAY_MS);
+  if (day < ctx.state.day || !judgedDay(day, ctx.baseline, o)) return undefined;
+  const state = stateOn(ctx.state, day, ctx.baseline, o);
+  const i = state.t.indexOf(toolKey(event.tool));
+  if (i < 0 || (state.st[i] as number) + 1 !== o.days) return undefined;
   const kind = kindOf(day);
-  for (let i = 0; i < state.t.length; i++) {
-    if ((state.st[i] as number) + 1 !== o.days || !rising(state, i, kind, o)) continue;
-    return {
-      tool: state.t[i] as string,
-      kb: state.kb[i] as number,
-      usual: state.ref[2 * i + kind] as number,
-      total: state.tot,
-      usualTotal: state.rt[kind] as number,
-      streak: (state.st[i] as number) + 1,
-      day,
-    };
-  }
-  return undefined;
+  const before = state.kb[i] as number;
+  const kb = callKb(event.bytes, event.tool, ctx.baseline, o);
+  const after = round(before + kb);
+  if (!rising(state, i, kind, after, o) || rising(state, i, kind, before, o)) return undefined;
+  return {
+    tool: state.t[i] as string,
+    kb: after,
+    usual: state.ref[2 * i + kind] as number,
+    previous: state.pv[i] as number,
+    total: round(state.tot + kb),
+    usualTotal: state.rt[kind] as number,
+    streak: (state.st[i] as number) + 1,
+    day,
+  };
 }
 
 /** Closes the open day: runs of rising days, then the usual days learn from the days that did not rise. */
@@ -138,7 +168,7 @@ function closeDay(state: State, judged: boolean, o: Options): void {
   const kind = kindOf(state.day);
   let anyRise = false;
   for (let i = 0; i < state.t.length; i++) {
-    const rises = judged && rising(state, i, kind, o);
+    const rises = judged && rising(state, i, kind, state.kb[i] as number, o);
     state.st[i] = rises ? (state.st[i] as number) + 1 : 0;
     state.pv[i] = rises ? (state.kb[i] as number) : 0;
     if (rises) {
@@ -166,7 +196,7 @@ const roundTenth = (x: number): number => Math.round(x * 10) / 10;
 
 /** The slot of `tool` in the table, adding it (in place of the tool with the smallest usual days when full). */
 function slotOf(state: State, tool: string): number {
-  const key = tool.length <= 64 ? tool : tool.slice(0, 64);
+  const key = toolKey(tool);
   let i = state.t.indexOf(key);
   if (i >= 0) return i;
   if (state.t.length < TOOLS) {
@@ -221,14 +251,24 @@ function widening(event: AgentEvent, ctx: DetectorContext<Options, State>): numb
 
 const dayText = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
+/** The days of a run, for the recommendation: the last one by date (active days need not follow each other). */
+function runDaysText(rise: Rise): string {
+  const last = `on ${dayText(rise.day)}`;
+  if (rise.streak === 1) return last;
+  return rise.streak === 2 ? `${last} and its previous active day` : `${last} and its ${rise.streak - 1} previous active days`;
+}
+
+/** What the agent did with a call of each action, for the recommendation. */
+const DONE: Readonly<Record<string, string>> = { read: 'read', write: 'wrote', delete: 'deleted', send: 'sent', execute: 'ran', transfer: 'transferred', admin: 'changed' };
+
 export default defineDetector({
   id: 'slow-drift',
-  version: '1.0.0',
+  version: '1.1.0',
   description:
     "Drift that no single window shows, on UTC days: (1) volume, one of the agent's tools moves at least ratio × its usual " +
     'day of the same kind (weekday or weekend; calls capped at call_cap × the usual call) on `days` consecutive active ' +
-    "days, each at least min_share of the agent's usual daily total (and min_kb) more and none below the one before: a slow exfiltration, judged when " +
-    'a day closes (key volume:<tool>, window the day); (2) systems, at least min_new_systems systems first used within ' +
+    "days, each at least min_share of the agent's usual daily total (and min_kb) more and none below the one before: a slow exfiltration, alerted with " +
+    'the call that takes the run\'s last day over the bar (key volume:<tool>, window the day); (2) systems, at least min_new_systems systems first used within ' +
     'widening_days after the learning period (key systems, window the day).',
   // Volumes and new systems come from tool calls; a day closes at the first call of the next.
   eventTypes: ['tool_use'],
@@ -242,25 +282,33 @@ export default defineDetector({
     const agent = ctx.agent;
     const baseline = ctx.baseline;
     const o = ctx.options;
-    const rise = closingRise(event, ctx);
+    const rise = risingCall(event, ctx);
     if (rise !== undefined) {
-      const factor = rise.usual > 0 ? rise.kb / rise.usual : Number.POSITIVE_INFINITY;
+      const factor = rise.kb / rise.usual;
       const kindText = kindOf(rise.day) === 1 ? 'weekend day' : 'weekday';
+      const before = rise.streak > 1 ? `, after ${formatKb(rise.previous)} on its previous active day` : '';
       return {
         key: `volume:${rise.tool}`,
-        title: `${id} has moved ${Number.isFinite(factor) ? `${factor.toFixed(1)}×` : 'far more than'} its usual daily volume with ${rise.tool} for ${rise.streak} days`,
+        title: `${id} has moved ${factor.toFixed(1)}× its usual daily volume with ${rise.tool} for ${rise.streak} ${rise.streak === 1 ? 'day' : 'days'}`,
         summary:
-          `${id} moved ${formatKb(rise.kb)} with ${rise.tool} on ${dayText(rise.day)}, day ${rise.streak} of a run of active days above its usual; ` +
+          `${id} has moved ${formatKb(rise.kb)} with ${rise.tool} so far on ${dayText(rise.day)} (UTC), day ${rise.streak} of a run of active days above its usual${before}; ` +
           `its usual ${kindText} with that tool is ${formatKb(rise.usual)}, and its usual ${kindText} in all ${formatKb(rise.usualTotal)} ` +
-          `(${formatKb(rise.total)} that day; volumes here count each call up to ${o.call_cap}× its tool's usual call, so that one large export does not make a day). No single 5-minute window stood out: a sustained rise like this is how slow exfiltration looks.`,
-        severity: Number.isFinite(factor) && factor < 2 * o.ratio ? 'medium' : 'high',
-        score: Math.min(95, 55 + 10 * Math.log2(Number.isFinite(factor) ? factor : 16)),
-        observed: { tool: rise.tool, day: dayText(rise.day), day_kb: Math.round(rise.kb), rising_days: rise.streak, agent_day_kb: Math.round(rise.total) },
+          `(${formatKb(rise.total)} so far that day; volumes here count each call up to ${o.call_cap}× its tool's usual call, so that one large export does not make a day). No single 5-minute window stood out: a sustained rise like this is how slow exfiltration looks.`,
+        severity: factor < 2 * o.ratio ? 'medium' : 'high',
+        score: Math.min(95, 55 + 10 * Math.log2(factor)),
+        observed: {
+          tool: rise.tool,
+          day: dayText(rise.day),
+          day_kb: Math.round(rise.kb),
+          previous_day_kb: rise.streak > 1 ? Math.round(rise.previous) : undefined,
+          rising_days: rise.streak,
+          agent_day_kb: Math.round(rise.total),
+        },
         expected: { usual_day_kb: Math.round(rise.usual), usual_agent_day_kb: Math.round(rise.usualTotal), ratio: o.ratio },
         scope: agent === undefined ? undefined : { systems: agent.scope.systems, tools: agent.scope.tools },
         recommendation:
           `Find out with ${agent?.custodian === undefined ? "the agent's operators" : `custodian ${agent.custodian}`} whether ${id}'s use of ${rise.tool} grew on purpose; ` +
-          `if not, review what it read with ${rise.tool} over the last ${rise.streak} days and where it went, revoke its tokens and reduce its read scope.`,
+          `if not, review what it ${DONE[event.action]} with ${rise.tool} on ${event.system} ${runDaysText(rise)}, and where it went; revoke its tokens and reduce its scope.`,
         window: { start: rise.day * DAY_MS, end: (rise.day + 1) * DAY_MS },
       };
     }
@@ -291,22 +339,17 @@ export default defineDetector({
     const state = ctx.state;
     const o = ctx.options;
     const day = Math.floor(event.timeMs / DAY_MS);
-    // Score reports a closing rise first, a widening otherwise (at the next event if both).
-    if (closingRise(event, ctx) === undefined && widening(event, ctx) > 0) state.wd = day;
+    // Score reports a rise first, a widening otherwise (at the next event if both).
+    if (risingCall(event, ctx) === undefined && widening(event, ctx) > 0) state.wd = day;
     if (day > state.day) {
-      if (state.day >= 0) {
-        const judged = (state.day + 1) * DAY_MS >= ctx.baseline.t0 + learningOf(o);
-        closeDay(state, judged, o);
-      }
+      if (state.day >= 0) closeDay(state, judgedDay(state.day, ctx.baseline, o), o);
       state.day = day;
     } else if (day < state.day) {
       return; // a late event: its day is closed
     }
     const bytes = event.bytes;
     if (bytes === undefined || !(bytes > 0)) return;
-    const usual = baselineCallUsual(ctx.baseline, event.tool);
-    const capped = Number.isNaN(usual) ? bytes : Math.min(bytes, o.call_cap * Math.max(usual, 1));
-    const kb = capped / 1024;
+    const kb = callKb(bytes, event.tool, ctx.baseline, o);
     state.tot = round(state.tot + kb);
     const i = slotOf(state, event.tool);
     state.kb[i] = round((state.kb[i] as number) + kb);

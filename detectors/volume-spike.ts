@@ -8,12 +8,14 @@ import {
   baselineTypical,
   BASELINE_WINDOW_MS,
   baselineWindowTotal,
+  baselineWindowLargest,
   defineDetector,
   durationMs,
   fromOptions,
   durationOption,
   formatClock,
   formatKb,
+  intern,
   levelValue,
   TECHNIQUES,
   z,
@@ -73,8 +75,12 @@ function windowBurst(event: ToolUseEvent, ctx: DetectorContext<Options, State>):
 interface State {
   /** CUSUM of call size z-scores (≥ 0). */
   s: number;
+  /** Event time of the first call of the run that the CUSUM sums (0 while it is 0). */
+  from: number;
   /** Event time until which the agent stays quiet after an alert (ms). */
   until: number;
+  /** The open window's largest call: [event id, tool, system]; [] before any. */
+  big: string[];
 }
 
 const paramsOf = fromOptions((o: Options) => ({ learning: durationMs(o.learning_period), cooldown: durationMs(o.cooldown) }));
@@ -100,11 +106,28 @@ function raises(event: ToolUseEvent, ctx: DetectorContext<Options, State>, sum: 
   return windowBurst(event, ctx);
 }
 
+interface LargestCall {
+  eventId: string;
+  tool: string;
+  system: string;
+  bytes: number;
+}
+
+/** The largest call of the event's window, the event included. */
+function largestCall(event: ToolUseEvent, ctx: DetectorContext<Options, State>): LargestCall {
+  const before = baselineWindowLargest(ctx.baseline, 'bytes', event.timeMs);
+  const bytes = event.bytes ?? 0;
+  const big = ctx.state.big;
+  if (bytes > before || big.length < 3) return { eventId: event.id, tool: event.tool, system: event.system, bytes };
+  return { eventId: big[0] as string, tool: big[1] as string, system: big[2] as string, bytes: before };
+}
+
 const VERBS: Record<string, string> = { read: 'read', write: 'wrote', delete: 'deleted', send: 'sent', execute: 'moved', transfer: 'transferred', admin: 'moved' };
 
 export default defineDetector({
   id: 'volume-spike',
-  version: '1.0.0',
+  // 2.0: the state holds the run's start and the window's largest call (a 1.x state starts afresh).
+  version: '2.0.0',
   description:
     "Bytes moved by an agent far above its own baseline: Page's CUSUM over its calls of the size z-score of each call " +
     "against its tool's usual bytes per call (log scale, in units of the agent's own variation, clipped at clip), minus " +
@@ -117,7 +140,7 @@ export default defineDetector({
   techniques: [TECHNIQUES.dataTransferSizeLimits, TECHNIQUES.automatedExfiltration, TECHNIQUES.exfiltrationOverWebService, TECHNIQUES.dataFromInformationRepositories, TECHNIQUES.toolMisuse],
   severity: 'high',
   options,
-  createState: (): State => ({ s: 0, until: 0 }),
+  createState: (): State => ({ s: 0, from: 0, until: 0, big: [] }),
   score(event, ctx) {
     const sum = next(event, ctx);
     if (!raises(event, ctx, sum)) return undefined;
@@ -129,6 +152,9 @@ export default defineDetector({
     const start = Math.floor(time / BASELINE_WINDOW_MS) * BASELINE_WINDOW_MS;
     const end = start + BASELINE_WINDOW_MS;
     const windowKb = (baselineWindowTotal(baseline, 'bytes', time) + bytes) / 1024;
+    // Peaks are learned without each window's largest call: the window is compared the same way.
+    const trimmedKb = baselineObserved(baseline, 'bytes', time, bytes);
+    const largest = largestCall(event, ctx);
     let peakLevel = baselineHourPeakLevel(baseline, 'bytes', time, o.hour_radius);
     const peakScope = peakLevel > 0 ? 'hour' : 'day';
     if (peakLevel === 0) peakLevel = baselinePeakLevel(baseline, 'bytes', time);
@@ -136,32 +162,42 @@ export default defineDetector({
     const typical = baselineTypical(baseline, 'bytes');
     const shift = baselineCallShift(baseline, event.tool, bytes, time);
     const verb = VERBS[event.action] ?? 'moved';
-    const ratio = peakKb > 0 ? windowKb / peakKb : undefined;
+    const ratio = peakKb > 0 ? trimmedKb / peakKb : undefined;
+    const byRun = sum > o.threshold;
+    const since = byRun && ctx.state.s > 0 ? Math.min(ctx.state.from, start) : start;
     const token = event.token;
     const agent = ctx.agent;
     const peakText =
       peakKb > 0
-        ? `its largest 5-min window ${peakScope === 'hour' ? `around ${formatClock(start)} UTC` : 'at any hour'} was ${formatKb(peakKb)} (not counting its largest call)`
-        : 'none of its earlier 5-min windows moved data beyond their largest call (nothing to compare with)';
-    const typicalText = typical.windows > 0 ? ` and its typical active window ${formatKb(typical.median)} ± ${formatKb(typical.spread)}` : '';
+        ? `without its largest call ${formatKb(trimmedKb)}, against at most ${formatKb(peakKb)} in its largest such window ${peakScope === 'hour' ? `around ${formatClock(start)} UTC` : 'at any hour'} ` +
+          `(${ratio!.toFixed(1)}×; peaks are rounded up and fade by about 16% a day)`
+        : `without its largest call ${formatKb(trimmedKb)}, while none of its earlier 5-min windows moved data beyond their largest call (nothing to compare with)`;
+    const typicalText = typical.windows > 0 ? `; its typical active window is ${formatKb(typical.median)} ± ${formatKb(typical.spread)}` : '';
+    const largestText = `largest call ${largest.tool} on ${largest.system}, ${formatKb(largest.bytes / 1024)}`;
     return {
       key: 'volume',
-      title: `${id} ${verb} ${formatKb(windowKb)} in 5 minutes, each call ${shift.factor.toFixed(0)}× its usual size`,
+      title: `${id} ${verb} ${formatKb(windowKb)} in 5 minutes, ${byRun ? `calls on average ${shift.factor.toFixed(0)}× their usual size` : `${ratio === undefined ? 'far more than' : `${ratio.toFixed(0)}×`} its largest window`}`,
       summary:
-        `${id} ${verb} ${formatKb(windowKb)} in 5 min (${formatClock(start)}–${formatClock(end)} UTC) in ${shift.calls} calls, on average ` +
-        `${shift.factor.toFixed(1)}× the usual bytes per call of their tools (latest: ${event.tool} on ${event.system}` +
-        `${event.resource === undefined ? '' : `, ${event.resource}`}, ${formatKb(bytes / 1024)}); ${peakText}${typicalText}. ` +
-        (sum > o.threshold
-          ? `The run of oversized calls scores ${sum.toFixed(1)} against a threshold of ${o.threshold} (CUSUM of call size z-scores).`
-          : `The window, without its largest call, is ${(baselineObserved(baseline, 'bytes', time, bytes) / Math.max(levelValue(baselinePeakLevel(baseline, 'bytes', time)), 1)).toFixed(1)}× the largest the agent ever had, in more calls than it makes at this hour (call size z ${shift.z.toFixed(1)}).`),
+        `${id} ${verb} ${formatKb(windowKb)} in 5 min (${formatClock(start)}–${formatClock(end)} UTC) in ${shift.calls} calls (${largestText}; ` +
+        `latest ${event.tool} on ${event.system}${event.resource === undefined ? '' : `, ${event.resource}`}, ${formatKb(bytes / 1024)}), on average ` +
+        `${shift.factor.toFixed(1)}× the usual bytes per call of their tools: ${peakText}${typicalText}. ` +
+        (byRun
+          ? `Raised by the run of oversized calls since ${formatClock(ctx.state.from)} UTC: it scores ${sum.toFixed(1)} against a threshold of ${o.threshold} (CUSUM of call size z-scores).`
+          : `Raised by the window: without its largest call it is ${(trimmedKb / Math.max(levelValue(baselinePeakLevel(baseline, 'bytes', time)), 1)).toFixed(1)}× the largest the agent ever had, in more calls than it makes at this hour (call size z ${shift.z.toFixed(1)}).`),
       severity: shift.factor >= 8 || (ratio !== undefined && ratio >= 10) ? 'high' : 'medium',
       score: Math.min(98, 60 + 8 * Math.log2(1 + shift.factor) + (ratio === undefined ? 10 : Math.min(15, 3 * Math.log2(1 + ratio)))),
       observed: {
         window_kb: Math.round(windowKb),
+        window_kb_without_largest_call: Math.round(trimmedKb),
         window_start: new Date(start).toISOString(),
         calls: shift.calls,
         call_size_factor: Math.round(shift.factor * 10) / 10,
         cusum: Math.round(sum * 10) / 10,
+        raised_by: byRun ? 'oversized calls' : 'window',
+        ...(byRun ? { run_start: new Date(since).toISOString() } : {}),
+        largest_call_kb: Math.round(largest.bytes / 1024),
+        largest_call_tool: largest.tool,
+        largest_call_system: largest.system,
         system: event.system,
         tool: event.tool,
         action: event.action,
@@ -174,19 +210,25 @@ export default defineDetector({
         call_size_factor: 1,
         cusum_threshold: o.threshold,
       },
+      evidence: largest.eventId === event.id ? undefined : [largest.eventId],
       scope: agent === undefined ? undefined : { systems: agent.scope.systems, tools: agent.scope.tools },
       recommendation:
         `Ask ${agent?.custodian === undefined ? "the agent's operators" : `custodian ${agent.custodian}`} whether ${id} was given a bulk job; if not, ` +
         `${token === undefined ? "revoke the agent's credentials" : `revoke token fingerprint ${token}`}, suspend ${id} and review what it ${verb} ` +
-        `from ${event.system} since ${formatClock(start)} UTC and where it went next.`,
+        `since ${formatClock(since)} UTC (first ${largest.tool} on ${largest.system}${largest.system === event.system ? '' : ` and ${event.system}`}) and where it went next.`,
       window: { start, end },
     };
   },
   learn(event, ctx) {
     const state = ctx.state;
+    const o = ctx.options;
     const sum = next(event, ctx);
-    if (raises(event, ctx, sum)) state.until = event.timeMs + paramsOf(ctx.options).cooldown;
+    if (raises(event, ctx, sum)) state.until = event.timeMs + paramsOf(o).cooldown;
     // Past the threshold the sum restarts (an alarm, reported or not: learning, cooldown, small window).
-    state.s = sum > ctx.options.threshold ? 0 : Math.round(sum * 1000) / 1000;
+    const restarts = sum > o.threshold || !(sum > 0);
+    state.from = restarts ? 0 : state.s > 0 ? state.from : event.timeMs;
+    state.s = restarts ? 0 : Math.round(sum * 1000) / 1000;
+    const bytes = event.bytes ?? 0;
+    if (bytes > 0 && bytes > baselineWindowLargest(ctx.baseline, 'bytes', event.timeMs)) state.big = [event.id, intern(event.tool), intern(event.system)];
   },
 });

@@ -433,7 +433,41 @@ export function restoreBaseline(value: unknown): AgentBaseline {
   internAll(b.tools.v);
   internAll(b.mix.names);
   b.inst.v = intern(b.inst.v);
+  // The sets' parameters are the layout's, not the checkpoint's (checkpoints leave them out);
+  // rebuilt in creation order, so restored and new baselines share their shapes.
+  const template = createBaseline();
+  b.systems = withParams(b.systems, template.systems);
+  b.tools = withParams(b.tools, template.tools);
+  b.mix = { k: template.mix.k, len: template.mix.len, cap: template.mix.cap, names: b.mix.names, counts: b.mix.counts, other: b.mix.other, total: b.mix.total };
   return b as AgentBaseline;
+}
+
+type SetParams = 'k' | 'h' | 'unit' | 'len';
+
+/** A checkpointed baseline (see `storedBaseline`). */
+export type StoredBaseline = Omit<AgentBaseline, 'systems' | 'tools' | 'mix'> & {
+  systems: Omit<BoundedSetState, SetParams>;
+  tools: Omit<BoundedSetState, SetParams>;
+  mix: Omit<CategoryCountsState, 'k' | 'len' | 'cap'>;
+};
+
+function withParams(set: BoundedSetState, template: BoundedSetState): BoundedSetState {
+  const { k, h, unit, len } = template;
+  return { k, h, unit, len, t0: set.t0, n: set.n, v: set.v, c: set.c, err: set.err, first: set.first, last: set.last, bloom: set.bloom, hll: set.hll };
+}
+
+/**
+ * The baseline as a checkpoint stores it: without the sets' parameters, which its layout version
+ * fixes (restoreBaseline puts them back). A copy of the few objects that change; the rest is shared.
+ */
+export function storedBaseline(b: AgentBaseline): StoredBaseline {
+  const { systems, tools, mix } = b;
+  return {
+    ...b,
+    systems: { t0: systems.t0, n: systems.n, v: systems.v, c: systems.c, err: systems.err, first: systems.first, last: systems.last, bloom: systems.bloom, hll: systems.hll },
+    tools: { t0: tools.t0, n: tools.n, v: tools.v, c: tools.c, err: tools.err, first: tools.first, last: tools.last, bloom: tools.bloom, hll: tools.hll },
+    mix: { names: mix.names, counts: mix.counts, other: mix.other, total: mix.total },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -455,6 +489,15 @@ export function baselineWindowStart(timeMs: number): number {
  */
 export function baselineWindowTotal(baseline: AgentBaseline, metric: BaselineMetric, timeMs: number): number {
   return Math.floor(timeMs / BASELINE_WINDOW_MS) === baseline.win ? (baseline.w[offsetOf(metric) + CUR] as number) : 0;
+}
+
+/**
+ * The largest single event's contribution to `metric` (`bytes` or `records`) in the 5-minute
+ * window holding `timeMs`, before the event at `timeMs` is counted (0 when that window is not the
+ * open one). `bytes` in bytes.
+ */
+export function baselineWindowLargest(baseline: AgentBaseline, metric: 'bytes' | 'records', timeMs: number): number {
+  return Math.floor(timeMs / BASELINE_WINDOW_MS) === baseline.win ? (baseline.w[offsetOf(metric) + TOP] as number) : 0;
 }
 
 /** Hour of the UTC day (0–23) of a time. */

@@ -2,7 +2,7 @@ import { DriftwatchError } from '../errors.js';
 import type { TokenGrant } from '../sdk/detector.js';
 import type { AgentState, Engine } from './engine.js';
 import { restoreRecentAlerts, type RecentAlerts } from './recent-alerts.js';
-import { restoreBaseline, type AgentBaseline } from './baseline.js';
+import { restoreBaseline, storedBaseline, type StoredBaseline } from './baseline.js';
 
 /** One agent's state as checkpointed: detector states by detector id, with the version that wrote them (null states left out). */
 export interface AgentSnapshot {
@@ -12,7 +12,7 @@ export interface AgentSnapshot {
   detectors: Record<string, { version: string; state: unknown }>;
   recent: RecentAlerts;
   /** The agent's behavioural baseline; absent in snapshots written before baselines existed. */
-  baseline?: AgentBaseline;
+  baseline?: StoredBaseline;
 }
 
 export interface EngineSnapshot {
@@ -34,7 +34,7 @@ export function snapshotAgent(engine: Engine, agentId: string): AgentSnapshot | 
       detectors[configured.definition.id] = { version: configured.definition.version, state: detectorState };
     }
   });
-  return { v: 1, agent: agentId, clock: state.clock, detectors, recent: state.recent, baseline: state.baseline };
+  return { v: 1, agent: agentId, clock: state.clock, detectors, recent: state.recent, baseline: storedBaseline(state.baseline) };
 }
 
 /**

@@ -13,6 +13,7 @@ export {
   baselineAge,
   baselineWindowStart,
   baselineWindowTotal,
+  baselineWindowLargest,
   baselineObserved,
   baselineHourPeakLevel,
   baselinePeakLevel,

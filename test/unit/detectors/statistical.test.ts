@@ -193,6 +193,17 @@ describe('statistical detectors on generated traffic', () => {
       checkStatesObservedVsExpected(alerts[0]!);
     });
 
+    it('alerts with the call of the drifting tool that takes the run\'s last day over the bar, not with a later event of another tool', () => {
+      const [alert] = run('slow-drift', T.merge(rising({ 8: 2.5, 9: 3, 10: 3.5 })));
+      // Days 8 and 9 make the run of two: the alert comes on day 9, with a crm.lookup call, and is about day 9.
+      expect(alert!.event.tool).toBe('crm.lookup');
+      expect(Math.floor((Date.parse(alert!.time) - START) / DAY)).toBe(9);
+      expect(Date.parse(alert!.window.start)).toBe(START + 9 * DAY);
+      expect(alert!.observed).toMatchObject({ tool: 'crm.lookup', rising_days: 2 });
+      expect(alert!.observed.previous_day_kb).toBeGreaterThan(0);
+      expect(alert!.recommendation).toContain(`review what it read with crm.lookup on ${alert!.event.system}`);
+    });
+
     it('the same rise inside the learning period raises nothing', () => {
       expect(run('slow-drift', T.merge(rising({ 8: 2.5, 9: 3, 10: 3.5 })), { learning_period: '14d' })).toEqual([]);
     });
@@ -209,6 +220,29 @@ describe('statistical detectors on generated traffic', () => {
 });
 
 describe('volume-spike wording', () => {
+  it('names the window\'s largest call and compares the window without it with peaks learned the same way', () => {
+    const bulk: T.Tool = { tool: 'storage.get', system: 'object-store', action: 'read' };
+    // One 40 MB object read, then a run of oversized reads with the agent's usual tool: the latest call is not where the data came from.
+    const burst = [T.call('vs-big', 'ops-bot', at(9, 14), bulk, 40_000_000), ...T.burst('vs-run', 'ops-bot', at(9, 14, 0) + 1000, 30, OPS[0]!, 2_000_000)];
+    // Several calls a window: the agent's peaks (windows without their largest call) are not 0.
+    const busy = T.businessHours({ agent: 'ops-bot', prefix: 'busy', days: 9, tools: OPS, bytes: 20_000, everyMin: 2 });
+    const [alert, ...rest] = run('volume-spike', T.merge(busy, burst));
+    expect(rest).toEqual([]);
+    expect(alert!.event.system).toBe(OPS[0]!.system);
+    expect(alert!.observed).toMatchObject({ largest_call_tool: 'storage.get', largest_call_system: 'object-store', largest_call_kb: Math.round(40_000_000 / 1024) });
+    expect(alert!.evidence).toContain('vs-big');
+    expect(alert!.recommendation).toContain('storage.get on object-store');
+    const observed = alert!.observed as { window_kb: number; window_kb_without_largest_call: number };
+    expect(Math.abs(observed.window_kb - observed.window_kb_without_largest_call - 40_000_000 / 1024)).toBeLessThanOrEqual(1);
+    // The ratio in the summary is the window without its largest call against the peak (also without its largest call).
+    const peak = (alert!.expected as { peak_kb: number }).peak_kb;
+    expect(peak).toBeGreaterThan(0);
+    const ratio = observed.window_kb_without_largest_call / peak;
+    const stated = Number(/\(([\d.]+)×; peaks are rounded up/.exec(alert!.summary)?.[1]);
+    expect(Math.abs(stated / ratio - 1)).toBeLessThan(0.02);
+  });
+
+
   it('an agent whose earlier windows each held one call is told it had nothing to compare with, not that it never moved data', () => {
     const sparse: T.NativeEvent[] = [];
     for (let day = 0; day < 9; day++) {

@@ -95,13 +95,31 @@ describe('baseline restore', () => {
     const engine = newEngine();
     const { first } = streams();
     feed(engine, first);
-    const good = JSON.parse(JSON.stringify(snapshotAgent(engine, 'ops-bot')!.baseline)) as AgentBaseline;
+    const good = restoreBaseline(JSON.parse(JSON.stringify(snapshotAgent(engine, 'ops-bot')!.baseline)));
+    expect(good.systems.k).toBe(8);
     expect(restoreBaseline(JSON.parse(JSON.stringify(good)))).toEqual(good);
     for (const spoil of [(b: AgentBaseline) => void (b.tools.v = [1] as never), (b: AgentBaseline) => void (b.mix.names = 'crm' as never), (b: AgentBaseline) => void (b.systems.v = null as never)]) {
       const bad = JSON.parse(JSON.stringify(good)) as AgentBaseline;
       spoil(bad);
       expect(restoreBaseline(bad)).toEqual(createBaseline());
     }
+  });
+});
+
+describe('baseline checkpoint', () => {
+  it('leaves out the sets\' parameters, and a restore puts them back in the order of a new baseline', () => {
+    const engine = newEngine();
+    feed(engine, streams().first);
+    const live = engine.agentState('ops-bot')!.baseline;
+    const stored = JSON.parse(JSON.stringify(snapshotAgent(engine, 'ops-bot')!.baseline)) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(stored.systems!)).not.toContain('k');
+    expect(Object.keys(stored.mix!)).not.toContain('cap');
+    const restored = restoreBaseline(stored);
+    expect(restored).toEqual(live);
+    const fresh = createBaseline();
+    for (const part of ['systems', 'tools', 'mix'] as const) expect(Object.keys(restored[part])).toEqual(Object.keys(fresh[part]));
+    // A checkpoint written with the parameters (before they were left out) restores the same.
+    expect(restoreBaseline(JSON.parse(JSON.stringify(live)))).toEqual(live);
   });
 });
 
