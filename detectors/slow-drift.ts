@@ -12,10 +12,12 @@ import {
   intern,
   TECHNIQUES,
   baselineNewSystemsOn,
+  baselineHasSeenSystem,
   z,
   type AgentBaseline,
   type AgentEvent,
   type DetectorContext,
+  type ToolUseEvent,
 } from '../src/sdk/index.js';
 
 /**
@@ -225,11 +227,15 @@ function slotOf(state: State, tool: string): number {
   return i;
 }
 
-/** New systems recorded within widening_days up to the event's day, counting only days after the learning period. */
-function newSystems(baseline: AgentBaseline, timeMs: number, o: Options, learning: number): number {
-  const today = Math.floor(timeMs / DAY_MS);
+/**
+ * New systems within widening_days up to the event's day, counting only days after the learning
+ * period: those recorded, plus the event's own system when it is new (the baseline learns it
+ * after the detectors).
+ */
+function newSystems(baseline: AgentBaseline, event: ToolUseEvent, o: Options, learning: number): number {
+  const today = Math.floor(event.timeMs / DAY_MS);
   const firstDay = Math.floor((baseline.t0 + learning) / DAY_MS) + 1;
-  let count = 0;
+  let count = today >= firstDay && !baselineHasSeenSystem(baseline, event.system) ? 1 : 0;
   for (let back = 0; back < o.widening_days; back++) {
     const day = today - back;
     if (day < firstDay) break;
@@ -239,13 +245,15 @@ function newSystems(baseline: AgentBaseline, timeMs: number, o: Options, learnin
 }
 
 /** A widening worth an alert with this event (count of new systems), or 0. */
-function widening(event: AgentEvent, ctx: DetectorContext<Options, State>): number {
+function widening(event: ToolUseEvent, ctx: DetectorContext<Options, State>): number {
   const baseline = ctx.baseline;
   const today = Math.floor(event.timeMs / DAY_MS);
-  if (ctx.state.wd === today || baselineNewSystemsOn(baseline, today) === 0) return 0;
+  if (ctx.state.wd === today) return 0;
   const learning = learningOf(ctx.options);
   if (baselineAge(baseline, ctx.now) < learning) return 0;
-  const count = newSystems(baseline, event.timeMs, ctx.options, learning);
+  // Judged on a day with a new system (the event's own, perhaps), once a day.
+  if (baselineNewSystemsOn(baseline, today) === 0 && baselineHasSeenSystem(baseline, event.system)) return 0;
+  const count = newSystems(baseline, event, ctx.options, learning);
   return count >= ctx.options.min_new_systems ? count : 0;
 }
 

@@ -250,7 +250,7 @@ function closeDay(state: State, o: Options, day: number): void {
 
 export default defineDetector({
   id: 'tool-mix-drift',
-  version: '3.0.0',
+  version: '3.1.0',
   description:
     "An agent's calls shift to tools it rarely used: the tools whose share is above rare_ratio × their share of its earlier " +
     'calls (the baseline mix without the calls judged) take an excess share (Σ share − usual share), judged over its last ' +
@@ -324,7 +324,9 @@ export default defineDetector({
     const mix = ctx.baseline.mix;
     if (!fits(state, o)) Object.assign(state, fresh(o));
     const day = dayOf(event.timeMs);
-    if (day !== state.d) closeDay(state, o, day);
+    // A late event from a day already closed neither closes today nor counts in it.
+    const late = day < state.d;
+    if (day > state.d) closeDay(state, o, day);
     // The mix halved (or missed calls) since the window started: its slots may have moved.
     if (state.m !== mix.total) {
       resetCategoryWindow(state.w);
@@ -353,8 +355,10 @@ export default defineDetector({
     const slot = slotOf(mix, event.tool);
     pushCategoryWindow(state.w, slot);
     // The day's counts grow to a slot the first time it is used that day (a few times a day, not per call).
-    while (state.c.length <= slot) state.c.push(0);
-    state.c[slot] = (state.c[slot] as number) + 1;
+    if (!late) {
+      while (state.c.length <= slot) state.c.push(0);
+      state.c[slot] = (state.c[slot] as number) + 1;
+    }
     // The engine adds this call to the mix after every detector has learned it.
     state.m = mix.total + 1;
   },

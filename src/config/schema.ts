@@ -68,7 +68,7 @@ export const detectorSettingsSchema = z.strictObject({
   exceptions: z
     .array(exceptionCondition)
     .default([])
-    .describe('conditions under which the detector raises nothing: an event that matches any one condition (every field the condition gives) is not scored by it (it still learns from it); the summary counts them per detector as excepted'),
+    .describe('conditions under which the detector raises nothing: an event that matches any one condition (every field the condition gives) is neither scored nor learned by it (the shared baseline still learns it); the summary counts them per detector as excepted'),
   options: z.record(z.string(), z.unknown()).default({}).describe('the detector\'s own options (see `driftwatch detectors list`)'),
 });
 

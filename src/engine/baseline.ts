@@ -7,7 +7,8 @@
  *
  * What it holds, all bounded:
  *
- * - `t0`: the agent's first event time, from which detectors count their learning period.
+ * - `t0`: the time of the agent's first event (in stream order; a later event dated earlier does not
+ *   move it), from which detectors count their learning period.
  * - `systems` (top-8) and `tools` (top-12): bounded sets (exact top-K + 256-bit Bloom filter +
  *   HLL) of the systems and tools used (tool_use only). A tracked value costs K string
  *   comparisons and no hashing; "never seen" is never wrong (Bloom filters have no false
@@ -161,7 +162,7 @@ export interface InstanceHistory {
 export interface AgentBaseline {
   /** Layout version: a baseline of another version is discarded on restore. */
   v: number;
-  /** Earliest event time seen for the agent (ms). */
+  /** Time of the agent's first event in stream order (ms). */
   t0: number;
   /** Index of the open 5-minute window (⌊time / 5 min⌋); −1 before the first event. */
   win: number;
@@ -290,6 +291,12 @@ function callExcess(calls: CallSizes, index: number, bytes: number): number {
  * Learns the size of a call of the tool at top-K index `index` (−1: not tracked, nothing learned).
  * `fresh`: the tool has just taken that slot, so the slot's history is someone else's.
  */
+function forgetCallSize(calls: CallSizes, index: number): void {
+  if (index < 0 || index >= calls.c.length) return;
+  calls.lv[index] = 0;
+  calls.c[index] = 0;
+}
+
 function learnCallSize(calls: CallSizes, index: number, fresh: boolean, bytes: number, current: boolean): void {
   if (index < 0) return;
   while (calls.lv.length <= index) {
@@ -352,9 +359,8 @@ export function updateBaseline(baseline: AgentBaseline, event: AgentEvent): void
     baseline.day = Math.floor(time / DAY_MS);
   } else if (win > baseline.win) {
     rollTo(baseline, win);
-  } else if (time < baseline.t0) {
-    baseline.t0 = time;
   }
+  // t0 stays the first event's time: a late event dated weeks back must not end the learning period.
   const current = win === baseline.win;
   // Token issuance is the identity provider's doing (refreshes run at any hour); what the agent
   // does is tool calls and the attempts that were denied.
@@ -378,15 +384,13 @@ export function updateBaseline(baseline: AgentBaseline, event: AgentEvent): void
         }
       }
       if (!updateBoundedSet(baseline.systems, event.system, time)) countNewSystem(baseline.fresh, time);
+      const before = trackedTool(baseline, event.tool);
+      updateBoundedSet(baseline.tools, event.tool, time);
+      const index = before >= 0 ? before : trackedTool(baseline, event.tool);
       const bytes = event.bytes;
-      if (bytes !== undefined && bytes > 0) {
-        const before = trackedTool(baseline, event.tool);
-        updateBoundedSet(baseline.tools, event.tool, time);
-        const index = before >= 0 ? before : trackedTool(baseline, event.tool);
-        learnCallSize(baseline.calls, index, before < 0, bytes, current);
-      } else {
-        updateBoundedSet(baseline.tools, event.tool, time);
-      }
+      if (bytes !== undefined && bytes > 0) learnCallSize(baseline.calls, index, before < 0, bytes, current);
+      // A tool that took another's slot with a call without bytes must not inherit that tool's call sizes.
+      else if (before < 0) forgetCallSize(baseline.calls, index);
       updateCategoryCounts(baseline.mix, event.tool);
       break;
     }

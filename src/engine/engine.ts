@@ -167,6 +167,12 @@ export class Engine {
     const slots = this.slotsByType[event.type];
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!;
+      // An excepted event is neither scored nor learned by the detector: learning it could leave
+      // state (a cooldown, a window counted as alerted) that an alert it never sent implies.
+      if (slot.configured.isExcepted !== undefined && slot.configured.isExcepted(event)) {
+        this.stats.detectors[slot.configured.definition.id]!.excepted++;
+        continue;
+      }
       const ctx = this.prepare(slot, agentId, agent, state, event);
       if (ctx === undefined) continue;
       this.score(slot, ctx, event, agent, state, output);
@@ -208,10 +214,6 @@ export class Engine {
 
   private score(slot: Slot, ctx: MutableContext, event: AgentEvent, agent: RegisteredAgent | undefined, state: AgentState, output: EngineOutput): void {
     const { configured } = slot;
-    if (configured.isExcepted !== undefined && configured.isExcepted(event)) {
-      this.stats.detectors[configured.definition.id]!.excepted++;
-      return;
-    }
     let result: Finding | readonly Finding[] | undefined;
     try {
       const before = this.options.strict ? JSON.stringify(ctx.state) : undefined;
