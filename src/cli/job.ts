@@ -48,11 +48,11 @@ export async function buildEngine(config: LoadedConfig, logger: Logger): Promise
 }
 
 /** The output files of the job, each with what names it in an error. */
-function outputFiles(config: Config): { path: string; what: string }[] {
-  const files: { path: string; what: string }[] = [];
+function outputFiles(config: Config): { path: string; what: string; create?: boolean }[] {
+  const files: { path: string; what: string; create?: boolean }[] = [];
   const rejected = new Set<string>();
   for (const sink of config.sinks) {
-    if (sink.type === 'file') files.push({ path: sink.path, what: `sink "${sink.name}"` });
+    if (sink.type === 'file') files.push({ path: sink.path, what: `sink "${sink.name}"`, create: true });
     // Written only when a receiver refuses alerts for good: a bad path would surface then, after the run read everything.
     if (sink.type !== 'console' && !rejected.has(sink.delivery.rejected_path)) {
       rejected.add(sink.delivery.rejected_path);
@@ -68,7 +68,7 @@ function outputFiles(config: Config): { path: string; what: string }[] {
 export async function runJob(config: LoadedConfig, io: JobIo): Promise<RunSummary> {
   // Before anything is read: a sink retries failed writes, and a path that can never work would be retried forever.
   if (config.source.type === 'file') await checkReadable(config.source.path, 'events');
-  await Promise.all(outputFiles(config).map(({ path, what }) => checkOutputFile(path, what)));
+  await Promise.all(outputFiles(config).map(({ path, what, create }) => checkOutputFile(path, what, { create })));
   // Registered before the pipeline, engine and sinks ask the API for their meter.
   const metricsExport = await startMetricsExport(config.telemetry, io.logger);
   try {

@@ -158,7 +158,7 @@ const syslogSink = z
 /** An http(s) endpoint without credentials in it (a token or secret has its own setting, kept out of logs). */
 const httpUrl = z
   .string()
-  .url()
+  .url({ abort: true })
   .refine((text) => /^https?:$/.test(new URL(text).protocol), { message: 'must be an http:// or https:// URL' })
   .refine((text) => !new URL(text).username && !new URL(text).password, { message: "must not carry credentials; use the sink's token or secret setting" });
 

@@ -83,7 +83,7 @@ export async function runEvaluationPipeline(options: EvalRunOptions): Promise<Ev
   });
   const engine = await buildEngine({ ...config, locate: options.locate }, options.logger);
   if (options.alertsPath !== undefined) {
-    await checkOutputFile(options.alertsPath, '--alerts');
+    await checkOutputFile(options.alertsPath, '--alerts', { create: true });
     // Each evaluation writes its own alerts: an earlier run's go (a pipe or a device is left as it is).
     if ((await stat(options.alertsPath).catch(() => undefined))?.isFile()) await truncate(options.alertsPath);
   }

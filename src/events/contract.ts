@@ -47,7 +47,7 @@ const text = z.string().min(1).max(MAX_FIELD_LENGTH);
 
 const fingerprint = z
   .string()
-  .regex(FINGERPRINT_PATTERN, 'must be a credential fingerprint, not the credential: an optional lower-case prefix (sha256:) and 16 to 128 characters of hex or base64url (A-Z a-z 0-9 _ -)')
+  .regex(FINGERPRINT_PATTERN, 'must be a fingerprint of the credential, never the credential itself: an optional lower-case prefix (sha256:) and 16 to 128 characters of hex or base64url (A-Z a-z 0-9 _ -)')
   .refine((value) => !RAW_JWT_PATTERN.test(value), 'looks like a raw JWT; send its fingerprint')
   .refine((value) => !KNOWN_CREDENTIAL_PATTERN.test(value), 'looks like a raw credential (a known token format); send its fingerprint')
   .describe('a fingerprint (hash) of the credential, never the credential: driftwatch also refuses a JWT (eyJ…) and known token formats (ghp_…, AKIA…, sk-…, xox…-, …) that this pattern lets through');

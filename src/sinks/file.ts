@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import type { Alert } from '../alerts/alert.js';
 import { DriftwatchError } from '../errors.js';
@@ -52,11 +53,13 @@ export class FileTransport implements Transport {
 /**
  * Checks at start-up that an output file can be written (its missing directories are made), so that
  * a path that can never work ends the run at once instead of being retried forever. `what` names
- * the file in the error: a sink, a config field.
+ * the file in the error: a sink, a config field. With `create`, the file is made (empty) if missing.
  */
-export async function checkOutputFile(path: string, what: string): Promise<void> {
+export async function checkOutputFile(path: string, what: string, options: { create?: boolean } = {}): Promise<void> {
   try {
     await checkAppendable(path);
+    // An alerts file exists from the start, empty while there are none: `tail -f` and `cat` work on it at once.
+    if (options.create) await (await open(path, 'a')).close();
   } catch (error) {
     throw cannotWrite(what, path, error);
   }

@@ -40,6 +40,16 @@ describe('output files', () => {
     expect(await lineCount(alerts)).toBeGreaterThan(0);
   }, 10_000);
 
+  it('replay --alerts of a stream without alerts leaves an empty alerts file (it exists from the start)', async () => {
+    const events = join(dir, 'quiet.jsonl');
+    const first = readFileSync(DEMO_EVENTS, 'utf8').split('\n')[0]!;
+    await writeFile(events, `${first}\n`);
+    const alerts = join(dir, 'quiet/alerts.jsonl');
+    const result = await runCli(['replay', events, '--registry', DEMO_REGISTRY, '--alerts', alerts, '--dead-letters', join(dir, 'quiet.dead.jsonl')]);
+    expect(result.code).toBe(0);
+    expect(readFileSync(alerts, 'utf8')).toBe('');
+  }, 10_000);
+
   it('replay --alerts naming a directory ends at once: DW_SINK_FAILED with the sink and the path, exit 1', async () => {
     const alerts = join(dir, 'is-a-directory');
     await mkdir(alerts);

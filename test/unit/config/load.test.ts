@@ -168,6 +168,18 @@ dead_letter:
     expect(errors.map((e) => e.field)).toEqual(expect.arrayContaining(['registry', 'max_event_bytes']));
   });
 
+  it('refuses a sink url that is no URL (an unset variable, empty, a word) with the field, not a crash', () => {
+    const errors = errorsOf('registry: r.yaml\nsourc: {}\nsinks:\n  - { type: webhook, url: "${HOOK_URL}" }\n  - { type: webhook, name: b, url: "" }\n  - { type: splunk-hec, url: nope, token: t }\n');
+    expect(errors.map((e) => `${e.field}: ${e.message}`)).toEqual(
+      expect.arrayContaining([
+        'sinks.0.url: environment variable HOOK_URL is not set',
+        'sinks.1.url: Invalid URL',
+        'sinks.2.url: Invalid URL',
+        expect.stringMatching(/^sourc: unknown key/),
+      ]),
+    );
+  });
+
   it('does not put the value of a variable in an error message', () => {
     const errors = errorsOf('registry: agents.yaml\nmax_event_bytes: ${SECRET_SIZE}\n', { SECRET_SIZE: 'hunter2-not-a-size' });
     expect(errors.map(formatYamlIssue).join('\n')).not.toContain('hunter2');

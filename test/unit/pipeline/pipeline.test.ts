@@ -75,6 +75,17 @@ describe('Pipeline.processBatch', () => {
     expect(sink.batches[0]!.every((a) => a.detected_at === NOW.toISOString())).toBe(true);
   });
 
+  it('keeps the whole reason of a refused fingerprint in the dead letter, and only the raw token redacted', async () => {
+    const { deadLetters, pipeline } = setup();
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwbGFubmVyIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+    const line = JSON.stringify({ ...rawToolUse(), id: 'raw-jwt', token: jwt });
+    await pipeline.processBatch([record(line, 1)]);
+    const [letter] = deadLetters.records;
+    expect(letter!.reason).toContain('never the credential itself: an optional lower-case prefix (sha256:) and 16 to 128 characters');
+    expect(letter!.reason).toContain('looks like a raw JWT; send its fingerprint');
+    expect(JSON.stringify(letter)).not.toContain(jwt);
+  });
+
   it('dead-letters an oversized record from the source without decoding it', async () => {
     const { deadLetters, pipeline } = setup();
     await pipeline.processBatch([record('{"id":"big","pad":"xxxx', 7, 5_000_000)]);
