@@ -138,7 +138,7 @@ const syslogSink = z
     transport: z.enum(['tcp', 'tls', 'udp']).default('tls').describe('tcp and tls use RFC 6587 octet-counting framing; udp one datagram per alert'),
     host: z.string().min(1),
     port: portNumber(1).optional().describe('default: 6514 for tls, 514 for tcp and udp'),
-    format: sinkFormat.default('json').describe('rendering of the alert in the syslog MSG'),
+    format: sinkFormat.optional().describe('rendering of the alert in the syslog MSG; default json, cef for udp (a JSON alert is 2–6 KB: a datagram would cut most of them)'),
     facility: z.enum(Object.keys(FACILITIES) as [FacilityName, ...FacilityName[]]).default('local4'),
     app_name: z.string().min(1).default('driftwatch'),
     hostname: z.string().min(1).optional().describe('syslog HOSTNAME (default: this machine\'s host name)'),

@@ -60,7 +60,7 @@ function transportOf(config: Exclude<SinkConfig, { type: 'console' }>, logger: L
       return new FileTransport({ path: config.path, format: config.format, rotation: { maxBytes: config.max_bytes, maxFiles: config.max_files } });
     case 'syslog': {
       const message = {
-        format: config.format,
+        format: config.format ?? (config.transport === 'udp' ? 'cef' : 'json'),
         facility: config.facility,
         appName: config.app_name,
         hostname: config.hostname,

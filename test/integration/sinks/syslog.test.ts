@@ -207,7 +207,7 @@ describe('syslog sink against rsyslog', () => {
   it('UDP: one alert per datagram, cut to max_message_bytes with the header and structured data whole, truncation counted', async () => {
     rsyslog = await startRsyslog();
     const sent = hostileAlerts();
-    const out = sink(`    transport: udp\n    host: 127.0.0.1\n    port: ${rsyslog.ports.udp}\n    max_message_bytes: 2048`);
+    const out = sink(`    transport: udp\n    format: json\n    host: 127.0.0.1\n    port: ${rsyslog.ports.udp}\n    max_message_bytes: 2048`);
     expect(await out.deliver(sent)).toEqual({ delivered: sent.length, rejected: 0 });
     const received = byAlertId(await rsyslog.waitForLines(sent.length));
     for (const a of sent.filter((a) => a.id !== 'dw-big-0004')) checkMessage(received.get(a.id)!, a, 'json', 'dw-test-host');

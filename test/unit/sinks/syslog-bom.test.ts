@@ -27,9 +27,18 @@ const BOM = Buffer.from('\uFEFF');
 
 describe('syslog sink bom option (docs/formats.md)', () => {
   it('puts U+FEFF before MSG by default, and leaves it out with bom: false', async () => {
-    expect((await sentDatagram({})).includes(BOM)).toBe(true);
-    const without = await sentDatagram({ bom: false });
+    expect((await sentDatagram({ format: 'json' })).includes(BOM)).toBe(true);
+    const without = await sentDatagram({ format: 'json', bom: false });
     expect(without.includes(BOM)).toBe(false);
     expect(without.toString('utf8')).toContain('] {"'); // the structured data, then the JSON MSG straight away
+  });
+});
+
+describe('syslog sink format over UDP', () => {
+  it('is CEF unless the config names one: a JSON alert (2–6 KB) would be cut in most datagrams', async () => {
+    const datagram = (await sentDatagram({})).toString('utf8');
+    expect(datagram).toContain('CEF:0|');
+    expect(Buffer.byteLength(datagram)).toBeLessThanOrEqual(2048);
+    expect((await sentDatagram({ format: 'ecs' })).toString('utf8')).toContain('{"');
   });
 });
