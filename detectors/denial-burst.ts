@@ -16,6 +16,7 @@ import {
   type DetectorContext,
   type Spike,
   type WindowSpikeState,
+  roundPeak,
 } from '../src/sdk/index.js';
 
 /**
@@ -127,7 +128,7 @@ export default defineDetector({
         latest: { system: event.system, action: event.action ?? null, tool: event.tool ?? null, policy: event.policy ?? null },
       },
       expected: {
-        peak_denials: Math.round(spike.peak),
+        peak_denials: roundPeak(spike.peak),
         peak_scope: spike.peakScope,
         ...(Number.isNaN(spike.z) ? {} : { typical_denials: spike.typical.median, robust_z: Math.round(spike.z * 10) / 10 }),
         factor: ctx.options.factor,

@@ -19,6 +19,7 @@ import {
   type DetectorContext,
   type Spike,
   type WindowSpikeState,
+  roundPeak,
 } from '../src/sdk/index.js';
 
 /**
@@ -219,7 +220,7 @@ export default defineDetector({
         ...(session === undefined ? {} : { session }),
       },
       expected: {
-        peak_events: Math.round(spike.peak),
+        peak_events: roundPeak(spike.peak),
         peak_scope: spike.peakScope,
         ...(Number.isNaN(spike.z) ? {} : { typical_events: spike.typical.median, spread_events: Math.round(spike.typical.spread * 10) / 10, robust_z: Math.round(spike.z * 10) / 10 }),
         factor,

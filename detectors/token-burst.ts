@@ -9,6 +9,7 @@ import {
   windowSpikeOptions,
   windowSpikePeakText,
   z,
+  roundPeak,
 } from '../src/sdk/index.js';
 
 /**
@@ -66,7 +67,7 @@ export default defineDetector({
         latest: { fingerprint: token.fingerprint, grant: token.grant ?? null, audience: token.audience ?? null, issuer: token.issuer ?? null },
       },
       expected: {
-        peak_tokens: Math.round(spike.peak),
+        peak_tokens: roundPeak(spike.peak),
         peak_scope: spike.peakScope,
         ...(Number.isNaN(spike.z) ? {} : { typical_tokens: spike.typical.median, robust_z: Math.round(spike.z * 10) / 10 }),
         factor: ctx.options.factor,

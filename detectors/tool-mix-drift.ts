@@ -297,9 +297,9 @@ export default defineDetector({
       : `above the bar of ${percent(bar)} (its own normal work has reached ${percent(peak)})`;
     return {
       key: 'mix',
-      title: `${id} is calling tools it rarely used for most of its work`,
+      title: `${id} is calling ${tools.length === 1 ? 'one of its tools' : 'some of its tools'} far more than usual`,
       summary:
-        `${percent(total)} of ${id}'s ${calls} went to tools it rarely used: ${listed}. Against its ${before} earlier calls ` +
+        `${percent(total)} of ${id}'s ${calls} went to tools it used less before: ${listed}. Against its ${before} earlier calls ` +
         `(over ${formatDuration(Math.max(0, ctx.now - ctx.baseline.t0))}: ${usual.map((entry) => `${entry.tool} ${percent(entry.share)}`).join(', ')}), ` +
         `that is ${percent(excess)} more of its calls than usual, ${against}.`,
       severity: excess >= 0.6 ? 'medium' : 'low',

@@ -113,14 +113,14 @@ function describe(event: AgentEvent): string {
 
 export default defineDetector({
   id: 'unusual-time',
-  version: '1.0.0',
+  version: '1.1.0',
   description:
     "Activity at an hour of the day (UTC) when the agent's own history (hour-of-week histogram of active hours, any day " +
     'of the week) shows no activity within deep_radius hours, or, from a runtime instance first used within ' +
     "new_instance_window, at most max_share of its busiest hour's activity within radius hours; once its learning " +
     'period is over and its history holds min_active_hours active hours. Agents active in more than max_active_hours ' +
     'distinct hours of the day work around the clock and are never alerted. Judged on tool calls and denials (token ' +
-    'issuance happens at any hour for refreshes), at the first of them in each calendar hour; key hour:<HH>, window the hour.',
+    'issuance happens at any hour for refreshes), at the first of them in each calendar hour; key hour:<HH>, window the hour (from a new instance: key instance:<instance>, window from its first use for new_instance_window, one alert).',
   eventTypes: ['tool_use', 'access_denied'],
   maturity: 'stable',
   techniques: [TECHNIQUES.validAccounts, TECHNIQUES.rogueAgents, TECHNIQUES.scheduledTransfer, TECHNIQUES.goalHijack],
@@ -144,12 +144,17 @@ export default defineDetector({
     const start = Math.floor(event.timeMs / HOUR_MS) * HOUR_MS;
     const usual = describeHours(hours);
     const history = formatDuration(baselineAge(baseline, ctx.now));
+    const instance = event.agent.instance;
+    // A new instance is one episode (one alert) for as long as it counts as new, whatever the hours it spans.
+    const since = why === 'new-instance' && instance !== undefined ? (baselineInstanceNewSince(baseline, instance, event.timeMs) ?? event.timeMs) : undefined;
+    const sinceText =
+      since === undefined ? '' : since === event.timeMs ? ', which it had never used before' : `, which it first used ${formatDuration(event.timeMs - since)} earlier, at ${formatClock(since)} UTC`;
     return {
-      key: `hour:${String(hour).padStart(2, '0')}`,
+      key: since === undefined ? `hour:${String(hour).padStart(2, '0')}` : `instance:${instance}`,
       title: `${id} is active at ${formatClock(event.timeMs)} UTC, outside its usual hours`,
       summary:
         `${id} ${describe(event)} at ${formatClock(event.timeMs)} UTC` +
-        `${why === 'new-instance' ? ` from instance ${event.agent.instance}, which it had never used before` : ''}. ` +
+        `${since === undefined ? '' : ` from instance ${instance}${sinceText}`}. ` +
         `In ${history} of history (${hourOfWeekTotal(baseline.hours)} active hours) it has been active ${usual} UTC; ` +
         `${why === 'deep' ? `nothing within ${ctx.options.deep_radius} h of this hour` : `next to nothing within ${ctx.options.radius} h of this hour`} ` +
         `(the nearest active hour is ${distance} h away).`,
@@ -159,7 +164,8 @@ export default defineDetector({
         time: new Date(event.timeMs).toISOString(),
         hour_utc: hour,
         activity: describe(event),
-        ...(event.agent.instance === undefined ? {} : { instance: event.agent.instance, new_instance: why === 'new-instance' }),
+        ...(instance === undefined ? {} : { instance, new_instance: since !== undefined }),
+        ...(since === undefined ? {} : { instance_first_used: new Date(since).toISOString() }),
       },
       expected: { active_hours_utc: usual, active_hours_of_day: hours.length, nearest_active_hour_distance_h: distance },
       scope: agent === undefined ? undefined : { purpose: agent.purpose ?? null, kind: agent.kind ?? null },
@@ -167,7 +173,7 @@ export default defineDetector({
         `Check with ${agent?.owner === undefined ? "the agent's owner" : `owner ${agent.owner}`} whether ${id} should run at this hour ` +
         `(a new schedule, a manual run${event.principal === undefined ? '' : `, or ${event.principal} working late`}). If nobody started it, suspend it, ` +
         `revoke its tokens and review ${event.agent.session === undefined ? 'what it did since' : `session ${event.agent.session}`}.`,
-      window: { start, end: start + HOUR_MS },
+      window: since === undefined ? { start, end: start + HOUR_MS } : { start: since, end: since + paramsOf(ctx.options).newInstance },
     };
   },
 });

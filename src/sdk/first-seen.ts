@@ -25,6 +25,7 @@ import {
 import type { ToolUseEvent } from '../events/contract.js';
 import { formatDuration } from '../registry/duration.js';
 import { boundedSetDistinct, boundedSetTop } from '../stats/bounded-set.js';
+import { DAY_MS } from '../stats/trend.js';
 import { durationMs, durationOption, fromOptions, type DetectorContext, type Finding, type Severity } from './detector.js';
 
 /** What is new to the agent: a system or a tool of a tool call. */
@@ -212,7 +213,10 @@ export function firstSeen(kind: FirstSeenKind): FirstSeen {
       const agent = ctx.agent;
       const baseline = ctx.baseline;
       const set = setOf(baseline);
-      const known = boundedSetTop(set).map((entry) => entry.value);
+      // What entered the agent's most used within a day (often the same episode's first uses) is not "usual".
+      const top = boundedSetTop(set);
+      const known = top.filter((entry) => entry.firstSeenMs < event.timeMs - DAY_MS).map((entry) => entry.value);
+      const recent = top.filter((entry) => entry.firstSeenMs >= event.timeMs - DAY_MS).map((entry) => entry.value);
       const distinct = boundedSetDistinct(set);
       const learnedFor = formatDuration(baselineAge(baseline, ctx.now));
       const state = ctx.state;
@@ -228,18 +232,23 @@ export function firstSeen(kind: FirstSeenKind): FirstSeen {
             : placement === 'listed'
               ? listedWhere
               : 'and it has no registry entry';
-      const others = distinct > known.length ? ` and about ${distinct - known.length} more` : '';
+      const others = distinct > known.length + recent.length ? ` and about ${distinct - known.length - recent.length} more` : '';
+      const recentText = recent.length === 0 ? '' : `; first used within the last 24 h: ${recent.join(', ')}`;
       return {
         key: `${kind}:${name}`,
         title: `${id} ${kind === 'system' ? 'used system' : 'called tool'} ${name} for the first time`,
         summary:
           `${id} called ${event.tool} to ${event.action} on ${event.system}, a ${kind} it never ${words.used} in ${learnedFor} of history ` +
-          `(${known.length === 0 ? `no ${kind} before` : `${kind === 'system' ? 'its systems' : 'its usual tools'}: ${known.join(', ')}${others}`}); ` +
+          `(${known.length === 0 ? `no ${kind} before` : `${kind === 'system' ? 'its systems' : 'its usual tools'}: ${known.join(', ')}${others}`}${recentText}); ` +
           `${name} is ${where}.`,
         severity: severityOf(placement, ctx.options) as Severity,
         score: placement === 'out-of-scope' ? 80 : placement === 'unregistered' ? 65 : placement === 'in-scope' ? 45 : 35,
         observed: { system: event.system, tool: event.tool, action: event.action, placement, ...(event.resource === undefined ? {} : { resource: event.resource }) },
-        expected: { [`known_${words.plural}`]: known, [`distinct_${words.plural}_estimate`]: distinct },
+        expected: {
+          [`known_${words.plural}`]: known,
+          ...(recent.length === 0 ? {} : { [`recent_${words.plural}`]: recent }),
+          [`distinct_${words.plural}_estimate`]: distinct,
+        },
         scope,
         recommendation:
           placement === 'out-of-scope'

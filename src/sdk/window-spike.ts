@@ -206,6 +206,11 @@ export function windowSpikePeakText(spike: Spike, none: string): string {
 export const PEAK_FADING = 'a peak loses about 16% a day until the agent reaches it again';
 
 /** A faded peak: one decimal below 10 (a peak of 0.2 is a window of 1 or 2 that faded over days), whole above. */
+export function roundPeak(value: number): number {
+  return value < 10 ? Math.round(value * 10) / 10 : Math.round(value);
+}
+
+/** A faded peak in words, as `roundPeak` gives it to `expected`. */
 export function formatPeak(value: number): string {
-  return value < 10 ? String(Math.round(value * 10) / 10) : String(Math.round(value));
+  return String(roundPeak(value));
 }

@@ -119,6 +119,10 @@ describe('statistical detectors on generated traffic', () => {
           if (typeof s.key === 'string') expect(alert.key).toBe(s.key);
           else expect(alert.key).toMatch(s.key);
           checkStatesObservedVsExpected(alert);
+          // A peak count in `expected` is the number the summary states (one decimal below 10).
+          for (const [key, value] of Object.entries(alert.expected)) {
+            if (/^peak_(?!kb)/.test(key) && typeof value === 'number' && value > 0) expect(alert.summary, key).toMatch(new RegExp(`peak (of|for [^;]*? is) ${String(value).replace('.', '\\.')} `));
+          }
         }
       });
 
@@ -136,6 +140,18 @@ describe('statistical detectors on generated traffic', () => {
       expect(alerts.map((alert) => alert.key)).toEqual(['hour:03']);
       expect(alerts[0]!.event.id).toBe('ops-bot-3am-10-00001');
       checkStatesObservedVsExpected(alerts[0]!);
+    });
+
+    it('a new instance in the evening is one alert across the hours it spans, and says when it was first used', () => {
+      const office = T.businessHours({ agent: 'ops-bot', prefix: 'ops', days: 11, tools: OPS, bytes: 20_000, instance: 'i-office' });
+      const rogue = [at(10, 19, 27), at(10, 19, 40), at(10, 19, 55), at(10, 20, 5), at(10, 20, 15)].map((time, i) => ({
+        ...T.call(`rogue-${i}`, 'ops-bot', time, OPS[0]!, 20_000),
+        agent: { id: 'ops-bot', instance: 'i-rogue' },
+      }));
+      const alerts = run('unusual-time', T.merge(office, rogue));
+      expect(alerts.map((alert) => alert.key)).toEqual(['instance:i-rogue']);
+      expect(alerts[0]!.summary).toContain('from instance i-rogue, which it had never used before');
+      expect(alerts[0]!.observed).toMatchObject({ new_instance: true, instance_first_used: new Date(at(10, 19, 27)).toISOString() });
     });
 
     it('a 24/7 batch agent at 3 a.m. → no alert', () => {
@@ -216,6 +232,30 @@ describe('statistical detectors on generated traffic', () => {
       checkStatesObservedVsExpected(late[0]!);
       expect(run('slow-drift', T.merge(office(12), widening(1)))).toEqual([]);
     });
+  });
+});
+
+describe('first-seen-tool wording', () => {
+  it('does not count a tool first used earlier the same day among the usual ones', () => {
+    const first = T.call('new-1', 'ops-bot', at(8, 11, 3), { tool: 'shell.exec', system: 'crm', action: 'write' }, 1000);
+    const second = T.call('new-2', 'ops-bot', at(8, 11, 40), { tool: 'crm.dump', system: 'crm', action: 'read' }, 1000);
+    const alerts = run('first-seen-tool', T.merge(office(10), [first, second]));
+    expect(alerts.map((alert) => alert.key)).toEqual(['tool:shell.exec', 'tool:crm.dump']);
+    const later = alerts[1]!;
+    expect(later.expected.known_tools).not.toContain('shell.exec');
+    expect(later.expected.recent_tools).toEqual(['shell.exec']);
+    expect(later.summary).toContain('first used within the last 24 h: shell.exec');
+  });
+});
+
+describe('faded peaks', () => {
+  it('are stated with one decimal, in the summary and in expected alike', () => {
+    // Three denials in one window on day 1 only: by day 9 that peak has faded to about 1 (0.84 a day).
+    const stream = T.merge(office(10), T.denials('early', 'ops-bot', at(1, 14), 3, ['hr-prod']), T.denials('burst', 'ops-bot', at(9, 14), 12, ['hr-prod', 'vault']));
+    const [alert] = run('denial-burst', stream);
+    const peak = (alert!.expected as { peak_denials: number }).peak_denials;
+    expect(Number.isInteger(peak)).toBe(false);
+    expect(alert!.summary).toContain(`faded peak of ${peak} `);
   });
 });
 

@@ -87,7 +87,7 @@ describe('tool-mix-drift', () => {
     expect(observed.excess_share).toBeGreaterThan(0.4);
     expect(observed.day_score).toBeGreaterThan(2.5);
     expect((alert.expected as { days_judged: number }).days_judged).toBe(4);
-    expect(alert.summary).toMatch(/calls today \(UTC\) went to tools it rarely used: crm\.export/);
+    expect(alert.summary).toMatch(/calls today \(UTC\) went to tools it used less before: crm\.export/);
     expect(alert.summary).toMatch(/a day score of \d+\.\d \(excess × √\d+\), above the bar of 2\.5/);
     expect(alert.summary).not.toMatch(/undefined|NaN|\[object Object\]/);
     // Only the day sees it: with its threshold out of reach nothing alerts.
