@@ -597,7 +597,7 @@ export interface Spike {
   peak: number;
   /** Whether `peak` is this hour's (±radius) or, the agent having no history at this hour, the peak of any hour. */
   peakScope: 'hour' | 'day' | 'none';
-  /** observed / peak (Infinity with no peak). */
+  /** observed / the usual: the peak, or the typical window when that is larger (Infinity with neither). */
   ratio: number;
   /** The largest window at any hour of the day (`bytes`: KB); 0 when the metric was never active. */
   peakAny: number;
@@ -665,12 +665,14 @@ export function baselineSpike(baseline: AgentBaseline, metric: BaselineMetric, t
     z = (observed - typical.median) / scale;
     if (z < params.minZ) return undefined;
   }
+  // "Usual" is never below the typical active window: a peak that faded over quiet days can be.
+  const usual = Math.max(peak, typical.windows >= params.minWindows ? typical.median : 0);
   return {
     metric,
     observed,
     peak,
     peakScope,
-    ratio: peak > 0 ? observed / peak : Number.POSITIVE_INFINITY,
+    ratio: usual > 0 ? observed / usual : Number.POSITIVE_INFINITY,
     peakAny: levelValue(baselinePeakLevel(baseline, metric, timeMs)),
     typical,
     z,

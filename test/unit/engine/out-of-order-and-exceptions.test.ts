@@ -5,7 +5,7 @@ import rateSpike from '../../../detectors/rate-spike.js';
 import firstSeenSystem from '../../../detectors/first-seen-system.js';
 import slowDrift from '../../../detectors/slow-drift.js';
 import toolMixDrift from '../../../detectors/tool-mix-drift.js';
-import { baselineCallUsual, baselineCallZ, createBaseline, updateBaseline } from '../../../src/engine/baseline.js';
+import { baselineCallUsual, baselineCallZ, baselineSpike, createBaseline, updateBaseline } from '../../../src/engine/baseline.js';
 import { configureDetector, type ConfiguredDetector } from '../../../src/engine/configured-detector.js';
 import { Engine, type EngineOutput } from '../../../src/engine/engine.js';
 import { HOUR, MINUTE, T0, toolUse } from '../../fixtures/core/events.js';
@@ -90,5 +90,21 @@ describe('a tool that takes a top-K slot with a call without bytes', () => {
     expect(baseline.tools.v).toContain('z.export');
     expect(baselineCallUsual(baseline, 'z.export')).toBeNaN();
     expect(baselineCallZ(baseline, 'z.export', 1 << 20)).toBeNaN();
+  });
+});
+
+describe('a spike against a peak that faded over quiet days', () => {
+  it('is measured against the typical active window when that is larger ("usual" is never below typical)', () => {
+    const baseline = createBaseline();
+    const hour14 = day0 + 14 * HOUR;
+    // Two busy days, twelve windows of 6 calls at 14:00–15:00 each, then eight quiet days: the peak fades, the typical window stays.
+    for (let d = 0; d < 2; d++) for (let w = 0; w < 12; w++) for (let i = 0; i < 6; i++) updateBaseline(baseline, toolUse({ tool: 'a.read', time: new Date(hour14 + d * DAY + w * 5 * MINUTE + i * 1000).toISOString() }));
+    const at = hour14 + 10 * DAY;
+    for (let i = 0; i < 99; i++) updateBaseline(baseline, toolUse({ tool: 'a.read', time: new Date(at + i * 1000).toISOString() }));
+    const spike = baselineSpike(baseline, 'events', at + 100_000, 1, { factor: 3, minimum: 20, minZ: 4, minWindows: 8, radius: 1 });
+    expect(spike).toBeDefined();
+    expect(spike!.peak).toBeLessThan(6); // faded
+    expect(spike!.typical.median).toBe(6);
+    expect(spike!.ratio).toBeCloseTo(100 / 6, 5);
   });
 });
