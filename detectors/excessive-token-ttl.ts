@@ -1,5 +1,8 @@
 import { defineDetector, formatDuration, TECHNIQUES, z } from '../src/sdk/index.js';
 
+/** A lifetime this many times the limit (a day of tokens of an hour) is reported as high. */
+const HIGH_RATIO = 24;
+
 /**
  * A token issued to an agent with a longer lifetime than its registry entry allows
  * (credentials.max_ttl, or defaults.credentials.max_ttl): a long-lived secret in the making.
@@ -75,6 +78,8 @@ export default defineDetector({
       summary:
         `${from} issued token ${forWhat} to ${id} with a lifetime of ${formatDuration(ttlMs)} (${ttlS} s), ` +
         `${times}× its registered maximum of ${limit}${event.token.grant === undefined ? '' : ` (grant ${event.token.grant})`}.`,
+      // A token that outlives its limit by a day's worth of lifetimes or more is a standing credential.
+      severity: ratio >= HIGH_RATIO ? 'high' : 'medium',
       score: Math.min(95, Math.round(50 + 10 * Math.log2(Math.max(ratio, 1)))),
       observed,
       expected,

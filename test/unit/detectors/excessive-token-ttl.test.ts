@@ -34,6 +34,11 @@ describe('excessive-token-ttl', () => {
     expect(alerts[1]!.recommendation).toContain(`Revoke token fingerprint ${alerts[1]!.event.token}`);
   });
 
+  it('rates a lifetime of 24 times the limit or more high: a standing credential', () => {
+    const alerts = run([issued('payments-bot', 24 * 600 - 1), issued('payments-bot', 24 * 600), issued('payments-bot', 365 * 86_400)]);
+    expect(alerts.map((alert) => alert.severity)).toEqual(['medium', 'high', 'high']);
+  });
+
   it('tolerates tolerance_s', () => {
     expect(run([issued('invoice-bot', 930)], { tolerance_s: 30 })).toEqual([]);
     expect(run([issued('invoice-bot', 931)], { tolerance_s: 30 })).toHaveLength(1);
