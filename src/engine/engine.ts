@@ -237,15 +237,12 @@ export class Engine {
     if (result === undefined) return;
     const findings = Array.isArray(result) ? (result as readonly Finding[]) : [result as Finding];
     for (const finding of findings) {
-      const problem = findingProblem(finding);
-      if (problem !== undefined) {
-        this.fail(slot, event, 'score', new DriftwatchError('DW_DETECTOR_FAILED', problem));
-        continue;
-      }
       try {
+        const problem = findingProblem(finding);
+        if (problem !== undefined) throw new DriftwatchError('DW_DETECTOR_FAILED', problem);
         this.raise(slot, finding, event, agent, state, output);
       } catch (error) {
-        // A finding that cannot become an alert (a window that is no time) is the detector's failure, not the stream's.
+        // A finding that cannot become an alert (a window that is no time, a getter that throws) is the detector's failure, not the stream's.
         this.fail(slot, event, 'score', error);
       }
     }

@@ -19,8 +19,12 @@ export function findingProblem(finding: unknown): string | undefined {
   if (typeof finding.score !== 'number' || Number.isNaN(finding.score)) return `finding.score: must be a number 0–100 (got ${describe(finding.score)})`;
   for (const field of ['observed', 'expected'] as const) {
     if (!isRecord(finding[field])) return `finding.${field}: must be an object (got ${describe(finding[field])})`;
+    const problem = jsonProblem(finding[field]);
+    if (problem !== undefined) return `finding.${field}: must be JSON data (${problem})`;
   }
   if (finding.scope !== undefined && !isRecord(finding.scope)) return `finding.scope: must be an object (got ${describe(finding.scope)})`;
+  const scopeProblem = finding.scope === undefined ? undefined : jsonProblem(finding.scope);
+  if (scopeProblem !== undefined) return `finding.scope: must be JSON data (${scopeProblem})`;
   const evidence = finding.evidence;
   if (evidence !== undefined && !(Array.isArray(evidence) && evidence.every((id) => typeof id === 'string'))) {
     return `finding.evidence: must be an array of event ids (got ${describe(evidence)})`;
@@ -32,6 +36,16 @@ export function findingProblem(finding: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Why a value cannot be written as JSON (a BigInt, a cycle), or undefined: every sink writes the alert as JSON or from it. */
+function jsonProblem(value: unknown): string | undefined {
+  try {
+    JSON.stringify(value);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -131,7 +131,13 @@ export class Pipeline {
   }
 
   private decode(record: SourceRecord, latestTime: number): DecodeResult {
-    const result = decodeSourceValue(record.value, record.oversizedBytes, this.maxEventBytes);
+    let result: DecodeResult;
+    try {
+      result = decodeSourceValue(record.value, record.oversizedBytes, this.maxEventBytes);
+    } catch (error) {
+      // A decoder defect on some input must cost that record, never the stream (a Kafka partition would retry it for ever).
+      return { ok: false, code: 'DW_EVENT_INVALID', reason: `could not be decoded: ${(error as Error).message}` };
+    }
     if (result.ok && result.event.timeMs > latestTime) {
       return {
         ok: false,

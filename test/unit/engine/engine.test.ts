@@ -554,6 +554,8 @@ describe('a failing detector is isolated', () => {
 
   it('a malformed finding is the detector\'s failure naming the field, never an alert a sink cannot render', () => {
     const good = { key: 'k', title: 't', summary: 's', score: 50, observed: {}, expected: {}, recommendation: 'r' };
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
     const malformed: Array<[unknown, string]> = [
       [{ ...good, title: undefined, name: 'forgot title' }, 'finding.title: must be a non-empty string (got undefined)'],
       [{}, 'finding.key: must be a string (got undefined)'],
@@ -563,6 +565,8 @@ describe('a failing detector is isolated', () => {
       [{ ...good, score: 'high' }, 'finding.score: must be a number 0–100 (got "high")'],
       [{ ...good, evidence: 'e1' }, 'finding.evidence: must be an array of event ids (got "e1")'],
       [{ ...good, window: { start: 2000, end: 1000 } }, 'finding.window: must be { start, end } in ms since the epoch with end after start (got an object)'],
+      [{ ...good, observed: { bytes: 10n } }, 'finding.observed: must be JSON data (Do not know how to serialize a BigInt)'],
+      [{ ...good, scope: cyclic }, 'finding.scope: must be JSON data'],
     ];
     for (const [finding, message] of malformed) {
       const returns = defineDetector({ id: 'test-malformed', version: '1.0.0', description: 'returns what it is given', eventTypes: ['tool_use'], maturity: 'stable', techniques: [], severity: 'low', options: z.strictObject({}), createState: () => null, score: () => finding as never });
@@ -570,7 +574,8 @@ describe('a failing detector is isolated', () => {
       const engine = new Engine([configureDetector(widen(returns)), configureDetector(widen(everyEvent))], { onDetectorError: (failure) => failures.push(failure) });
       const output = run(engine, [toolUse({ id: 'm1' })]);
       expect(output.alerts.map((a) => a.detector), message).toEqual(['test-every-event']);
-      expect(engine.stats.detectors['test-malformed'], message).toMatchObject({ errors: 1, alerts: 0, lastError: `score: ${message}` });
+      expect(engine.stats.detectors['test-malformed'], message).toMatchObject({ errors: 1, alerts: 0 });
+      expect(engine.stats.detectors['test-malformed']!.lastError, message).toContain(`score: ${message}`);
       expect(isDriftwatchError(failures[0]?.error, 'DW_DETECTOR_FAILED'), message).toBe(true);
     }
   });

@@ -86,6 +86,23 @@ describe('Pipeline.processBatch', () => {
     expect(JSON.stringify(letter)).not.toContain(jwt);
   });
 
+  it('dead-letters an event whose type or time is nested 5,000 deep (its reason once overflowed the stack), and goes on', async () => {
+    const { engine, deadLetters, pipeline } = setup();
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const lines = [
+      `{"id":"deep-1","time":1793614500000,"type":${deep},"agent":{"id":"a"}}`,
+      `{"id":"deep-2","time":${deep},"type":"tool_use","agent":{"id":"a"},"tool":"t","system":"s","action":"read"}`,
+      JSON.stringify(rawToolUse()),
+    ];
+    await pipeline.processBatch(lines.map((line, i) => record(line, i + 1)));
+    expect(deadLetters.records.map((d) => [d.code, d.field])).toEqual([
+      ['DW_EVENT_INVALID', 'type'],
+      ['DW_EVENT_INVALID', 'time'],
+    ]);
+    expect(deadLetters.records[0]!.reason).toContain('got an array');
+    expect(engine.stats.events).toBe(1);
+  });
+
   it('dead-letters an oversized record from the source without decoding it', async () => {
     const { deadLetters, pipeline } = setup();
     await pipeline.processBatch([record('{"id":"big","pad":"xxxx', 7, 5_000_000)]);
