@@ -287,9 +287,55 @@ function redactValue(value: unknown): unknown {
   return copy ?? value;
 }
 
-/** JSON of `value` for storage (changelog snapshots), with credentials redacted. */
+/**
+ * JSON of `value` for storage (changelog snapshots), with credentials redacted. The patterns read
+ * JSON text; a string whose JSON form has escapes (a quoted request body `{"password":…}`,
+ * `\u003d`) hides its credential from them there, so such strings are redacted as what they say
+ * first. Text without a backslash has no escapes: the common case costs one pass.
+ */
 export function redactedJson(value: unknown): string {
-  return redactSecrets(JSON.stringify(value));
+  const json = JSON.stringify(value);
+  return redactSecrets(json.includes('\\') ? JSON.stringify(value, redactEscapable) : json);
+}
+
+function redactEscapable(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? redactSecrets(value) : value;
+}
+
+/**
+ * A received line (a dead letter's original) with credentials redacted: as text, or, when it is
+ * JSON with escapes that could hide one, as its redacted JSON (whitespace and escapes then
+ * normalised). A line that was cut (`cut`: only a prefix was kept) loses its last word, which
+ * may be the start of a credential that no pattern recognises any more.
+ */
+export function redactedLine(line: string, cut = false): string {
+  const redacted = line.includes('\\') ? redactedEscapedLine(line) : redactSecrets(line);
+  return cut ? withoutCutWord(redacted) : redacted;
+}
+
+function redactedEscapedLine(line: string): string {
+  try {
+    return redactedJson(JSON.parse(line));
+  } catch {
+    // Not JSON (or nested too deep to write back): the patterns read the text as it is.
+    return redactSecrets(line);
+  }
+}
+
+/** Characters of the credentials the patterns know (tokens, keys, base64, URL encoding). */
+const WORD = /[A-Za-z0-9+/=_.~%-]/;
+/** Longer than any credential's start worth hiding (a JWT is 1–2 KB): a longer run loses only this much. */
+const MAX_CUT_WORD = 4096;
+
+/**
+ * Text that was cut at a size limit without its trailing run of credential characters (at most
+ * the last 4,096): what a cut left of a credential, which no pattern recognises any more.
+ */
+export function withoutCutWord(text: string): string {
+  let end = text.length;
+  const stop = Math.max(0, text.length - MAX_CUT_WORD);
+  while (end > stop && WORD.test(text[end - 1] as string)) end--;
+  return end === text.length ? text : text.slice(0, end);
 }
 
 /**

@@ -37,16 +37,19 @@ export function decodeSourceValue(value: string | Uint8Array, oversizedBytes: nu
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-/**
- * A value quoted in a reason: a short string, number or boolean as JSON, anything else by its kind
- * (an object or array is never serialised: one nested 5,000 deep would overflow the stack).
- */
+/** A value quoted in a reason: short ones as JSON, others by their kind. */
 function shown(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  const json = JSON.stringify(value);
-  return json !== undefined && json.length <= 40 ? json : `a ${typeof value}`;
+  const json = jsonOf(value);
+  return json !== undefined && json.length <= 40 ? json : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+/** JSON of a parsed value, or undefined when it cannot be written back (nested too deep for the stack). */
+function jsonOf(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reworded where zod's message says little: an unknown or missing `type`, a `time` of neither form. */

@@ -1,6 +1,6 @@
 import type { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { DeadLetter, DeadLetterSink } from '../pipeline/dead-letter.js';
-import { redactSecrets } from '../redaction.js';
+import { redactedLine, redactSecrets, withoutCutWord } from '../redaction.js';
 
 /** Where the current batch's messages are, so a dead letter can carry the original bytes. */
 export type MessageLookup = (partition: number, offset: string) => KafkaMessage | undefined;
@@ -59,16 +59,32 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     const original: Buffer = origin ? (origin.value ?? Buffer.alloc(0)) : Buffer.from(record.original);
     // Cut before redaction, which then reads a bounded text, and after it: redaction can lengthen a value ("" becomes "[REDACTED]").
     // latin1 maps bytes one to one, so redaction keeps every other byte of the original as it was.
-    const text = original.subarray(0, DEAD_LETTER_VALUE_LIMIT).toString('latin1');
-    const redacted = redactSecrets(text);
-    if (original.byteLength > DEAD_LETTER_VALUE_LIMIT || redacted.length > DEAD_LETTER_VALUE_LIMIT) {
+    const cut = original.byteLength > DEAD_LETTER_VALUE_LIMIT;
+    const bytes = original.subarray(0, DEAD_LETTER_VALUE_LIMIT);
+    const text = bytes.toString('latin1');
+    // JSON escapes can hide a credential from the patterns (redactedLine reads such a value as JSON, in UTF-8).
+    const escaped = !cut && text.includes('\\');
+    const redacted = escaped ? redactedLine(bytes.toString('utf8')) : redactSecrets(text);
+    const unchanged = escaped ? redacted === bytes.toString('utf8') : redacted === text;
+    if (cut || redacted.length > DEAD_LETTER_VALUE_LIMIT) {
       headers['dw-truncated'] = 'true';
       headers['dw-original-bytes'] = String(original.byteLength);
     }
-    if (redacted === text) return { key: origin?.key ?? null, value: original.subarray(0, DEAD_LETTER_VALUE_LIMIT), headers };
-    headers['dw-redacted'] = 'true';
-    return { key: origin?.key ?? null, value: Buffer.from(redacted.slice(0, DEAD_LETTER_VALUE_LIMIT), 'latin1'), headers };
+    const key = redactedKey(origin?.key ?? null);
+    if (!unchanged) headers['dw-redacted'] = 'true';
+    // The cut may fall inside a credential: what it left of it goes too.
+    const kept = cut ? withoutCutWord(redacted.slice(0, DEAD_LETTER_VALUE_LIMIT)) : redacted.slice(0, DEAD_LETTER_VALUE_LIMIT);
+    if (unchanged && kept.length === text.length) return { key, value: bytes, headers };
+    return { key, value: Buffer.from(kept, escaped ? 'utf8' : 'latin1'), headers };
   }
 
   async close(): Promise<void> {}
+}
+
+/** The message key as received, unless it holds a credential (keys are agent ids, which producers choose). */
+function redactedKey(key: Buffer | string | null): Buffer | string | null {
+  if (key === null) return null;
+  const text = typeof key === 'string' ? key : key.toString('latin1');
+  const redacted = redactSecrets(text);
+  return redacted === text ? key : Buffer.from(redacted, 'latin1');
 }

@@ -1,5 +1,5 @@
 import type { Rejection } from '../events/native.js';
-import { redactSecrets } from '../redaction.js';
+import { redactedLine, redactSecrets } from '../redaction.js';
 
 /** Where a rejected input came from. */
 export type SourcePosition =
@@ -21,8 +21,10 @@ export interface DeadLetter {
 export const DEAD_LETTER_TEXT_LIMIT = 4096;
 
 export function deadLetter(rejection: Rejection, source: SourcePosition, original: string, originalBytes: number): DeadLetter {
-  // Redact before cutting: a cut inside a secret would hide it from the patterns.
-  const redacted = redactSecrets(original);
+  // Redact before cutting: a cut inside a secret would hide it from the patterns. A source that
+  // kept only a prefix of the line cut it already: its last word goes.
+  const prefixOnly = originalBytes > Buffer.byteLength(original);
+  const redacted = redactedLine(original, prefixOnly);
   const truncated = redacted.length > DEAD_LETTER_TEXT_LIMIT;
   return {
     code: rejection.code,
@@ -31,7 +33,7 @@ export function deadLetter(rejection: Rejection, source: SourcePosition, origina
     source,
     original: truncated ? redacted.slice(0, DEAD_LETTER_TEXT_LIMIT) : redacted,
     original_bytes: originalBytes,
-    truncated: truncated || originalBytes > Buffer.byteLength(original),
+    truncated: truncated || prefixOnly,
   };
 }
 

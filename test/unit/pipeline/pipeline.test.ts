@@ -107,7 +107,8 @@ describe('Pipeline.processBatch', () => {
     const { deadLetters, pipeline } = setup();
     await pipeline.processBatch([record('{"id":"big","pad":"xxxx', 7, 5_000_000)]);
     expect(deadLetters.records).toEqual([
-      expect.objectContaining({ code: 'DW_EVENT_TOO_LARGE', source: { file: 'events.jsonl', line: 7 }, original_bytes: 5_000_000, truncated: true, original: '{"id":"big","pad":"xxxx' }),
+      // The prefix the source kept loses the word it was cut in (it could be the start of a credential).
+      expect.objectContaining({ code: 'DW_EVENT_TOO_LARGE', source: { file: 'events.jsonl', line: 7 }, original_bytes: 5_000_000, truncated: true, original: '{"id":"big","pad":"' }),
     ]);
     expect(deadLetters.records[0]!.reason).toContain('5000000');
   });

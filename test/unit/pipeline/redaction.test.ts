@@ -208,11 +208,15 @@ describe('redactedJson', () => {
    * in an array it holds and in arrays nested in that one; a nested object's members are judged by
    * their own keys. Nothing else touched.
    */
-  function withSecretStringsRedacted(value: Json, secret = false): Json {
-    if (typeof value === 'string') return secret ? REDACTED : value;
-    if (Array.isArray(value)) return value.map((item) => withSecretStringsRedacted(item, secret));
+  /**
+   * The model: strings held by secret-named keys are redacted whole; when the JSON text has escapes
+   * (which can hide a credential from the patterns), every other string is redacted as what it says.
+   */
+  function withSecretStringsRedacted(value: Json, secret = false, escaped = JSON.stringify(value).includes('\\')): Json {
+    if (typeof value === 'string') return secret ? REDACTED : escaped ? redactSecrets(value) : value;
+    if (Array.isArray(value)) return value.map((item) => withSecretStringsRedacted(item, secret, escaped));
     if (value === null || typeof value !== 'object') return value;
-    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, withSecretStringsRedacted(item, isSecretName(name))]));
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, withSecretStringsRedacted(item, isSecretName(name), escaped)]));
   }
 
   it('keeps an object or array held by a secret-named key, and redacts the secret-named strings inside it', () => {
@@ -407,6 +411,46 @@ describe('dead letters carry no credentials', () => {
     expect(redactSecrets('{"token":"sha256:0123456789abcdef01')).toBe('{"token":"sha256:0123456789abcdef01');
   });
 
+  it('redacts credentials that only JSON escapes hid: a quoted request body, \\u003d, an escaped JWT', async () => {
+    const letters = await deadLettersFor([
+      JSON.stringify({ ...rawToolUse({ v: 2, id: 'escaped-1' }), reason: JSON.stringify({ client_secret: 'hunter2-correct-horse' }) }),
+      String.raw`{"v":2,"id":"e2","resource":"https://h/p?access_token=AKIAEXAMPLESECRETKEY","auth":"Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJpbnZvaWNlLWJvdCIsImF1ZCI6ImVycCJ9.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"}`,
+    ]);
+    expect(letters).toHaveLength(2);
+    for (const letter of letters) expectNoSecret(JSON.stringify(letter));
+    expect(JSON.parse(letters[0]!.original).id).toBe('escaped-1');
+  });
+
+  it('drops from the Kafka dead letter what the cut at its limit left of a credential', async () => {
+    const text = `{"id":"e1","note":"${'n '.repeat(DEAD_LETTER_VALUE_LIMIT / 2 - 25)}ghp_16C7e42F292c6912E7710c838347Ae178B4a"}`;
+    const sent = (await kafkaDeadLetter(text)).value as Buffer;
+    expect(sent.toString('latin1')).not.toContain('ghp_16C7e42');
+    expect(sent.toString('latin1').endsWith('n ')).toBe(true);
+  });
+
+  it('redacts a credential in the key of a Kafka dead letter', async () => {
+    const sent: Message[] = [];
+    const producer = { send: async ({ messages }: { messages: Message[] }) => void sent.push(...messages) } as unknown as Producer;
+    const message = { key: Buffer.from(`agent-${BEARER_VALUE}`), value: Buffer.from('not json'), offset: '7' } as KafkaMessage;
+    const sink = new KafkaDeadLetterSink(producer, 'dead', () => message);
+    await sink.write([deadLetter({ ok: false, code: 'DW_EVENT_INVALID', reason: 'not JSON' }, { topic: 'events', partition: 0, offset: '7' }, 'not json', 8)]);
+    expect(String(sent[0]!.key)).not.toContain(BEARER_VALUE);
+  });
+
+  it('drops the last word of a line the source cut, whatever it was the start of', () => {
+    const prefix = `{"v":1,"id":"big","note":"see ghp_16C7e42F292c6912E77`; // a known format, cut before its pattern matches
+    const letter = deadLetter({ ok: false, code: 'DW_EVENT_TOO_LARGE', reason: 'too large' }, { file: 'f', line: 1 }, prefix, 9_000);
+    expect(letter.original).toBe('{"v":1,"id":"big","note":"see ');
+    expect(letter.truncated).toBe(true);
+  });
+
+  it('stores state with the credentials its strings quote in escaped JSON redacted', () => {
+    const stored = redactedJson({ tools: [JSON.stringify({ password: 'hunter2-correct-horse' })], url: 'https://h/?access_token\u003dAKIAEXAMPLESECRETKEY' });
+    expectNoSecret(stored);
+    // Without escapes, one pass and the same text as before.
+    expect(redactedJson({ tools: ['crm.lookup'] })).toBe('{"tools":["crm.lookup"]}');
+  });
+
   it('redacts JSON fields named as tokens: auth_token, session-token, x-auth-token, bearer_token', () => {
     for (const name of ['auth_token', 'session-token', 'x-auth-token', 'bearer_token', 'X-Auth-Token']) {
       expect(redactSecrets(`{"${name}":"9f2kLq81ZxPz0mN4vB7c","n":1}`), name).toBe(`{"${name}":"${REDACTED}","n":1}`);
@@ -453,10 +497,11 @@ describe('Kafka dead letters', () => {
     expect(sent.headers).toMatchObject({ 'dw-redacted': 'true', 'dw-truncated': 'true', 'dw-original-bytes': String(text.length) });
   });
 
-  it('keep a value with nothing to redact as it is, cut at the limit', async () => {
+  it('keeps a value with nothing to redact as it is, cut at the limit, less what the cut left of its last word', async () => {
     const text = `{"id":"e1","note":"${'n'.repeat(DEAD_LETTER_VALUE_LIMIT)}"}`;
     const sent = await kafkaDeadLetter(text);
-    expect((sent.value as Buffer).toString('latin1')).toBe(text.slice(0, DEAD_LETTER_VALUE_LIMIT));
+    // A run of credential characters loses at most its last 4,096.
+    expect((sent.value as Buffer).toString('latin1')).toBe(text.slice(0, DEAD_LETTER_VALUE_LIMIT - 4096));
     expect(sent.headers).toMatchObject({ 'dw-truncated': 'true', 'dw-original-bytes': String(text.length) });
     expect(sent.headers).not.toHaveProperty('dw-redacted');
   });
