@@ -10,6 +10,8 @@ export interface RunSummary {
   late: number;
   /** Unregistered agents whose state was dropped (max_unregistered_agents). */
   agentsEvicted: number;
+  /** Token grants the ledger forgot to stay within its bounds. */
+  tokenGrantsEvicted: number;
   alerts: number;
   alertsBySeverity: EngineStats['alertsBySeverity'];
   detectors: EngineStats['detectors'];
@@ -45,6 +47,7 @@ export function summarize(
     invalidByCode: counters.invalidByCode,
     late: stats.late,
     agentsEvicted: stats.agentsEvicted,
+    tokenGrantsEvicted: stats.tokenGrantsEvicted,
     alerts: stats.alerts,
     alertsBySeverity: stats.alertsBySeverity,
     detectors: stats.detectors,
@@ -72,6 +75,7 @@ export function formatSummary(summary: RunSummary, color: boolean): string {
   if (summary.stoppedAfterLine !== undefined) lines.push(paint(`  stopped    by a signal: nothing after line ${summary.stoppedAfterLine} of the input was read`, '33', color));
   if (summary.late > 0) lines.push(`  late       ${summary.late} events earlier than their agent's clock`);
   if (summary.agentsEvicted > 0) lines.push(`  evicted    ${summary.agentsEvicted} unregistered agents' state dropped (max_unregistered_agents)`);
+  if (summary.tokenGrantsEvicted > 0) lines.push(`  forgotten  ${summary.tokenGrantsEvicted} token grants, to keep the ledger within its bounds (their misuse is no longer recognised)`);
   const severities = Object.entries(summary.alertsBySeverity).filter(([, n]) => n > 0).map(([severity, n]) => `${severity} ${n}`);
   lines.push(`  alerts     ${summary.alerts}${severities.length ? ' (' + severities.join(', ') + ')' : ''}`);
   if (summary.sinks.length > 0) {

@@ -91,7 +91,7 @@ export class Engine {
   private registryVersion = 0;
   private readonly slots: readonly Slot[];
   private readonly slotsByType: Readonly<Record<EventType, readonly Slot[]>>;
-  readonly tokens = new TokenLedger();
+  readonly tokens: TokenLedger;
   readonly stats: EngineStats;
   /** When set, the id of every agent processed is added: what a checkpoint after the batch must write. */
   touched: Set<string> | undefined;
@@ -100,6 +100,7 @@ export class Engine {
     readonly detectors: readonly ConfiguredDetector[],
     private readonly options: EngineOptions = {},
   ) {
+    this.tokens = new TokenLedger(() => this.stats.tokenGrantsEvicted++);
     this.registry = options.registry ?? Registry.empty();
     this.maxUnregistered = options.maxUnregisteredAgents ?? DEFAULT_MAX_UNREGISTERED_AGENTS;
     const registryView = { get: (id: string) => this.registry.get(id) };

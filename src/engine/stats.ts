@@ -20,6 +20,8 @@ export interface EngineStats {
   late: number;
   /** Unregistered agents whose state was dropped to stay within the engine's bound. */
   agentsEvicted: number;
+  /** Token grants the ledger forgot to stay within its bounds (overall, and per agent). */
+  tokenGrantsEvicted: number;
   alerts: number;
   alertsBySeverity: Record<Severity, number>;
   detectors: Record<string, DetectorCounters>;
@@ -33,6 +35,7 @@ export function createEngineStats(detectorIds: readonly string[]): EngineStats {
     eventsByType: { tool_use: 0, token_issued: 0, access_denied: 0 },
     late: 0,
     agentsEvicted: 0,
+    tokenGrantsEvicted: 0,
     alerts: 0,
     alertsBySeverity: { low: 0, medium: 0, high: 0, critical: 0 },
     detectors: Object.fromEntries(

@@ -15,6 +15,7 @@ export function observePipeline(counters: PipelineCounters, stats: EngineStats):
     dropped: meter.createObservableCounter('driftwatch.events.dropped', { description: 'records sent to the dead letters, by stage and code' }),
     late: meter.createObservableCounter('driftwatch.engine.events.late', { description: 'events older than their agent\'s clock (processed at the clock)' }),
     evicted: meter.createObservableCounter('driftwatch.engine.agents.evicted', { description: 'unregistered agents whose state was dropped (max_unregistered_agents)' }),
+    grantsEvicted: meter.createObservableCounter('driftwatch.engine.token_grants.evicted', { description: 'token grants the ledger forgot to stay within its bounds (overall and per agent)' }),
     alerts: meter.createObservableCounter('driftwatch.alerts', { description: 'alerts raised, by detector' }),
     severity: meter.createObservableCounter('driftwatch.alerts.by_severity', { description: 'alerts raised, by severity' }),
     suppressed: meter.createObservableCounter('driftwatch.alerts.suppressed', { description: 'repeats folded into an earlier alert, by detector' }),
@@ -32,6 +33,7 @@ export function observePipeline(counters: PipelineCounters, stats: EngineStats):
     }
     result.observe(instruments.late, stats.late);
     result.observe(instruments.evicted, stats.agentsEvicted);
+    result.observe(instruments.grantsEvicted, stats.tokenGrantsEvicted);
     for (const [severity, count] of Object.entries(stats.alertsBySeverity)) result.observe(instruments.severity, count, { severity });
     for (const [detector, c] of Object.entries(stats.detectors)) {
       result.observe(instruments.alerts, c.alerts, { detector });

@@ -35,6 +35,19 @@ const use = (agent: string, atMs: number, extra: { session?: string; token?: str
 const run = (input: object[], options?: Record<string, unknown>) => runDetector(builtinDetector(detector.id), events(...input), undefined, { options });
 
 describe('token-misuse', () => {
+  it('still recognises a stolen token after another agent had 200,001 tokens issued to itself (the ledger keeps each agent to 10,000)', () => {
+    const flood = Array.from({ length: 200_001 }, (_, i) => ({
+      ...issue({ agent: 'report-writer', ttl_s: 60, fingerprint: `sha256:${i.toString(16).padStart(20, '0')}` }),
+      id: `flood-${i}`,
+      time: T0 + 1000 + i,
+    }));
+    const input = [issue({ ttl_s: 3600 }), ...flood, use('report-writer', T0 + 300_000)].flatMap((event) => events(event));
+    const result = runDetector(builtinDetector(detector.id), input);
+    expect(result.failures).toEqual([]);
+    expect(result.alerts.map((alert) => [alert.agent.id, alert.key])).toEqual([['report-writer', expect.stringContaining(FP)]]);
+    expect(result.engine.stats.tokenGrantsEvicted).toBe(200_001 - 10_000);
+  });
+
   it('accepts the owner using its token for its task before expiry', () => {
     const result = run([issue({ ttl_s: 900, task: 'task-42' }), use('invoice-bot', T0 + 60_000, { session: 'task-42' })]);
     expect(result.failures).toEqual([]);
