@@ -21,8 +21,8 @@ export const kafkaConnectionSchema = z.strictObject({
       password: z.string().min(1).describe('use ${ENV_VAR}: never write it in the file'),
     })
     .optional(),
-  connection_timeout_ms: z.number().int().positive().default(10_000),
-  request_timeout_ms: z.number().int().positive().default(30_000),
+  connection_timeout_ms: z.number().int().positive().max(2 ** 31 - 1).default(10_000),
+  request_timeout_ms: z.number().int().positive().max(2 ** 31 - 1).default(30_000),
 });
 
 export const kafkaSourceSchema = kafkaConnectionSchema.extend({
@@ -38,12 +38,13 @@ export const kafkaSourceSchema = kafkaConnectionSchema.extend({
     .default('driftwatch-tokens')
     .describe('compacted topic of token grants keyed by fingerprint, read by every instance: the token ledger of the whole group'),
   create_topics: z.boolean().default(true).describe('create missing state, tokens and dead-letter topics with the required configs'),
-  session_timeout_ms: z.number().int().positive().default(30_000),
+  session_timeout_ms: z.number().int().positive().max(2 ** 31 - 1).default(30_000),
   max_bytes_per_partition: z.number().int().positive().default(1_048_576),
   commit_interval_ms: z
     .number()
     .int()
     .positive()
+    .max(2 ** 31 - 1)
     .default(5_000)
     .describe('checkpoint state and commit offsets at most this often; longer: fewer state writes, more replay after a crash'),
 });

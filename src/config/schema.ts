@@ -4,7 +4,7 @@ import { FACILITIES, FORMAT_NAMES, type FacilityName } from '../sinks/formats/in
 import { EXCEPTION_FIELDS } from '../engine/exceptions.js';
 import { suppressForProblem } from '../engine/configured-detector.js';
 import { DEFAULT_MAX_UNREGISTERED_AGENTS } from '../engine/engine.js';
-import { DURATION_TEXT } from '../registry/duration.js';
+import { DURATION_TEXT, parseDuration } from '../registry/duration.js';
 import { globPattern } from '../registry/glob.js';
 import { kafkaConnectionSchema, kafkaSourceSchema } from './kafka.js';
 
@@ -21,7 +21,13 @@ const listenPort = portNumber(0);
 
 const duration = z
   .string()
-  .regex(DURATION_TEXT, 'must be a duration like 30s, 15m, 1h, 1d');
+  .regex(DURATION_TEXT, { message: 'must be a duration like 30s, 15m, 1h, 1d', abort: true });
+
+/** Longest wait a Node.js timer keeps (2^31 − 1 ms, 24.8 days): a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration that a timer waits: at most 24 days. */
+const timer = duration.refine((text) => (parseDuration(text) ?? 0) <= MAX_TIMER_MS, { message: 'must be at most 24d (a timer cannot wait longer)', abort: true });
 
 const SIZE_PATTERN = /^(\d+)\s*(B|KiB|MiB|GiB)?$/;
 const UNIT_BYTES = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
@@ -91,22 +97,22 @@ const deliverySchema = z
   .strictObject({
     queue_capacity: z.number().int().positive().default(10_000).describe('alerts admitted and not yet acknowledged; when full, the pipeline waits (backpressure)'),
     max_batch: z.number().int().positive().optional().describe('most alerts per request or write (default: 100 for HTTP sinks, 500 otherwise)'),
-    linger: duration.default('0ms').describe('how long a partial batch waits for more alerts'),
+    linger: timer.default('0ms').describe('how long a partial batch waits for more alerts'),
     retry: z
       .strictObject({
-        initial: duration.default('200ms').describe('upper bound of the first retry delay (full jitter)'),
-        max: duration.default('30s').describe('upper bound of any retry delay'),
+        initial: timer.default('200ms').describe('upper bound of the first retry delay (full jitter)'),
+        max: timer.default('30s').describe('upper bound of any retry delay'),
         max_attempts: z.number().int().positive().optional().describe('give up (to the rejected-alerts file) after this many attempts; default: never, alerts wait'),
       })
       .prefault({}),
     breaker: z
       .strictObject({
         failures: z.number().int().positive().default(5).describe('consecutive failures that open the circuit breaker'),
-        cooldown: duration.default('30s').describe('time open before one trial attempt'),
+        cooldown: timer.default('30s').describe('time open before one trial attempt'),
       })
       .prefault({}),
     rejected_path: z.string().min(1).default('failed-alerts.jsonl').describe('JSONL file of alerts the receiver refused for good'),
-    drain_timeout: duration.default('5s').describe('how long closing waits for queued alerts'),
+    drain_timeout: timer.default('5s').describe('how long closing waits for queued alerts'),
   })
   .prefault({})
   .describe('acknowledged delivery: bounded queue, batching, retries, circuit breaker');
@@ -146,7 +152,7 @@ const syslogSink = z
     bom: z.boolean().default(true).describe('U+FEFF before the UTF-8 MSG (RFC 5424 §6.4); false for receivers that show it as stray characters'),
     max_message_bytes: size.optional().describe('udp: longer messages have MSG cut to fit (default 2048, RFC 5426)'),
     tls: tlsSchema.optional(),
-    timeout: duration.default('10s').describe('connect and write timeout'),
+    timeout: timer.default('10s').describe('connect and write timeout'),
     delivery: deliverySchema,
   })
   .refine((sink) => sink.tls === undefined || sink.transport === 'tls', { message: 'tls settings need transport: tls', path: ['tls'] })
@@ -173,11 +179,11 @@ const hecSink = z.strictObject({
   sourcetype: z.string().min(1).optional().describe('default: driftwatch:alert, driftwatch:ocsf, driftwatch:ecs or driftwatch:cef after the format'),
   host: z.string().min(1).optional().describe('HEC host field (default: this machine\'s host name)'),
   ack: z.boolean().default(false).describe('wait for indexer acknowledgement (must be enabled on the token)'),
-  ack_poll_interval: duration.default('1s'),
-  ack_timeout: duration.default('60s').describe('an ack that does not come in time makes the batch be sent again'),
+  ack_poll_interval: timer.default('1s'),
+  ack_timeout: timer.default('60s').describe('an ack that does not come in time makes the batch be sent again'),
   channel: z.string().min(1).optional().describe('X-Splunk-Request-Channel (default: a random UUID per process)'),
   tls: tlsSchema.optional(),
-  timeout: duration.default('30s').describe('request timeout'),
+  timeout: timer.default('30s').describe('request timeout'),
   delivery: deliverySchema,
 });
 
@@ -189,7 +195,7 @@ const webhookSink = z.strictObject({
   headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name'), z.string()).default({}).describe('extra request headers; their values are treated as secrets'),
   format: sinkFormat.default('json'),
   tls: tlsSchema.optional(),
-  timeout: duration.default('30s').describe('request timeout'),
+  timeout: timer.default('30s').describe('request timeout'),
   delivery: deliverySchema,
 });
 

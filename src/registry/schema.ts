@@ -1,14 +1,24 @@
 import { z } from 'zod';
 import { ACTIONS } from '../events/contract.js';
 import { DATE_OR_DATE_TIME_PATTERN, parseDateOrDateTime } from '../events/time.js';
-import { DURATION_TEXT } from './duration.js';
+import { DURATION_TEXT, parseDuration } from './duration.js';
 import { globPattern } from './glob.js';
 
 /** The agent registry file (YAML): who each agent is, who answers for it, and what it may do. */
 
+const CENTURY_MS = 100 * 365 * 86_400_000;
+
+/** A registry duration: a lifetime or an age, from 1 s to 100 years (0s would make every token too long-lived). */
 const duration = z
   .string()
-  .regex(DURATION_TEXT, 'must be a duration like 30s, 15m, 1h, 90d')
+  .regex(DURATION_TEXT, { message: 'must be a duration like 30s, 15m, 1h, 90d', abort: true })
+  .refine(
+    (text) => {
+      const ms = parseDuration(text) ?? 0;
+      return ms >= 1000 && ms <= CENTURY_MS;
+    },
+    { message: 'must be between 1s and 100 years (36500d)', abort: true },
+  )
   .describe('duration: 30s, 15m, 1h, 90d, 2w');
 
 const DATE_FORMS = 'a date YYYY-MM-DD or an RFC 3339 date-time with a zone (Z or ±hh:mm)';

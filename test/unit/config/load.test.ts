@@ -180,6 +180,14 @@ dead_letter:
     );
   });
 
+  it('refuses a timer duration beyond 24 days, which a Node.js timer would fire after 1 ms', () => {
+    const errors = errorsOf('registry: r.yaml\nsinks:\n  - { type: syslog, transport: tcp, host: h, timeout: 30d, delivery: { drain_timeout: 25d, breaker: { cooldown: 24d } } }\n');
+    expect(errors.map((e) => `${e.field}: ${e.message}`)).toEqual([
+      'sinks.0.timeout: must be at most 24d (a timer cannot wait longer)',
+      'sinks.0.delivery.drain_timeout: must be at most 24d (a timer cannot wait longer)',
+    ]);
+  });
+
   it('does not put the value of a variable in an error message', () => {
     const errors = errorsOf('registry: agents.yaml\nmax_event_bytes: ${SECRET_SIZE}\n', { SECRET_SIZE: 'hunter2-not-a-size' });
     expect(errors.map(formatYamlIssue).join('\n')).not.toContain('hunter2');

@@ -105,6 +105,19 @@ describe('registry errors carry file, line, column and field', () => {
     );
   });
 
+  it('refuses a duration of 0s, below a second or beyond 100 years (a max_ttl of 0s made every token "Infinity×" too long-lived)', () => {
+    const huge = `${'9'.repeat(300)}d`;
+    const text = `defaults:\n  review_max_age: 0.0000000000000000001s\n  credentials: { max_ttl: 0s }\nagents:\n${agent('invoice-bot', `    review_max_age: ${huge}\n`)}`;
+    const errors = errorsOf(text);
+    expect(errors.map((e) => [e.field, e.message])).toEqual(
+      expect.arrayContaining([
+        ['defaults.review_max_age', 'must be between 1s and 100 years (36500d)'],
+        ['defaults.credentials.max_ttl', 'must be between 1s and 100 years (36500d)'],
+        ['agents.0.review_max_age', 'must be between 1s and 100 years (36500d)'],
+      ]),
+    );
+  });
+
   it('unknown key: reported at the line of the key and naming it', () => {
     const text = `agents:\n${agent('invoice-bot', '    colour: blue\n')}`;
     const errors = errorsOf(text);
