@@ -11,14 +11,24 @@ import { CEF_SEVERITY } from './severity.js';
  * Header fields: `\` → `\\`, `|` → `\|`; a header field must not span lines, so every CR, LF or
  * CRLF (and NEL, LS, PS) becomes one space. Extension values: `\` → `\\`, `=` → `\=`, CR → `\r`,
  * LF → `\n`, and NEL, LS, PS (which CEF cannot escape) → `\n` (a pipe needs no escape there).
- * Extension keys are CEF dictionary names (alphanumeric).
+ * Extension keys are CEF dictionary names (alphanumeric). In both, characters that would hide or
+ * reorder text where an analyst reads the line are shown by their code point (`<U+202E>`): C0 and
+ * C1 controls other than line breaks (NUL ends the event in many parsers, ESC drives terminals),
+ * bidirectional overrides and isolates, zero-width characters (an agent id with one looks like
+ * another).
  */
+const INVISIBLE = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+function visible(value: string): string {
+  return value.replace(INVISIBLE, (c) => `<U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}>`);
+}
+
 export function escapeCefHeader(value: string): string {
-  return value.replace(/\r\n|[\r\n\u0085\u2028\u2029]/g, ' ').replace(/[\\|]/g, (c) => `\\${c}`);
+  return visible(value).replace(/\r\n|[\r\n\u0085\u2028\u2029]/g, ' ').replace(/[\\|]/g, (c) => `\\${c}`);
 }
 
 export function escapeCefExtensionValue(value: string): string {
-  return value.replace(/[\\=\r\n\u0085\u2028\u2029]/g, (c) => (c === '\r' ? '\\r' : c === '=' || c === '\\' ? `\\${c}` : '\\n'));
+  return visible(value).replace(/[\\=\r\n\u0085\u2028\u2029]/g, (c) => (c === '\r' ? '\\r' : c === '=' || c === '\\' ? `\\${c}` : '\\n'));
 }
 
 const KEY = /^[A-Za-z0-9]+$/;

@@ -24,5 +24,7 @@ describe('console sink', () => {
   it('printable keeps ordinary text, accents and emoji as they are', () => {
     expect(printable('Überweisung an Zoë 🚀 — done')).toBe('Überweisung an Zoë 🚀 — done');
     expect(printable('a\tb\u0085c')).toBe('a\\tb\\u0085c');
+    // Characters that reorder or hide text: an agent id with a zero-width space looks like another.
+    expect(printable('invoice-bot\u200b \u202eevil \u2066x\ufeff')).toBe('invoice-bot\\u200b \\u202eevil \\u2066x\\ufeff');
   });
 });

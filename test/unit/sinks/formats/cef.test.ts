@@ -111,6 +111,16 @@ describe('CEF escaping round-trips through an independent parser', () => {
   });
 });
 
+describe('CEF text an analyst reads', () => {
+  it('shows controls, bidirectional overrides and zero-width characters by code point, in the header and the extension', () => {
+    const alert = makeAlert({ title: 'invoice-bot\u200b used \u202eNUL\u0000 and ESC\u001b[2J', summary: 'tab\there, C1 \u0090, bom \ufeff' });
+    const line = toCef(alert);
+    expect(line).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b\u202e\ufeff]/);
+    expect(line).toContain('invoice-bot<U+200B> used <U+202E>NUL<U+0000> and ESC<U+001B>[2J');
+    expect(parseCef(line).extension.msg).toBe('tab<U+0009>here, C1 <U+0090>, bom <U+FEFF>');
+  });
+});
+
 describe('CEF alert line', () => {
   it('has the documented header and extension keys', () => {
     const alert = makeAlert();
