@@ -19,6 +19,28 @@ export interface YamlIssue {
  */
 const MAX_ALIAS_COUNT = 10_000;
 
+/**
+ * Values a file may expand to. yaml's alias bound counts uses of anchors, not their size: a few
+ * hundred KB of YAML can use a 20,000-name list ten thousand times, which every later stage
+ * (validation, glob compilation) would pay in full. About 100,000 agents' worth.
+ */
+const MAX_VALUES = 5_000_000;
+
+/** Whether `data` holds more than `limit` values (array items and object members, counted where used); stops at the limit. */
+function holdsMoreValues(data: unknown, limit: number): boolean {
+  const pending: unknown[] = [data];
+  let count = 0;
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    const items = Array.isArray(value) ? value : Object.values(value);
+    count += items.length;
+    if (count > limit) return true;
+    for (const item of items) if (typeof item === 'object' && item !== null) pending.push(item);
+  }
+  return false;
+}
+
 export type Locate = (path: readonly PropertyKey[], message: string) => YamlIssue;
 
 export type YamlResult<T> = { ok: true; data: T; locate: Locate } | { ok: false; errors: YamlIssue[] };
@@ -65,6 +87,10 @@ export function parseYaml<S extends z.ZodType>(
   });
   const plain = toPlainData(doc, locate);
   if (!plain.ok) return { ok: false, errors: [plain.issue] };
+  if (holdsMoreValues(plain.data, MAX_VALUES)) {
+    const message = `expands to more than ${MAX_VALUES.toLocaleString('en-US')} values: aliases count once for each use (a list of 20,000 names used by every agent is 20,000 values per agent)`;
+    return { ok: false, errors: [{ file, line: 1, column: 1, field: '', message }] };
+  }
   const transformed = transform(plain.data ?? {}, locate);
   const parsed = schema.safeParse(transformed.data);
   // A field whose ${ENV} reference failed is reported once, for the missing variable.

@@ -26,6 +26,13 @@ describe('parseYaml aliases', () => {
     expect(result.ok).toBe(true);
   });
 
+  it('refuses a small file whose aliases of a large list expand to millions of values', () => {
+    const names = Array.from({ length: 20_000 }, (_, index) => `s${index}`).join(', ');
+    const agents = Array.from({ length: 300 }, (_, index) => `  - { id: bot-${index}, scope: { systems: *big } }`).join('\n');
+    const result = parseYaml(`big: &big [${names}]\nagents:\n${agents}\n`, FILE, anything);
+    expect(result).toEqual({ ok: false, errors: [expect.objectContaining({ line: 1, field: '', message: expect.stringContaining('expands to more than 5,000,000 values') })] });
+  });
+
   it('refuses an alias whose anchor is not defined before it, at the alias', () => {
     const result = parseYaml('first: 1\nowner: *nobody\n', FILE, anything);
     expect(result).toEqual({
