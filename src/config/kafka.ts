@@ -39,6 +39,13 @@ export const kafkaSourceSchema = kafkaConnectionSchema.extend({
     .describe('compacted topic of token grants keyed by fingerprint, read by every instance: the token ledger of the whole group'),
   create_topics: z.boolean().default(true).describe('create missing state, tokens and dead-letter topics with the required configs'),
   session_timeout_ms: z.number().int().positive().max(2 ** 31 - 1).default(30_000),
+  metadata_max_age_ms: z
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1)
+    .default(30_000)
+    .describe('how often topic metadata is refreshed: partitions added to an event topic are consumed (and checked against the state topic) within this time'),
   max_bytes_per_partition: z.number().int().positive().default(1_048_576),
   commit_interval_ms: z
     .number()

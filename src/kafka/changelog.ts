@@ -161,7 +161,17 @@ export class StateChangelog {
    */
   async send(requests: readonly Message[][]): Promise<void> {
     for (const messages of requests) {
-      await this.producer.send({ topic: this.topic, acks: -1, compression: CompressionTypes.GZIP, messages });
+      const written = await this.producer.send({ topic: this.topic, acks: -1, compression: CompressionTypes.GZIP, messages });
+      // kafkajs drops records for a partition the topic does not have, and resolves: partitions
+      // added to an event topic while running. Committing past them would lose their state.
+      for (const message of messages) {
+        if (!written.some((metadata) => metadata.partition === message.partition)) {
+          throw new DriftwatchError(
+            'DW_CONFIG_INVALID',
+            `state topic ${this.topic} has no partition ${String(message.partition)}: partitions were added to an event topic; restart to grow the state topic with it (create_topics), or add its partitions first (docs/kafka.md)`,
+          );
+        }
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { KafkaSourceConfig } from '../config/kafka.js';
 import type { Engine } from '../engine/engine.js';
 import { restoreAgent, snapshotAgent, type AgentSnapshot } from '../engine/snapshot.js';
@@ -30,6 +30,21 @@ export const SATURATED_AFTER_MS = 1_000;
 export const DEFAULT_COMMIT_INTERVAL_MS = 5_000;
 /** On stop, how long the batch in flight may wait for its sinks before they are closed (and given their drain_timeout). */
 export const STOP_GRACE_MS = 1_000;
+/** How often the lag gauge is read from the brokers' high watermarks. */
+const LAG_REFRESH_MS = 5_000;
+/** How long stop() waits to leave the group cleanly, within a usual 30 s termination grace. */
+export const LEAVE_TIMEOUT_MS = 15_000;
+
+/** Whether `task` settles (resolves or rejects) within `ms`; it goes on either way. */
+async function settlesWithin(task: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([task.then(() => true, () => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** When no batch at all came for this long (the job caught up), every partition is checkpointed and committed without waiting for the interval. */
 export const IDLE_COMMIT_MS = 500;
@@ -141,6 +156,10 @@ export class KafkaJob {
   /** Batches and checkpoints run one at a time (the engine and `touched` are shared). */
   private exclusive: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  /** Reads the event topics' high watermarks for the lag gauge while no batch arrives (paused, held up). */
+  private lagTimer: NodeJS.Timeout | undefined;
+  private readonly lagAdmin: Admin;
+  private lagReading = false;
   /** Wall-clock time of the last batch of any partition (busy partitions wait their turn: not idle). */
   private batchAt = 0;
   /** A timer checkpoint is waiting for its turn (no second one is queued behind a slow batch). */
@@ -161,13 +180,17 @@ export class KafkaJob {
     this.consumer = this.kafka.consumer({
       groupId: config.group,
       sessionTimeout: config.session_timeout_ms,
+      metadataMaxAge: config.metadata_max_age_ms,
       heartbeatInterval: Math.min(3_000, Math.floor(config.session_timeout_ms / 3)),
       maxBytesPerPartition: config.max_bytes_per_partition,
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
-      retry: { retries: 10 },
+      // Once stopping, a consumer that crashes (the broker away during the shutdown) stays down:
+      // kafkajs would otherwise start it again after stop() returned, a member fetching for ever.
+      retry: { retries: 10, restartOnFailure: async () => !this.stopping },
     });
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.lagAdmin = this.kafka.admin();
     this.changelog = new StateChangelog(this.kafka, this.producer, config.state_topic, config.group, options.logger);
     this.pipeline = new Pipeline(engine, {
       sinks,
@@ -189,6 +212,7 @@ export class KafkaJob {
       await this.connect();
     } catch (error) {
       await this.feed.stop();
+      await this.lagAdmin.disconnect().catch(() => undefined);
       if (error instanceof DriftwatchError) throw error;
       // A coded error (the CLI prints code and message, no stack); kafkajs says whether it may pass.
       const kafkaError = error as Error & { retriable?: boolean };
@@ -199,6 +223,7 @@ export class KafkaJob {
     }
     // Partitions that received no batch for a while still get their last batches checkpointed and committed.
     this.timer = setInterval(() => void this.checkpointDue(), Math.max(50, Math.min(IDLE_COMMIT_MS / 2, this.commitIntervalMs / 2)));
+    this.lagTimer = setInterval(() => void this.refreshLag(), LAG_REFRESH_MS);
     this.started = true;
     this.options.logger.log('info', 'kafka source started', { topics: this.config.topics, group: this.config.group });
   }
@@ -220,10 +245,19 @@ export class KafkaJob {
       await admin.disconnect();
     }
     await this.producer.connect();
+    await this.lagAdmin.connect();
     // Other instances' grants first: a use of their tokens in the first batches is judged against them.
     await this.feed.start();
     await this.consumer.connect();
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment));
+    // Another application in the same group: the group leader may hand its topics to driftwatch, which leaves them unread.
+    this.consumer.on(this.consumer.events.RECEIVED_UNSUBSCRIBED_TOPICS, ({ payload }) => {
+      this.options.logger.log('warn', 'the consumer group has members subscribed to other topics: another application shares this group; give driftwatch a group of its own', {
+        code: 'DW_CONFIG_INVALID',
+        group: payload.groupId,
+        other_topics: payload.topicsNotSubscribed,
+      });
+    });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.options.logger.log(payload.restart ? 'warn' : 'error', payload.restart ? 'kafka consumer restarts after an error' : 'kafka consumer crashed', {
         code: 'DW_SOURCE_FAILED',
@@ -250,6 +284,7 @@ export class KafkaJob {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.timer);
+    clearInterval(this.lagTimer);
     const drained = this.serially(async () => {
       await this.settle(this.delivering);
       for (const [partition, owned] of [...this.owned]) {
@@ -268,9 +303,20 @@ export class KafkaJob {
     }, STOP_GRACE_MS);
     await drained;
     clearTimeout(grace);
-    await this.consumer.disconnect();
-    await this.feed.stop();
-    await this.producer.disconnect();
+    const left = (async () => {
+      await this.consumer.disconnect();
+      await this.feed.stop();
+      await this.producer.disconnect();
+      await this.lagAdmin.disconnect();
+    })();
+    left.catch((error: unknown) => this.options.logger.log('warn', 'kafka source: leaving the group failed', { error: (error as Error).message }));
+    // With the broker away, leaving the group waits for it (minutes): past the bound the process
+    // goes without; the group moves its partitions after the session timeout, from the last commit.
+    if (!(await settlesWithin(left, LEAVE_TIMEOUT_MS))) {
+      this.options.logger.log('warn', 'kafka source could not leave the group in time (is the broker reachable?); its partitions move after the session timeout', {
+        group: this.config.group,
+      });
+    }
     await (sinksClosed ?? this.pipeline.close());
     if (this.started) this.options.logger.log('info', 'kafka source stopped', { group: this.config.group });
   }
@@ -331,6 +377,8 @@ export class KafkaJob {
 
   /** Goes back to the last checkpoint: state restored from the changelog, reading from the last commit. */
   private rollback(partition: number, error: unknown, alsoAgents: Iterable<string> = []): void {
+    // A configuration that cannot work (a state topic without the partition) ends the job: retrying cannot help.
+    if (isDriftwatchError(error, 'DW_CONFIG_INVALID')) this.fatal?.(error);
     const owned = this.owned.get(partition);
     if (owned) owned.failed = true;
     this.stats.rollbacks++;
@@ -526,7 +574,8 @@ export class KafkaJob {
         this.options.logger.log('info', 'events already in the restored state skipped', { topic, partition, from: batch.messages[0]!.offset, to: last });
       }
       owned.uncommitted.set(topic, BigInt(last) + 1n);
-      this.stats.lag.set(lagKey(topic, partition), { topic, partition, messages: Math.max(0, Number(batch.offsetLag())) });
+      // Still ours: the awaits above may span a revocation, whose series must not come back.
+      if (this.owned.get(partition) === owned) this.stats.lag.set(lagKey(topic, partition), { topic, partition, messages: Math.max(0, Number(batch.offsetLag())) });
       this.batchAt = Date.now();
       if (this.slotPassed(owned, Date.now())) await this.checkpoint(partition);
     } catch (error) {
@@ -632,6 +681,30 @@ export class KafkaJob {
   }
 
   /** Checkpoints partitions whose slot came, or all of them once no batch came for a while (run by the timer). */
+  /**
+   * The lag of every owned partition from the topics' current high watermarks: a batch's own lag
+   * is only known when a batch comes, and none comes while the topics are paused or the job is
+   * held up, exactly when lag grows. Skipped while the previous read is still out.
+   */
+  private async refreshLag(): Promise<void> {
+    if (this.lagReading || this.stopping) return;
+    this.lagReading = true;
+    try {
+      for (const topic of this.config.topics) {
+        for (const { partition, high } of await this.lagAdmin.fetchTopicOffsets(topic)) {
+          const owned = this.owned.get(partition);
+          const position = owned?.uncommitted.get(topic) ?? owned?.committed.get(topic);
+          if (position === undefined) continue;
+          this.stats.lag.set(lagKey(topic, partition), { topic, partition, messages: Math.max(0, Number(BigInt(high) - position)) });
+        }
+      }
+    } catch {
+      // The broker away: the gauge keeps its last values until it answers again.
+    } finally {
+      this.lagReading = false;
+    }
+  }
+
   private async checkpointDue(): Promise<void> {
     if (this.stopping || this.checkpointQueued) return;
     this.checkpointQueued = true;

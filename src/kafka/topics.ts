@@ -63,8 +63,14 @@ export async function ensureTopics(
     await admin.createTopics({ waitForLeaders: true, topics: missing });
   }
   const [state] = (await admin.fetchTopicMetadata({ topics: [options.stateTopic] })).topics;
-  if (!state || state.partitions.length < options.partitions) {
-    throw new DriftwatchError('DW_CONFIG_INVALID', `state topic ${options.stateTopic} has ${state?.partitions.length ?? 0} partitions; it needs at least ${options.partitions}, as many as the event topics`);
+  const statePartitions = state?.partitions.length ?? 0;
+  if (statePartitions < options.partitions) {
+    // Partitions added to an event topic: the state topic grows with it (its agents' keys move, so
+    // the agents of the partitions that changed relearn their baselines; docs/kafka.md).
+    if (!options.create || statePartitions === 0) {
+      throw new DriftwatchError('DW_CONFIG_INVALID', `state topic ${options.stateTopic} has ${statePartitions} partitions; it needs at least ${options.partitions}, as many as the event topics`);
+    }
+    await admin.createPartitions({ topicPartitions: [{ topic: options.stateTopic, count: options.partitions }] });
   }
   const compacted = [
     { kind: 'state', name: options.stateTopic },

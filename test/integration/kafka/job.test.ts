@@ -9,7 +9,7 @@ import { isDriftwatchError } from '../../../src/errors.js';
 import { decodeLine } from '../../../src/events/native.js';
 import { lagKey } from '../../../src/kafka/job-stats.js';
 import type { AlertSink } from '../../../src/sinks/sink.js';
-import { consumeAll, createTopic, deleteTopics, topicConfig, withAdmin } from '../../helpers/kafka.js';
+import { consumeAll, createTopic, deleteTopics, kafka, topicConfig, withAdmin } from '../../helpers/kafka.js';
 import {
   CollectingSink,
   committedOffsets,
@@ -188,11 +188,15 @@ describe('kafka job (in process)', () => {
     const lag = () => job.stats.lag.get(lagKey(names.topic, 0))?.messages;
     await expect.poll(lag, { timeout: 10_000 }).toBeGreaterThan(0);
     expect(lag()).toBeLessThan(lines.length);
+    // Events that arrive while the stream is held count too: no batch comes, the brokers' high watermark is read.
+    const before = lag()!;
+    await produceValues(names.topic, lines.slice(0, 25), undefined, { chunk });
+    await expect.poll(lag, { timeout: 15_000 }).toBeGreaterThanOrEqual(before + 25);
     expect(job.stats).toMatchObject({ assigned: 1, checkpoints: 0, rollbacks: 0 });
     expect(job.stats.rebalances).toBeGreaterThanOrEqual(1);
     sink.release();
     await waitForCommittedToEnd(names.group, names.topic, 30_000);
-    expect(lag()).toBe(0);
+    await expect.poll(lag, { timeout: 10_000 }).toBe(0);
     expect(job.stats.checkpoints).toBeGreaterThanOrEqual(1);
     expect(job.stats.snapshots).toBeGreaterThanOrEqual(new Set(replayed.map((alert) => alert.agent.id)).size);
     expect(job.stats).toMatchObject({ rollbacks: 0, restored: 0, paused: false });
@@ -256,6 +260,52 @@ describe('kafka job (in process)', () => {
     expect(second.job.pipeline.counters.records).toBe(0);
   });
 
+  it('partitions added to the event topic while running: nothing committed without their state; a restart grows the state topic', async () => {
+    const names = jobNames('grown');
+    await createTopic(names.topic, { partitions: 1 });
+    topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
+    const lines = validDemoLines();
+    await produceValues(names.topic, lines);
+    const config = jobConfig({ ...names, registry: DEMO_REGISTRY, source: { metadata_max_age_ms: 1_000 } });
+    const first = await startInProcessJob(config, [new CollectingSink()], { commitIntervalMs: 200 });
+    jobs.push(first);
+    await waitForCommittedToEnd(names.group, names.topic);
+
+    await withAdmin((admin) => admin.createPartitions({ topicPartitions: [{ topic: names.topic, count: 2 }] }));
+    const producer = kafka('driftwatch-test-grown').producer();
+    await producer.connect();
+    await producer.send({ topic: names.topic, messages: lines.slice(0, 20).map((value) => ({ partition: 1, value })) });
+    await producer.disconnect();
+    await expect(first.job.failed).rejects.toMatchObject({ code: 'DW_CONFIG_INVALID', message: expect.stringContaining(`state topic ${names.stateTopic} has no partition 1`) });
+    await first.stop();
+    expect((await committedOffsets(names.group, names.topic)).has(1)).toBe(false);
+
+    const second = await startInProcessJob(config, [new CollectingSink()], { commitIntervalMs: 200 });
+    jobs.push(second);
+    const metadata = await withAdmin((admin) => admin.fetchTopicMetadata({ topics: [names.stateTopic] }));
+    expect(metadata.topics[0]!.partitions).toHaveLength(2);
+    await waitForCommittedToEnd(names.group, names.topic);
+  });
+
+  it('warns, naming the topics, when another application shares its consumer group', async () => {
+    const names = jobNames('shared-group');
+    const other = `${names.topic}-other`;
+    await createTopic(names.topic, { partitions: 2 });
+    await createTopic(other, { partitions: 2 });
+    topics.push(names.topic, other, names.stateTopic, names.deadLetterTopic);
+    const stranger = kafka('driftwatch-test-stranger').consumer({ groupId: names.group, sessionTimeout: 10_000 });
+    await stranger.connect();
+    await stranger.subscribe({ topics: [other] });
+    await stranger.run({ eachMessage: async () => {} });
+    try {
+      const logger = memoryLogger();
+      jobs.push(await startInProcessJob(jobConfig({ ...names, registry: DEMO_REGISTRY }), [new CollectingSink()], { logger }));
+      await expect.poll(() => logger.lines.find((line) => line.includes('another application shares this group')), { timeout: 30_000 }).toContain(other);
+    } finally {
+      await stranger.disconnect();
+    }
+  });
+
   it('creates missing state and dead-letter topics: compacted state with the events\' partition count', async () => {
     const names = jobNames('topics');
     await createTopic(names.topic, { partitions: 3 });
@@ -292,11 +342,15 @@ describe('kafka job (in process)', () => {
       return (error as Error).message;
     };
     expect(await refused({ ...names, registry: DEMO_REGISTRY })).toMatch(/cleanup\.policy=compact/);
-    expect(await refused({ ...names, stateTopic: fewer, registry: DEMO_REGISTRY })).toMatch(/partitions/);
+    expect(await refused({ ...names, stateTopic: fewer, registry: DEMO_REGISTRY, source: { create_topics: false } })).toMatch(/partitions/);
     expect(await refused({ ...names, stateTopic: expiring, registry: DEMO_REGISTRY })).toMatch(/must have cleanup\.policy=compact \(has compact,delete: delete would drop/);
     expect(await refused({ ...names, stateTopic: `${names.topic}-absent`, registry: DEMO_REGISTRY, source: { create_topics: false } })).toMatch(/create_topics is false/);
     // An event topic that does not exist: named plainly, whatever create_topics says (driftwatch never creates event topics).
     expect(await refused({ ...names, topic: `${names.topic}-typo`, stateTopic: fewer, registry: DEMO_REGISTRY })).toMatch(new RegExp(`source\\.topics: ${names.topic}-typo does not exist`));
+    // With create_topics (the default) a state topic with fewer partitions grows to the events' count.
+    jobs.push(await startInProcessJob(jobConfig({ ...names, stateTopic: fewer, registry: DEMO_REGISTRY }), [new CollectingSink()]));
+    const grown = await withAdmin((admin) => admin.fetchTopicMetadata({ topics: [fewer] }));
+    expect(grown.topics[0]!.partitions).toHaveLength(2);
   });
 });
 
