@@ -21,7 +21,7 @@ const NAME_CHAR = 'A-Za-z0-9_-';
  * What makes a name secret (password, api_key, authorization, auth_token, x-auth-token, …), anywhere
  * in it. A bare `token` is not: the contract's `token` fields hold fingerprints, judged by value.
  */
-const SECRET_WORD = '(?:secret|password|passwd|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|[_-]token|credential|private[_-]?key)';
+const SECRET_WORD = '(?:secret|password|passwd|pwd|passphrase|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|[_-]token|(?:auth|session|api|bearer|client|service|github|gitlab|slack|npm)token|credential|private[_-]?key)';
 /**
  * A secret-named name followed by `end` (not taken). The patterns that read a name read it once,
  * from its start: lookaheads check what ends it and that a secret word is in it, then it is taken
@@ -159,7 +159,7 @@ const KNOWN_CREDENTIAL = new RegExp(`\\b(?:${KNOWN_CREDENTIAL_FORMS})`, 'g');
  * the engine's quick search for its first characters, and together they cost half as much.
  */
 const MAYBE_SECRET = [
-  /eyJ|bearer|basic|secret|passw|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|[_-]token|credential|private[_-]?key|"(?:token|fingerprint)"|gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_/i,
+  /eyJ|bearer|basic|secret|passw|pwd|passphrase|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|[_-]token|(?:auth|session|api|bearer|client|service|github|gitlab|slack|npm)token|credential|private[_-]?key|-----BEGIN |"(?:token|fingerprint)"|gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_/i,
   new RegExp(`${SCHEME_SEPARATOR}${USERINFO}|%3A%2F%2F`, 'i'),
   new RegExp(`${QUERY_CREDENTIAL_NAME}(?:=|%3D)`, 'i'),
 ];
@@ -167,7 +167,7 @@ const MAYBE_SECRET = [
 export function redactSecrets(text: string): string {
   if (!MAYBE_SECRET.some((maybe) => maybe.test(text))) return text;
   // Bearer values first: in broken JSON a bare `Bearer <token>` value would otherwise lose only its first word.
-  return redactSecretArrays(text.replace(BEARER, `$1 ${REDACTED}`).replace(SECRET_KEY_VALUE, `$1"${REDACTED}"`))
+  return redactSecretArrays(redactPrivateKeys(text).replace(BEARER, `$1 ${REDACTED}`).replace(SECRET_KEY_VALUE, `$1"${REDACTED}"`))
     .replace(SECRET_PARAM, keepName)
     .replace(SECRET_HEADER, `$1${REDACTED}`)
     .replace(QUERY_CREDENTIAL, keepName)
@@ -176,6 +176,36 @@ export function redactSecrets(text: string): string {
     .replace(FINGERPRINT_FIELD, (field, key: string, value: string, quote: string) => (isFingerprintValue(value) ? field : `${key}${REDACTED}${quote}`))
     .replace(KNOWN_CREDENTIAL, REDACTED)
     .replace(JWT, REDACTED);
+}
+
+const PEM_BEGIN = '-----BEGIN ';
+
+/**
+ * PEM private keys (`-----BEGIN RSA PRIVATE KEY-----` … `-----END RSA PRIVATE KEY-----`), whole,
+ * or to the end of the text when it was cut before the end line. Certificates and public keys
+ * are kept. indexOf scans, each part of the text read once or twice: linear.
+ */
+function redactPrivateKeys(text: string): string {
+  let at = text.indexOf(PEM_BEGIN);
+  if (at < 0) return text;
+  let out = '';
+  let copied = 0;
+  while (at >= 0) {
+    const labelStart = at + PEM_BEGIN.length;
+    const labelEnd = text.indexOf('-----', labelStart);
+    const label = labelEnd < 0 ? '' : text.slice(labelStart, labelEnd);
+    if (label.length > 40 || !label.endsWith('PRIVATE KEY')) {
+      at = text.indexOf(PEM_BEGIN, labelStart);
+      continue;
+    }
+    const endLine = `-----END ${label}-----`;
+    const end = text.indexOf(endLine, labelEnd);
+    const stop = end < 0 ? text.length : end + endLine.length;
+    out += `${text.slice(copied, at)}${REDACTED}`;
+    copied = stop;
+    at = text.indexOf(PEM_BEGIN, stop);
+  }
+  return out + text.slice(copied);
 }
 
 /**

@@ -9,10 +9,25 @@ function snapshot(agent: string, padding: number): AgentSnapshot {
   return { v: 1, agent, clock: 1, detectors: { pad: { version: '1.0.0', state: 'x'.repeat(padding) } }, recent: { ids: [], until: [], counts: [] } } as unknown as AgentSnapshot;
 }
 
-function changelog(sent: ProducerRecord[] = []): StateChangelog {
-  const producer = { send: async (record: ProducerRecord) => void sent.push(record) } as unknown as Producer;
+/** A producer that records what is sent and acknowledges each partition written, as Kafka does (`partitions`: those the topic has). */
+function changelog(sent: ProducerRecord[] = [], partitions = 8): StateChangelog {
+  const producer = {
+    send: async (record: ProducerRecord) => {
+      sent.push(record);
+      const written = new Set(record.messages.map((message) => message.partition!).filter((partition) => partition < partitions));
+      return [...written].map((partition) => ({ topicName: record.topic, partition, errorCode: 0 }));
+    },
+  } as unknown as Producer;
   return new StateChangelog({} as Kafka, producer, 'state', 'driftwatch', silentLogger);
 }
+
+describe('StateChangelog.send to a partition the state topic does not have', () => {
+  it('fails with DW_CONFIG_INVALID instead of resolving as kafkajs does (the records would be lost, their offsets committed)', async () => {
+    const log = changelog([], 2);
+    const requests = log.encode(3, { snapshots: [snapshot('a', 10)], grants: [], retired: [] }, new Map([['events', 1n]]));
+    await expect(log.send(requests)).rejects.toMatchObject({ code: 'DW_CONFIG_INVALID', message: expect.stringContaining('state topic state has no partition 3') });
+  });
+});
 
 describe('StateChangelog.encode / send', () => {
   it('tombstones, then grants, then snapshots, on the partition, each with the applied offsets as of the call', () => {

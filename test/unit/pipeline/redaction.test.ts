@@ -88,6 +88,23 @@ describe('redactSecrets', () => {
     }
   });
 
+  it('removes camelCase token names (AWS SessionToken, authToken, .npmrc _authToken), pwd and passphrase', () => {
+    for (const name of ['SessionToken', 'sessionToken', 'authToken', 'apiToken', 'bearerToken', 'githubToken', '_authToken', 'pwd', 'passphrase', 'keyPassphrase']) {
+      expect(redactSecrets(`{"${name}":"9f2kLq81ZxPz0mN4vB7c","n":1}`), name).toBe(`{"${name}":"${REDACTED}","n":1}`);
+    }
+    expect(redactSecrets('//registry.npmjs.org/:_authToken=npm9f2kLq81ZxPz0mN4vB7c')).not.toContain('9f2kLq81');
+    // Only these names: a word that merely ends in "token" stays (percent-encoding puts letters before names).
+    expect(redactSecrets('{"maxtokens":"200","tokens":"3","retoken":"x"}')).toBe('{"maxtokens":"200","tokens":"3","retoken":"x"}');
+  });
+
+  it('removes a PEM private key, whole or cut before its end line, and keeps certificates', () => {
+    const key = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq0HkyR2eZz\n-----END RSA PRIVATE KEY-----';
+    const cert = '-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----';
+    expect(redactSecrets(`{"resource":"${key}","cert":"${cert}"}`)).toBe(`{"resource":"${REDACTED}","cert":"${cert}"}`);
+    expect(redactSecrets(`key: -----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC`)).toBe(`key: ${REDACTED}`);
+    expect(redactSecrets(`${'-----BEGIN '.repeat(3)}x`)).toBe(`${'-----BEGIN '.repeat(3)}x`);
+  });
+
   it('keeps what is not secret: fingerprints, ids, ordinary keys', () => {
     const text = JSON.stringify({ id: 'e1', token: 'sha256:0123456789abcdef0123', tool: 'erp.read', password_policy_version: 3, note: 'Bearer of bad news' });
     expect(redactSecrets(text)).toBe(text);
@@ -522,6 +539,8 @@ describe('redaction time is linear in the text, so one malformed line cannot sta
     ['a quote and a run of secret', line('"note":', 'secret').replace(credentials + '"note":', `${credentials}"note":"`)],
     ['a run of secret', line('"note":"', 'secret')],
     ['a run of sk-', line('"note":"', 'sk-')],
+    ['a run of PEM begin lines', line('"note":"', '-----BEGIN ')],
+    ['a run of private key begin lines without an end', line('"note":"', '-----BEGIN X PRIVATE KEY-----')],
     ['a run of secret-named keys opening objects', line('"note":', '{"secret":')],
     ['a run of secret-named keys opening arrays', line('"note":', '"secret":[')],
     ['a secret-named array that never closes', line('"api_keys":[', '"k\\",1,')],
