@@ -248,7 +248,8 @@ function describe(
     delegation: { max_depth: maxDepth ?? null, may_delegate_to: agent?.delegation?.mayDelegateTo ?? [] },
   };
   const expected: Record<string, unknown> = { root: principal ?? 'a human principal', max_depth: maxDepth ?? null };
-  const hopRules: Record<string, readonly string[] | null> = {};
+  // Keyed by agent ids from the event: no prototype, so an id like "__proto__" is a key like any other.
+  const hopRules: Record<string, readonly string[] | null> = Object.create(null) as Record<string, readonly string[] | null>;
   for (const violation of found) {
     if (violation.kind === 'hop') hopRules[violation.delegator!] = ctx.registry.get(violation.delegator!)?.delegation?.mayDelegateTo ?? null;
   }

@@ -69,6 +69,13 @@ describe('delegation-violation', () => {
       expect(keys([{ agent: 'report-writer', chain: [ALICE, 'report-writer'], tool: 'docs.write', system: 'docs', action: 'write' }])).toEqual([]);
     });
 
+    it('keeps a delegator named __proto__ in expected.may_delegate_to (a plain object dropped it)', () => {
+      const alerts = run([{ agent: 'payments-bot', chain: [ALICE, '__proto__', 'payments-bot'] }]);
+      const hop = alerts.find((alert) => alert.key.startsWith('hop:'));
+      expect(hop, JSON.stringify(alerts.map((alert) => alert.key))).toBeDefined();
+      expect(Object.keys(hop!.expected.may_delegate_to as object)).toEqual(['__proto__']);
+    });
+
     it('reports a delegate missing from the delegator\'s may_delegate_to', () => {
       const alerts = run([{ agent: 'payments-bot', chain: [ALICE, 'invoice-bot', 'payments-bot'] }]);
       expect(alerts.map((alert) => alert.key)).toEqual(['hop:invoice-bot>payments-bot']);
