@@ -77,7 +77,7 @@ type Options = z.output<typeof options>;
 interface State {
   /** Slots of the last window − 1 calls in the baseline mix (OTHER for a tool the mix holds in "other"). */
   w: CategoryWindowState;
-  /** The baseline mix's total expected at the next call; anything else means it halved (window and day counts restart). */
+  /** The baseline mix's total expected at the next call; less means it halved (window and day counts restart), more that calls were excepted from this detector. */
   m: number;
   /** Window: largest normal excess, in thousandths (integers keep the JSON short). */
   p: number;
@@ -180,7 +180,7 @@ function judge(event: ToolUseEvent, ctx: DetectorContext<Options, State>, out: J
   out[WINDOW] = -1;
   out[DAY] = -1;
   out[DAY_EXCESS] = -1;
-  if (!fits(state, o) || state.m !== mix.total) return out;
+  if (!fits(state, o) || mix.total < state.m) return out;
   const current = slotOf(mix, event.tool);
   if (state.w.f === o.window - 1) out[WINDOW] = excessOf(o, mix, current, o.window - 1, state.w.c);
   const today = callsToday(state, event.timeMs);
@@ -327,8 +327,9 @@ export default defineDetector({
     // A late event from a day already closed neither closes today nor counts in it.
     const late = day < state.d;
     if (day > state.d) closeDay(state, o, day);
-    // The mix halved (or missed calls) since the window started: its slots may have moved.
-    if (state.m !== mix.total) {
+    // The mix halved since the last call: its slots may have moved. (A larger total only means calls
+    // this detector did not see, excepted by the config: its slots are where they were.)
+    if (mix.total < state.m) {
       resetCategoryWindow(state.w);
       state.c.length = 0;
     }

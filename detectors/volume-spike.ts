@@ -79,7 +79,7 @@ interface State {
   from: number;
   /** Event time until which the agent stays quiet after an alert (ms). */
   until: number;
-  /** The open window's largest call: [event id, tool, system]; [] before any. */
+  /** The open window's largest call as this detector saw it: [event id, tool, system, bytes]; [] before any. */
   big: string[];
 }
 
@@ -107,9 +107,10 @@ function raises(event: ToolUseEvent, ctx: DetectorContext<Options, State>, sum: 
 }
 
 interface LargestCall {
-  eventId: string;
-  tool: string;
-  system: string;
+  /** Undefined when the window's largest call is not one this detector saw (excepted from it by the config). */
+  eventId?: string;
+  tool?: string;
+  system?: string;
   bytes: number;
 }
 
@@ -117,9 +118,11 @@ interface LargestCall {
 function largestCall(event: ToolUseEvent, ctx: DetectorContext<Options, State>): LargestCall {
   const before = baselineWindowLargest(ctx.baseline, 'bytes', event.timeMs);
   const bytes = event.bytes ?? 0;
+  if (bytes > before) return { eventId: event.id, tool: event.tool, system: event.system, bytes };
   const big = ctx.state.big;
-  if (bytes > before || big.length < 3) return { eventId: event.id, tool: event.tool, system: event.system, bytes };
-  return { eventId: big[0] as string, tool: big[1] as string, system: big[2] as string, bytes: before };
+  // The baseline's largest is the one remembered, unless the baseline counted a call this detector did not see.
+  if (big.length === 4 && Number(big[3]) === before) return { eventId: big[0], tool: big[1], system: big[2], bytes: before };
+  return { bytes: before };
 }
 
 const VERBS: Record<string, string> = { read: 'read', write: 'wrote', delete: 'deleted', send: 'sent', execute: 'moved', transfer: 'transferred', admin: 'moved' };
@@ -173,7 +176,8 @@ export default defineDetector({
           `(${ratio!.toFixed(1)}×; peaks are rounded up and fade by about 16% a day)`
         : `without its largest call ${formatKb(trimmedKb)}, while none of its earlier 5-min windows moved data beyond their largest call (nothing to compare with)`;
     const typicalText = typical.windows > 0 ? `; its typical active window is ${formatKb(typical.median)} ± ${formatKb(typical.spread)}` : '';
-    const largestText = `largest call ${largest.tool} on ${largest.system}, ${formatKb(largest.bytes / 1024)}`;
+    const largestWhere = largest.tool === undefined ? '' : ` ${largest.tool} on ${largest.system}`;
+    const largestText = `largest call${largestWhere}, ${formatKb(largest.bytes / 1024)}`;
     return {
       key: 'volume',
       title: `${id} ${verb} ${formatKb(windowKb)} in 5 minutes, ${byRun ? `calls on average ${shift.factor.toFixed(0)}× their usual size` : `${ratio === undefined ? 'far more than' : `${ratio.toFixed(0)}×`} its largest window`}`,
@@ -182,7 +186,7 @@ export default defineDetector({
         `latest ${event.tool} on ${event.system}${event.resource === undefined ? '' : `, ${event.resource}`}, ${formatKb(bytes / 1024)}), on average ` +
         `${shift.factor.toFixed(1)}× the usual bytes per call of their tools: ${peakText}${typicalText}. ` +
         (byRun
-          ? `Raised by the run of oversized calls since ${formatClock(ctx.state.from)} UTC: it scores ${sum.toFixed(1)} against a threshold of ${o.threshold} (CUSUM of call size z-scores).`
+          ? `Raised by the run of oversized calls since ${formatClock(since)} UTC: it scores ${sum.toFixed(1)} against a threshold of ${o.threshold} (CUSUM of call size z-scores).`
           : `Raised by the window: without its largest call it is ${(trimmedKb / Math.max(levelValue(baselinePeakLevel(baseline, 'bytes', time)), 1)).toFixed(1)}× the largest the agent ever had, in more calls than it makes at this hour (call size z ${shift.z.toFixed(1)}).`),
       severity: shift.factor >= 8 || (ratio !== undefined && ratio >= 10) ? 'high' : 'medium',
       score: Math.min(98, 60 + 8 * Math.log2(1 + shift.factor) + (ratio === undefined ? 10 : Math.min(15, 3 * Math.log2(1 + ratio)))),
@@ -196,8 +200,7 @@ export default defineDetector({
         raised_by: byRun ? 'oversized calls' : 'window',
         ...(byRun ? { run_start: new Date(since).toISOString() } : {}),
         largest_call_kb: Math.round(largest.bytes / 1024),
-        largest_call_tool: largest.tool,
-        largest_call_system: largest.system,
+        ...(largest.tool === undefined ? {} : { largest_call_tool: largest.tool, largest_call_system: largest.system }),
         system: event.system,
         tool: event.tool,
         action: event.action,
@@ -210,12 +213,12 @@ export default defineDetector({
         call_size_factor: 1,
         cusum_threshold: o.threshold,
       },
-      evidence: largest.eventId === event.id ? undefined : [largest.eventId],
+      evidence: largest.eventId === undefined || largest.eventId === event.id ? undefined : [largest.eventId],
       scope: agent === undefined ? undefined : { systems: agent.scope.systems, tools: agent.scope.tools },
       recommendation:
         `Ask ${agent?.custodian === undefined ? "the agent's operators" : `custodian ${agent.custodian}`} whether ${id} was given a bulk job; if not, ` +
         `${token === undefined ? "revoke the agent's credentials" : `revoke token fingerprint ${token}`}, suspend ${id} and review what it ${verb} ` +
-        `since ${formatClock(since)} UTC (first ${largest.tool} on ${largest.system}${largest.system === event.system ? '' : ` and ${event.system}`}) and where it went next.`,
+        `since ${formatClock(since)} UTC (${largest.tool === undefined || largest.system === event.system ? `on ${event.system}` : `first ${largest.tool} on ${largest.system}, and ${event.system}`}) and where it went next.`,
       window: { start, end },
     };
   },
@@ -229,6 +232,10 @@ export default defineDetector({
     state.from = restarts ? 0 : state.s > 0 ? state.from : event.timeMs;
     state.s = restarts ? 0 : Math.round(sum * 1000) / 1000;
     const bytes = event.bytes ?? 0;
-    if (bytes > 0 && bytes > baselineWindowLargest(ctx.baseline, 'bytes', event.timeMs)) state.big = [event.id, intern(event.tool), intern(event.system)];
+    // A call of the open window (or the first of a new one; not a late one) larger than any before it in the window.
+    const inWindow = Math.floor(event.timeMs / BASELINE_WINDOW_MS) >= ctx.baseline.win;
+    if (inWindow && bytes > 0 && bytes > baselineWindowLargest(ctx.baseline, 'bytes', event.timeMs)) {
+      state.big = [event.id, intern(event.tool), intern(event.system), String(bytes)];
+    }
   },
 });

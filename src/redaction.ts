@@ -179,11 +179,14 @@ export function redactSecrets(text: string): string {
 }
 
 const PEM_BEGIN = '-----BEGIN ';
+/** What a PEM body is made of: base64, line breaks, and line breaks as JSON text writes them (`\\n`). */
+const PEM_BODY = /[A-Za-z0-9+/=\r\n\t ]|\\[nrt]/y;
 
 /**
- * PEM private keys (`-----BEGIN RSA PRIVATE KEY-----` … `-----END RSA PRIVATE KEY-----`), whole,
- * or to the end of the text when it was cut before the end line. Certificates and public keys
- * are kept. indexOf scans, each part of the text read once or twice: linear.
+ * PEM private keys (`-----BEGIN RSA PRIVATE KEY-----` … `-----END RSA PRIVATE KEY-----`): the begin
+ * line, the body and the end line, or the body to where it stops when the end line is missing (a
+ * cut text). Never past what a body is made of, so a JSON string's quote is never taken.
+ * Certificates and public keys are kept. Each part of the text is read once or twice: linear.
  */
 function redactPrivateKeys(text: string): string {
   let at = text.indexOf(PEM_BEGIN);
@@ -198,9 +201,11 @@ function redactPrivateKeys(text: string): string {
       at = text.indexOf(PEM_BEGIN, labelStart);
       continue;
     }
+    let stop = labelEnd + 5;
+    PEM_BODY.lastIndex = stop;
+    while (PEM_BODY.test(text)) stop = PEM_BODY.lastIndex;
     const endLine = `-----END ${label}-----`;
-    const end = text.indexOf(endLine, labelEnd);
-    const stop = end < 0 ? text.length : end + endLine.length;
+    if (text.startsWith(endLine, stop)) stop += endLine.length;
     out += `${text.slice(copied, at)}${REDACTED}`;
     copied = stop;
     at = text.indexOf(PEM_BEGIN, stop);
@@ -345,11 +350,13 @@ export function redactedLine(line: string, cut = false): string {
 
 function redactedEscapedLine(line: string): string {
   try {
-    return redactedJson(JSON.parse(line));
+    const parsed: unknown = JSON.parse(line);
+    // Written back only when a string said more than its escaped text showed: else the line stays as it came.
+    if (JSON.stringify(parsed, redactEscapable) !== JSON.stringify(parsed)) return redactedJson(parsed);
   } catch {
     // Not JSON (or nested too deep to write back): the patterns read the text as it is.
-    return redactSecrets(line);
   }
+  return redactSecrets(line);
 }
 
 /** Characters of the credentials the patterns know (tokens, keys, base64, URL encoding). */

@@ -68,7 +68,12 @@ import { boundedKey, hashTwice } from '../stats/hash.js';
 import { intern, internAll } from '../stats/intern.js';
 import { bloomAdd, bloomHas, bloomSetBits, createBloomWords } from '../stats/bloom-filter.js';
 
-export const BASELINE_VERSION = 1;
+/**
+ * 2: checkpoints leave out the sets' parameters (see `storedBaseline`). A release that knows only 1
+ * relearns a version-2 baseline instead of reading sets without their parameters; this one reads both.
+ */
+export const BASELINE_VERSION = 2;
+const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 /** Width of a baseline window (ms): 5 minutes. */
 export const BASELINE_WINDOW_MS = 300_000;
 const HOUR_MS = 3_600_000;
@@ -418,7 +423,7 @@ const isStringArray = (value: unknown): value is string[] => Array.isArray(value
 export function restoreBaseline(value: unknown): AgentBaseline {
   const b = value as Partial<AgentBaseline> | null | undefined;
   if (
-    typeof b !== 'object' || b === null || b.v !== BASELINE_VERSION ||
+    typeof b !== 'object' || b === null || !READABLE_VERSIONS.includes(b.v) ||
     typeof b.t0 !== 'number' || typeof b.win !== 'number' || typeof b.day !== 'number' ||
     !isNumberArray(b.w, W_LENGTH) ||
     typeof b.calls !== 'object' || b.calls === null || !isNumberArray(b.calls.lv) || !isNumberArray(b.calls.c, b.calls.lv.length) ||
@@ -440,6 +445,7 @@ export function restoreBaseline(value: unknown): AgentBaseline {
   // The sets' parameters are the layout's, not the checkpoint's (checkpoints leave them out);
   // rebuilt in creation order, so restored and new baselines share their shapes.
   const template = createBaseline();
+  b.v = BASELINE_VERSION;
   b.systems = withParams(b.systems, template.systems);
   b.tools = withParams(b.tools, template.tools);
   b.mix = { k: template.mix.k, len: template.mix.len, cap: template.mix.cap, names: b.mix.names, counts: b.mix.counts, other: b.mix.other, total: b.mix.total };

@@ -74,7 +74,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     if (!unchanged) headers['dw-redacted'] = 'true';
     // The cut may fall inside a credential: what it left of it goes too.
     const kept = cut ? withoutCutWord(redacted.slice(0, DEAD_LETTER_VALUE_LIMIT)) : redacted.slice(0, DEAD_LETTER_VALUE_LIMIT);
-    if (unchanged && kept.length === text.length) return { key, value: bytes, headers };
+    if (unchanged && !cut) return { key, value: bytes, headers };
     return { key, value: Buffer.from(kept, escaped ? 'utf8' : 'latin1'), headers };
   }
 

@@ -303,13 +303,12 @@ export class KafkaJob {
     }, STOP_GRACE_MS);
     await drained;
     clearTimeout(grace);
+    // In this order (the consumer commits nothing once it disconnects), each whatever the one before did.
     const left = (async () => {
-      await this.consumer.disconnect();
-      await this.feed.stop();
-      await this.producer.disconnect();
-      await this.lagAdmin.disconnect();
+      for (const close of [() => this.consumer.disconnect(), () => this.feed.stop(), () => this.producer.disconnect(), () => this.lagAdmin.disconnect()]) {
+        await close().catch((error: unknown) => this.options.logger.log('warn', 'kafka source: disconnecting failed', { error: (error as Error).message }));
+      }
     })();
-    left.catch((error: unknown) => this.options.logger.log('warn', 'kafka source: leaving the group failed', { error: (error as Error).message }));
     // With the broker away, leaving the group waits for it (minutes): past the bound the process
     // goes without; the group moves its partitions after the session timeout, from the last commit.
     if (!(await settlesWithin(left, LEAVE_TIMEOUT_MS))) {

@@ -213,10 +213,12 @@ export function firstSeen(kind: FirstSeenKind): FirstSeen {
       const agent = ctx.agent;
       const baseline = ctx.baseline;
       const set = setOf(baseline);
-      // What entered the agent's most used within a day (often the same episode's first uses) is not "usual".
+      // What was first used within a day (often the same episode's first uses) is not "usual". Only an
+      // entry counted exactly since it entered (error 0) entered at its first use, not at a return.
       const top = boundedSetTop(set);
-      const known = top.filter((entry) => entry.firstSeenMs < event.timeMs - DAY_MS).map((entry) => entry.value);
-      const recent = top.filter((entry) => entry.firstSeenMs >= event.timeMs - DAY_MS).map((entry) => entry.value);
+      const isRecent = (entry: (typeof top)[number]) => entry.error === 0 && entry.firstSeenMs >= event.timeMs - DAY_MS;
+      const known = top.filter((entry) => !isRecent(entry)).map((entry) => entry.value);
+      const recent = top.filter(isRecent).map((entry) => entry.value);
       const distinct = boundedSetDistinct(set);
       const learnedFor = formatDuration(baselineAge(baseline, ctx.now));
       const state = ctx.state;

@@ -248,6 +248,40 @@ describe('first-seen-tool wording', () => {
   });
 });
 
+describe('volume-spike largest call and run start', () => {
+  const busy = () => T.businessHours({ agent: 'ops-bot', prefix: 'busy', days: 9, tools: OPS, bytes: 20_000, everyMin: 2 });
+
+  it('is never a late event from another day, which the window never counted', () => {
+    const burst = T.burst('vs-run', 'ops-bot', at(9, 14), 30, OPS[0]!, 2_000_000);
+    const stream = T.merge(busy(), burst);
+    const first = stream.findIndex((e) => e.id === burst[0]!.id);
+    stream.splice(first + 1, 0, T.call('vs-late', 'ops-bot', at(8, 10), { tool: 'late.tool', system: 'late-sys', action: 'read' }, 1_000_000));
+    const [alert] = run('volume-spike', stream);
+    expect(alert!.evidence).not.toContain('vs-late');
+    expect(alert!.observed).toMatchObject({ largest_call_tool: OPS[0]!.tool });
+  });
+
+  it('states when the run started, also for a run that starts with the alerting call', () => {
+    const burst = T.burst('vs-run', 'ops-bot', at(9, 14, 30), 3, OPS[0]!, 2_000_000);
+    const [alert] = run('volume-spike', T.merge(busy(), burst), { threshold: 3 });
+    expect(alert!.summary).not.toContain('since 00:00');
+  });
+});
+
+describe('first-seen-system wording', () => {
+  it('does not list a system used days ago, back in its most used, as first used within 24 h', () => {
+    const stream: T.NativeEvent[] = office(10);
+    // Six more systems in daily use: with crm and docs the 8-entry top is full.
+    for (let d = 0; d < 10; d++) for (let s = 0; s < 6; s++) for (let k = 0; k < 3; k++) stream.push(T.call(`e-${d}-${s}-${k}`, 'ops-bot', at(d, 10 + k, s), { tool: `e${s}.read`, system: `e${s}`, action: 'read' }, 1000));
+    stream.push(T.call('old-1', 'ops-bot', at(1, 15), { tool: 'legacy.read', system: 'legacy-db', action: 'read' }, 1000));
+    stream.push(T.call('arc-2', 'ops-bot', at(2, 15), { tool: 'archive.read', system: 'archive', action: 'read' }, 1000));
+    stream.push(T.call('old-9', 'ops-bot', at(9, 15), { tool: 'legacy.read', system: 'legacy-db', action: 'read' }, 1000));
+    stream.push(T.call('new-9', 'ops-bot', at(9, 15, 30), { tool: 'payroll.read', system: 'payroll', action: 'read' }, 1000));
+    const alert = run('first-seen-system', T.merge(stream)).find((a) => a.event.id === 'new-9')!;
+    expect((alert.expected as { recent_systems?: string[] }).recent_systems ?? []).not.toContain('legacy-db');
+  });
+});
+
 describe('faded peaks', () => {
   it('are stated with one decimal, in the summary and in expected alike', () => {
     // Three denials in one window on day 1 only: by day 9 that peak has faded to about 1 (0.84 a day).

@@ -46,6 +46,16 @@ function run(stream: T.NativeEvent[], options: Record<string, unknown> = {}): Al
 }
 
 describe('tool-mix-drift', () => {
+  it('still alerts on a takeover with calls excepted from it in between (they enter the shared mix, not its counts)', () => {
+    const ping = tool('hc.ping');
+    const pings = T.session('hc', AGENT, at(9, 17, 5) + 30_000, 25, [ping], 100, 4);
+    const stream = T.merge(normal(), takeover('tk', at(9, 17, 5), 100, [EXPORT], 0.7), pings);
+    const result = runDetector(builtinDetector('tool-mix-drift'), events(...stream), undefined, { exceptions: [{ tool: 'hc.ping' }] } as never);
+    expect(result.failures).toEqual([]);
+    expect(result.engine.stats.detectors['tool-mix-drift']!.excepted).toBe(25);
+    expect(result.alerts).toHaveLength(1);
+  });
+
   it('normal traffic raises nothing', () => {
     expect(run(normal())).toEqual([]);
   });

@@ -118,8 +118,9 @@ describe('baseline checkpoint', () => {
     expect(restored).toEqual(live);
     const fresh = createBaseline();
     for (const part of ['systems', 'tools', 'mix'] as const) expect(Object.keys(restored[part])).toEqual(Object.keys(fresh[part]));
-    // A checkpoint written with the parameters (before they were left out) restores the same.
-    expect(restoreBaseline(JSON.parse(JSON.stringify(live)))).toEqual(live);
+    // A checkpoint written with the parameters (before they were left out, version 1) restores the same.
+    expect(restoreBaseline({ ...JSON.parse(JSON.stringify(live)), v: 1 })).toEqual(live);
+    expect(stored.v).toBe(2);
   });
 });
 

@@ -103,6 +103,15 @@ describe('redactSecrets', () => {
     expect(redactSecrets(`{"resource":"${key}","cert":"${cert}"}`)).toBe(`{"resource":"${REDACTED}","cert":"${cert}"}`);
     expect(redactSecrets(`key: -----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC`)).toBe(`key: ${REDACTED}`);
     expect(redactSecrets(`${'-----BEGIN '.repeat(3)}x`)).toBe(`${'-----BEGIN '.repeat(3)}x`);
+    // A begin line without its end (a tool named so, a key cut at 64 characters) never takes a JSON quote with it.
+    const stored = redactedJson({ t: ['-----BEGIN PRIVATE KEY-----', '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg'], n: 1 });
+    expect(JSON.parse(stored)).toEqual({ t: [REDACTED, REDACTED], n: 1 });
+  });
+
+  it('keeps a dead letter with escapes but nothing hidden behind them as it came (a 64-bit number stays exact)', async () => {
+    const line = String.raw`{"v":2,"id":"e1","trace":18446744073709551615,"note":"a	b"}`;
+    const [letter] = await deadLettersFor([line]);
+    expect(letter!.original).toBe(line);
   });
 
   it('keeps what is not secret: fingerprints, ids, ordinary keys', () => {
