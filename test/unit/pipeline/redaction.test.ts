@@ -454,6 +454,17 @@ describe('dead letters carry no credentials', () => {
     expect(sent.toString('latin1').endsWith('n ')).toBe(true);
   });
 
+  it('keeps the bytes of a Kafka dead letter with nothing to redact as they came, also invalid UTF-8 with a backslash', async () => {
+    const sent: Message[] = [];
+    const producer = { send: async ({ messages }: { messages: Message[] }) => void sent.push(...messages) } as unknown as Producer;
+    const value = Buffer.concat([Buffer.from('{"note":"a\\tb é '), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const message = { key: Buffer.from('invoice-bot'), value, offset: '7' } as KafkaMessage;
+    const sink = new KafkaDeadLetterSink(producer, 'dead', () => message);
+    await sink.write([deadLetter({ ok: false, code: 'DW_EVENT_INVALID', reason: 'not valid UTF-8' }, { topic: 'events', partition: 0, offset: '7' }, 'x', value.byteLength)]);
+    expect((sent[0]!.value as Buffer).equals(value)).toBe(true);
+    expect(sent[0]!.headers).not.toHaveProperty('dw-redacted');
+  });
+
   it('redacts a credential in the key of a Kafka dead letter', async () => {
     const sent: Message[] = [];
     const producer = { send: async ({ messages }: { messages: Message[] }) => void sent.push(...messages) } as unknown as Producer;
