@@ -63,9 +63,15 @@ const ENCODED_PARAM_VALUE = `(?!\\[REDACTED\\])(?:[^%&\\s"'<>,;\\\\]|%(?!26))+`;
 /** `=` and a value, or `%3D` and an encoded value: the two groups keep the sign as written. */
 const PARAM_ASSIGNMENT = `(?:(=)${PARAM_VALUE}|(%3D)${ENCODED_PARAM_VALUE})`;
 
-/** A secret-named parameter in text, as in a URL query (`?access_token=…`) or a `key=value` list. */
+/**
+ * `=` and a value as config files and command lines write a secret: spaces around the sign, the
+ * value bare or quoted (`password = "correct horse"`, `SECRET_KEY='…'`); or `%3D` and an encoded value.
+ */
+const SECRET_ASSIGNMENT = `(?:([ \\t]*=[ \\t]*)(?:"[^"\\r\\n\\\\]*"|'[^'\\r\\n\\\\]*'|${PARAM_VALUE})|(%3D)${ENCODED_PARAM_VALUE})`;
+
+/** A secret-named parameter in text, as in a URL query (`?access_token=…`), a `key=value` list or a config line. */
 const SECRET_PARAM = new RegExp(
-  `(?<![${NAME_CHAR}])(${secretNameBefore('(?:=|%3D)')})${PARAM_ASSIGNMENT}`,
+  `(?<![${NAME_CHAR}])(${secretNameBefore('[ \\t]*(?:=|%3D)')})${SECRET_ASSIGNMENT}`,
   'gi',
 );
 

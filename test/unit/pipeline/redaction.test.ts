@@ -97,6 +97,14 @@ describe('redactSecrets', () => {
     expect(redactSecrets('{"maxtokens":"200","tokens":"3","retoken":"x"}')).toBe('{"maxtokens":"200","tokens":"3","retoken":"x"}');
   });
 
+  it('removes a secret assigned as config files and command lines write it: spaces around =, the value quoted', () => {
+    expect(redactSecrets('password = hunter2-correct end')).toBe(`password = ${REDACTED} end`);
+    expect(redactSecrets('password="hunter2 correct horse" end')).toBe(`password=${REDACTED} end`);
+    expect(redactSecrets("SECRET_KEY='AKIAEXAMPLE secret' next")).toBe(`SECRET_KEY=${REDACTED} next`);
+    // An unquoted value still ends where a parameter ends.
+    expect(redactSecrets('api_key=k1, user=bob')).toBe(`api_key=${REDACTED}, user=bob`);
+  });
+
   it('removes a PEM private key, whole or cut before its end line, and keeps certificates', () => {
     const key = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq0HkyR2eZz\n-----END RSA PRIVATE KEY-----';
     const cert = '-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----';
@@ -560,6 +568,8 @@ describe('redaction time is linear in the text, so one malformed line cannot sta
     ['a run of secret', line('"note":"', 'secret')],
     ['a run of sk-', line('"note":"', 'sk-')],
     ['a run of PEM begin lines', line('"note":"', '-----BEGIN ')],
+    ['a secret name and a run of spaces with no sign', line('"note":"password', ' ')],
+    ['a secret assigned an unterminated quote', line('"note":"password = \'', 'x ')],
     ['a run of private key begin lines without an end', line('"note":"', '-----BEGIN X PRIVATE KEY-----')],
     ['a run of secret-named keys opening objects', line('"note":', '{"secret":')],
     ['a run of secret-named keys opening arrays', line('"note":', '"secret":[')],
