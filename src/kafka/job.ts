@@ -11,6 +11,7 @@ import { StateChangelog, type AppliedOffsets } from './changelog.js';
 import { kafkaClient } from './client.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { createKafkaJobStats, lagKey, type KafkaJobStats } from './job-stats.js';
+import { settlesWithin } from './settles-within.js';
 import { TokenCheckpoint } from './token-checkpoint.js';
 import { TokenFeed } from './token-feed.js';
 import { ensureTopics, eventPartitionCount, topicNames } from './topics.js';
@@ -34,17 +35,6 @@ export const STOP_GRACE_MS = 1_000;
 const LAG_REFRESH_MS = 5_000;
 /** How long stop() waits to leave the group cleanly, within a usual 30 s termination grace. */
 export const LEAVE_TIMEOUT_MS = 15_000;
-
-/** Whether `task` settles (resolves or rejects) within `ms`; it goes on either way. */
-async function settlesWithin(task: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([task.then(() => true, () => true), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** When no batch at all came for this long (the job caught up), every partition is checkpointed and committed without waiting for the interval. */
 export const IDLE_COMMIT_MS = 500;
@@ -471,13 +461,7 @@ export class KafkaJob {
     payload.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
     while (this.queued.size > this.readAhead()) {
       const oldest = this.queued.values().next().value!;
-      let timer: NodeJS.Timeout | undefined;
-      const moved = await Promise.race([
-        oldest.then(() => true),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), SATURATED_AFTER_MS))),
-      ]);
-      clearTimeout(timer);
-      if (!moved) {
+      if (!(await settlesWithin(oldest, SATURATED_AFTER_MS))) {
         this.pause();
         // The oldest may have finished between the timeout and now, with nothing left to resume.
         this.resumeWhenDrained();

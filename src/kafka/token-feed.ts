@@ -4,6 +4,7 @@ import type { TokenGrant } from '../sdk/detector.js';
 import { redactedValuesJson } from '../redaction.js';
 import type { Logger } from '../telemetry/log.js';
 import { CHUNK_RECORDS } from './changelog.js';
+import { settlesWithin } from './settles-within.js';
 
 const { CompressionTypes } = kafkajs;
 
@@ -114,12 +115,7 @@ export class TokenFeed {
         }
       },
     });
-    let timer: NodeJS.Timeout | undefined;
-    const late = await Promise.race([
-      reached.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), CATCH_UP_MS))),
-    ]);
-    clearTimeout(timer);
+    const late = !(await settlesWithin(reached, CATCH_UP_MS));
     if (late) this.logger.log('warn', 'tokens topic not read to its end in time; the rest is read in the background', { topic: this.topic });
     else this.logger.log('info', 'tokens topic followed', { topic: this.topic, grants: this.adopted });
   }
