@@ -357,8 +357,11 @@ export function redactedLine(line: string, cut = false): string {
 function redactedEscapedLine(line: string): string {
   try {
     const parsed: unknown = JSON.parse(line);
+    const json = JSON.stringify(parsed);
+    const escapable = JSON.stringify(parsed, redactEscapable);
     // Written back only when a string said more than its escaped text showed: else the line stays as it came.
-    if (JSON.stringify(parsed, redactEscapable) !== JSON.stringify(parsed)) return redactedJson(parsed);
+    // (What redactedJson(parsed) gives, from the two texts already made.)
+    if (escapable !== json) return redactSecrets(json.includes('\\') ? escapable : json);
   } catch {
     // Not JSON (or nested too deep to write back): the patterns read the text as it is.
   }

@@ -64,8 +64,9 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     const text = bytes.toString('latin1');
     // JSON escapes can hide a credential from the patterns (redactedLine reads such a value as JSON, in UTF-8).
     const escaped = !cut && text.includes('\\');
-    const redacted = escaped ? redactedLine(bytes.toString('utf8')) : redactSecrets(text);
-    const unchanged = escaped ? redacted === bytes.toString('utf8') : redacted === text;
+    const read = escaped ? bytes.toString('utf8') : text;
+    const redacted = escaped ? redactedLine(read) : redactSecrets(read);
+    const unchanged = redacted === read;
     if (cut || redacted.length > DEAD_LETTER_VALUE_LIMIT) {
       headers['dw-truncated'] = 'true';
       headers['dw-original-bytes'] = String(original.byteLength);
