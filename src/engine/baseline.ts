@@ -461,9 +461,14 @@ export type StoredBaseline = Omit<AgentBaseline, 'systems' | 'tools' | 'mix'> & 
   mix: Omit<CategoryCountsState, 'k' | 'len' | 'cap'>;
 };
 
+/** A set as a checkpoint stores it: its state, in creation order, without its parameters. */
+function storedSet(set: BoundedSetState): Omit<BoundedSetState, SetParams> {
+  return { t0: set.t0, n: set.n, v: set.v, c: set.c, err: set.err, first: set.first, last: set.last, bloom: set.bloom, hll: set.hll };
+}
+
 function withParams(set: BoundedSetState, template: BoundedSetState): BoundedSetState {
   const { k, h, unit, len } = template;
-  return { k, h, unit, len, t0: set.t0, n: set.n, v: set.v, c: set.c, err: set.err, first: set.first, last: set.last, bloom: set.bloom, hll: set.hll };
+  return { k, h, unit, len, ...storedSet(set) };
 }
 
 /**
@@ -474,8 +479,8 @@ export function storedBaseline(b: AgentBaseline): StoredBaseline {
   const { systems, tools, mix } = b;
   return {
     ...b,
-    systems: { t0: systems.t0, n: systems.n, v: systems.v, c: systems.c, err: systems.err, first: systems.first, last: systems.last, bloom: systems.bloom, hll: systems.hll },
-    tools: { t0: tools.t0, n: tools.n, v: tools.v, c: tools.c, err: tools.err, first: tools.first, last: tools.last, bloom: tools.bloom, hll: tools.hll },
+    systems: storedSet(systems),
+    tools: storedSet(tools),
     mix: { names: mix.names, counts: mix.counts, other: mix.other, total: mix.total },
   };
 }

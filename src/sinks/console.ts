@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Alert } from '../alerts/alert.js';
 import type { Severity } from '../sdk/detector.js';
+import { TEXT_HIDING_CHARS } from './hidden-chars.js';
 import type { AlertSink } from './sink.js';
 
 const SEVERITY_COLOR: Record<Severity, string> = { low: '36', medium: '33', high: '31', critical: '1;97;41' };
@@ -20,7 +21,7 @@ export function paint(text: string, code: string, color: boolean): string {
  * Control characters (C0, DEL, C1), the Unicode line and paragraph separators, and the characters
  * that reorder or hide text (bidirectional overrides and isolates, zero-width characters).
  */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const CONTROL = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029${TEXT_HIDING_CHARS}]`, 'g');
 const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**

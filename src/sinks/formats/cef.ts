@@ -1,4 +1,5 @@
 import type { Alert } from '../../alerts/alert.js';
+import { TEXT_HIDING_CHARS } from '../hidden-chars.js';
 import { epochMs } from './compact.js';
 import { techniqueList } from './mitre.js';
 import { PRODUCT } from './product.js';
@@ -17,7 +18,7 @@ import { CEF_SEVERITY } from './severity.js';
  * bidirectional overrides and isolates, zero-width characters (an agent id with one looks like
  * another).
  */
-const INVISIBLE = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const INVISIBLE = new RegExp(`[\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u0084\\u0086-\\u009f${TEXT_HIDING_CHARS}]`, 'g');
 
 function visible(value: string): string {
   return value.replace(INVISIBLE, (c) => `<U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}>`);
