@@ -584,14 +584,23 @@ const longLivedToken: Builder = (ctx, id, rng) => {
   };
 };
 
+/** A tool with less than this share of an agent's calls is one it rarely uses. */
+const RARELY_USED_SHARE = 0.1;
+
+/** The agent's plain tools it rarely uses, by name. */
+function rarelyUsedTools(p: AgentProfile): AgentTool[] {
+  const own = plainTools(p);
+  const total = own.reduce((sum, tool) => sum + tool.weight, 0);
+  return own.filter((tool) => tool.weight < RARELY_USED_SHARE * total).sort((a, b) => a.spec.name.localeCompare(b.spec.name));
+}
+
 const toolMixTakeover: Builder = (ctx, id, rng) => {
-  const p = claim(ctx, rng, (a) => plainTools(a).length >= 4 && a.dailyCalls >= 40 && a.jobs.length === 0);
+  const p = claim(ctx, rng, (a) => plainTools(a).length >= 4 && a.dailyCalls >= 40 && a.jobs.length === 0 && rarelyUsedTools(a).length > 0);
   if (!p) return undefined;
   const own = plainTools(p);
   // The agent is put to another use: one or two of its rarely used tools take most of its calls.
-  const ranked = [...own].sort((a, b) => a.weight - b.weight || a.spec.name.localeCompare(b.spec.name));
-  const focus = ranked.slice(0, Math.max(1, Math.floor(ranked.length / 2)));
-  const chosen = rng.sample(focus, rng.int(1, Math.min(2, focus.length)));
+  const rare = rarelyUsedTools(p);
+  const chosen = rng.sample(rare, rng.int(1, Math.min(2, rare.length)));
   const focusShare = rng.uniform(0.6, 0.8);
   const restWeight = own.filter((tool) => !chosen.includes(tool)).reduce((sum, tool) => sum + tool.weight, 0);
   const tools: AgentTool[] = own.map((tool) =>

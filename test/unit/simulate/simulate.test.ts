@@ -9,7 +9,9 @@ import type { AgentEvent } from '../../../src/events/contract.js';
 import { decodeLine } from '../../../src/events/native.js';
 import { parseRegistry, type Registry } from '../../../src/registry/registry.js';
 import { labelSchema, labelsFileSchema, SCENARIO_CLASSES, type Label } from '../../../src/simulate/labels.js';
+import { generateProfiles } from '../../../src/simulate/profiles.js';
 import { Random } from '../../../src/simulate/random.js';
+import { attackStart, planScenarios } from '../../../src/simulate/scenarios.js';
 import { simulate, type SimulateOptions, type SimulateResult } from '../../../src/simulate/simulate.js';
 
 interface Run {
@@ -179,6 +181,26 @@ describe('simulate', () => {
     }
     expect(problems).toEqual([]);
     expect(checked).toBeGreaterThan(1000);
+  });
+
+  it('moves a tool-mix takeover to tools the agent rarely used before, as its label says', () => {
+    const start = Date.parse('2026-03-02T00:00:00Z');
+    const end = start + 14 * 86_400_000;
+    for (const seed of [1, 2, 3]) {
+      const profiles = generateProfiles({ seed, agents: 500, start, days: 14, retiredForScenarios: 0 });
+      const plan = planScenarios(profiles, { seed, start, end, attackFrom: attackStart(start, 14), perClass: 10, benignDrift: 0, classes: ['tool-mix-takeover'] });
+      expect(plan.scenarios).toHaveLength(10);
+      for (const scenario of plan.scenarios) {
+        const own = profiles.find((profile) => profile.id === scenario.agent)!.tools.filter((tool) => !tool.hc);
+        const total = own.reduce((sum, tool) => sum + tool.weight, 0);
+        const taken = scenario.override!.value.tools.filter((tool) => tool.weight >= 0.25 && own.some((mine) => mine.spec.name === tool.spec.name));
+        expect(taken.length, scenario.description).toBeGreaterThan(0);
+        for (const tool of taken) {
+          const usual = own.find((mine) => mine.spec.name === tool.spec.name)!.weight / total;
+          expect(usual, `${scenario.description}: ${tool.spec.name}`).toBeLessThan(0.1);
+        }
+      }
+    }
   });
 
   it('keeps access reviews recent for active agents', () => {
