@@ -8,8 +8,12 @@ export interface Logger {
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
-/** Plain `level message key=value` lines on stderr, with credentials redacted. */
-export function stderrLogger(minimum: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+/** Plain `time driftwatch level message key=value` lines on stderr (time in UTC, RFC 3339), with credentials redacted. */
+export function stderrLogger(
+  minimum: LogLevel = 'info',
+  write: (line: string) => void = (line) => process.stderr.write(line),
+  now: () => number = Date.now,
+): Logger {
   return {
     log(level, message, fields) {
       if (LEVEL_RANK[level] < LEVEL_RANK[minimum]) return;
@@ -18,7 +22,7 @@ export function stderrLogger(minimum: LogLevel = 'info', write: (line: string) =
             .map(([key, value]) => `${key}=${isSecretName(key) ? JSON.stringify(REDACTED) : JSON.stringify(value ?? null)}`)
             .join(' ')
         : '';
-      write(redactSecrets(`driftwatch ${level} ${message}${extra ? ' ' + extra : ''}`) + '\n');
+      write(`${new Date(now()).toISOString()} ${redactSecrets(`driftwatch ${level} ${message}${extra ? ' ' + extra : ''}`)}\n`);
     },
   };
 }

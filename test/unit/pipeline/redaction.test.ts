@@ -618,14 +618,14 @@ describe('redaction time is linear in the text, so one malformed line cannot sta
 describe('logger output carries no credentials', () => {
   function capture(minimum?: 'debug' | 'info' | 'warn' | 'error') {
     const lines: string[] = [];
-    return { lines, logger: stderrLogger(minimum, (line) => lines.push(line)) };
+    return { lines, logger: stderrLogger(minimum, (line) => lines.push(line), () => Date.parse('2026-11-24T23:59:58.125Z')) };
   }
 
   it('redacts JWTs and bearer values in the message and in field values', () => {
     const { lines, logger } = capture();
     logger.log('error', `sink refused: Authorization: Bearer ${BEARER_VALUE}`, { response: `{"error":"invalid_token","token":"${JWT}"}`, header: `Bearer ${BEARER_VALUE}` });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^driftwatch error sink refused/);
+    expect(lines[0]).toMatch(/^2026-11-24T23:59:58\.125Z driftwatch error sink refused/);
     expect(lines[0]!.endsWith('\n')).toBe(true);
     expectNoSecret(lines[0]!);
   });
@@ -650,6 +650,6 @@ describe('logger output carries no credentials', () => {
     logger.log('info', 'i');
     logger.log('warn', 'w');
     logger.log('error', 'e', { n: 1, nothing: undefined });
-    expect(lines).toEqual(['driftwatch warn w\n', 'driftwatch error e n=1 nothing=null\n']);
+    expect(lines).toEqual(['2026-11-24T23:59:58.125Z driftwatch warn w\n', '2026-11-24T23:59:58.125Z driftwatch error e n=1 nothing=null\n']);
   });
 });
