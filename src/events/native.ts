@@ -112,6 +112,7 @@ export function decodeLine(text: string, maxBytes = DEFAULT_MAX_EVENT_BYTES): De
 
 /** Decodes raw bytes (a Kafka message value): checks size and UTF-8 before JSON. */
 export function decodeBytes(bytes: Uint8Array, maxBytes = DEFAULT_MAX_EVENT_BYTES): DecodeResult {
+  if (bytes.byteLength === 0) return { ok: false, code: 'DW_EVENT_INVALID', reason: 'empty value (a tombstone or an empty message): no event' };
   if (bytes.byteLength > maxBytes) return tooLarge(maxBytes, bytes.byteLength);
   let text: string;
   try {

@@ -269,8 +269,8 @@ export function agentOfLine(line: string): string | null {
  */
 export async function produceValues(
   topic: string,
-  values: readonly (string | Buffer)[],
-  keyOf: (value: string | Buffer, index: number) => string | null = (value) => (typeof value === 'string' ? agentOfLine(value) : null),
+  values: readonly (string | Buffer | null)[],
+  keyOf: (value: string | Buffer | null, index: number) => string | null = (value) => (typeof value === 'string' ? agentOfLine(value) : null),
   { chunk = 500, timestamps }: { chunk?: number; timestamps?: boolean } = {},
 ): Promise<{ partition: number; offset: bigint }[]> {
   const producer = kafka('driftwatch-test-producer').producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });

@@ -189,6 +189,12 @@ describe('decodeBytes', () => {
     expect(parse).not.toHaveBeenCalled();
   });
 
+  it('rejects an empty value (a Kafka tombstone) as such, not as broken JSON', () => {
+    const result = rejected(decodeBytes(new Uint8Array(0)));
+    expect(result.code).toBe('DW_EVENT_INVALID');
+    expect(result.reason).toMatch(/^empty value \(a tombstone/);
+  });
+
   it('rejects a truncated multi-byte character and overlong encodings', () => {
     expect(rejected(decodeBytes(Uint8Array.from([0x7b, 0x22, 0xe2, 0x82]))).reason).toMatch(/UTF-8/);
     expect(rejected(decodeBytes(Uint8Array.from([0x7b, 0xc0, 0xaf, 0x7d]))).reason).toMatch(/UTF-8/);
