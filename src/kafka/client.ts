@@ -23,14 +23,20 @@ function scrubber(secrets: readonly string[]): (text: string | undefined) => str
 
 /**
  * kafkajs log lines go through driftwatch's logger (which redacts secret-looking values); only
- * the message, broker and error are passed on, never the SASL settings, and the configured
- * password is scrubbed from them in case a library message ever echoes it.
+ * the message and the broker, error, group and retry count a line has are passed on, never the
+ * SASL settings, and the configured password is scrubbed from them in case a library message
+ * ever echoes it.
  */
-function kafkaLogCreator(logger: Logger, secrets: readonly string[]): logCreator {
+export function kafkaLogCreator(logger: Logger, secrets: readonly string[]): logCreator {
   const scrub = scrubber(secrets);
   return () => ({ namespace, level, log }) => {
-    const { message, broker, error } = log as { message: string; broker?: string; error?: unknown };
-    logger.log(kafkaLogLevel(level, message, error), scrub(`kafka ${namespace}: ${message}`)!, { broker, error: error === undefined ? undefined : scrub(String(error)) });
+    const { message, broker, error, groupId, retryCount } = log as { message: string; broker?: string; error?: unknown; groupId?: string; retryCount?: number };
+    const fields: Record<string, unknown> = {};
+    if (broker !== undefined) fields.broker = broker;
+    if (error !== undefined) fields.error = scrub(String(error));
+    if (groupId !== undefined) fields.group = groupId;
+    if (retryCount !== undefined) fields.retry = retryCount;
+    logger.log(kafkaLogLevel(level, message, error), scrub(`kafka ${namespace}: ${message}`)!, fields);
   };
 }
 

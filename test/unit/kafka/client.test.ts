@@ -3,9 +3,9 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { kafkaConnectionSchema } from '../../../src/config/kafka.js';
 import { configSchema } from '../../../src/config/schema.js';
-import { kafkaClient, kafkaLogLevel } from '../../../src/kafka/client.js';
+import { kafkaClient, kafkaLogCreator, kafkaLogLevel } from '../../../src/kafka/client.js';
 import { createSinks } from '../../../src/sinks/create.js';
-import { silentLogger } from '../../../src/telemetry/log.js';
+import { silentLogger, stderrLogger } from '../../../src/telemetry/log.js';
 
 const PEM = resolve('package.json'); // any readable file: the client is made, not connected
 const missing = (name: string) => join(resolve('.'), 'test', `does-not-exist-${name}.pem`);
@@ -57,5 +57,18 @@ describe('kafkajs log levels', () => {
     expect(kafkaLogLevel(ERROR, 'Connection error', new Error('connect ECONNREFUSED 127.0.0.1:9092'))).toBe('error');
     expect(kafkaLogLevel(WARN, 'Limiting retries for the idempotent producer to Number.MAX_SAFE_INTEGER', undefined)).toBe('debug');
     expect(kafkaLogLevel(WARN, 'something else', undefined)).toBe('warn');
+  });
+});
+
+describe('kafkajs log lines', () => {
+  it('carry the fields a line has (a consumer crash: its group and retry count), no empty ones, and never the password', () => {
+    const lines: string[] = [];
+    const log = kafkaLogCreator(stderrLogger('debug', (line) => lines.push(line), () => 0), ['s3cr3t-pw'])(1);
+    log({ namespace: 'Consumer', level: 1, label: 'ERROR', log: { timestamp: '', message: 'Crash: KafkaJSNumberOfRetriesExceeded: gave up (password s3cr3t-pw)', groupId: 'driftwatch', retryCount: 5, stack: 'at x' } });
+    log({ namespace: 'Connection', level: 1, label: 'ERROR', log: { timestamp: '', message: 'Connection error', broker: '127.0.0.1:9092', error: 'connect ECONNREFUSED' } });
+    expect(lines).toEqual([
+      '1970-01-01T00:00:00.000Z driftwatch error kafka Consumer: Crash: KafkaJSNumberOfRetriesExceeded: gave up (password [REDACTED]) group="driftwatch" retry=5\n',
+      '1970-01-01T00:00:00.000Z driftwatch error kafka Connection: Connection error broker="127.0.0.1:9092" error="connect ECONNREFUSED"\n',
+    ]);
   });
 });
