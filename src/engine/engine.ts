@@ -7,6 +7,7 @@ import { Registry } from '../registry/registry.js';
 import type { DetectorContext, Finding } from '../sdk/detector.js';
 import type { ConfiguredDetector } from './configured-detector.js';
 import { countRepeat, createRecentAlerts, recordAlert, type RecentAlerts } from './recent-alerts.js';
+import { createRecentEvents, eventKey, hasRecentEvent, rememberEvent, type RecentEvents } from './recent-events.js';
 import { createBaseline, updateBaseline, type AgentBaseline } from './baseline.js';
 import { createEngineStats, type EngineStats } from './stats.js';
 import { TokenLedger } from './token-ledger.js';
@@ -26,11 +27,16 @@ export interface AgentState {
   baseline: AgentBaseline;
 }
 
-/** Per-agent bookkeeping that is not checkpointed: the registry entry looked up for this registry version. */
+/**
+ * Per-agent bookkeeping that is not checkpointed: the registry entry looked up for this registry
+ * version, and the agent's last events (a repeat delivered across a restore is processed again;
+ * kept out of the checkpoint, whose 4 KB per agent they would exceed after a cardinality attack).
+ */
 interface AgentSlot {
   state: AgentState;
   registryVersion: number;
   agent: RegisteredAgent | undefined;
+  seen: RecentEvents;
 }
 
 /** Default bound on the agents with state that the registry does not know (see `EngineOptions`). */
@@ -143,10 +149,15 @@ export class Engine {
 
   process(event: AgentEvent, output: EngineOutput): void {
     const agentId = event.agent.id;
+    const key = eventKey(event.id);
     let slot = this.agents.get(agentId);
     if (slot === undefined) {
       slot = this.newSlot(agentId, { clock: event.timeMs, detectors: [], recent: createRecentAlerts(), baseline: createBaseline() });
     } else {
+      if (event.timeMs <= slot.state.clock && hasRecentEvent(slot.seen, key)) {
+        this.stats.duplicates++;
+        return;
+      }
       if (slot.registryVersion !== this.registryVersion) {
         slot.agent = this.registry.get(agentId);
         slot.registryVersion = this.registryVersion;
@@ -158,6 +169,7 @@ export class Engine {
       }
     }
     const { state, agent } = slot;
+    rememberEvent(slot.seen, key);
     this.touched?.add(agentId);
     if (event.timeMs < state.clock) this.stats.late++;
     else state.clock = event.timeMs;
@@ -327,7 +339,7 @@ export class Engine {
   }
 
   private newSlot(agentId: string, state: AgentState): AgentSlot {
-    const slot: AgentSlot = { state, registryVersion: this.registryVersion, agent: this.registry.get(agentId) };
+    const slot: AgentSlot = { state, registryVersion: this.registryVersion, agent: this.registry.get(agentId), seen: createRecentEvents() };
     this.agents.set(agentId, slot);
     if (slot.agent === undefined) {
       this.unregistered.set(agentId, slot);

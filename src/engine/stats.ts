@@ -18,6 +18,8 @@ export interface EngineStats {
   eventsByType: Record<EventType, number>;
   /** Events whose time is earlier than their agent's clock (processed at the agent's clock). */
   late: number;
+  /** Events with the id of one of their agent's last events (delivered twice), skipped. */
+  duplicates: number;
   /** Unregistered agents whose state was dropped to stay within the engine's bound. */
   agentsEvicted: number;
   /** Token grants the ledger forgot to stay within its bounds (overall, and per agent). */
@@ -34,6 +36,7 @@ export function createEngineStats(detectorIds: readonly string[]): EngineStats {
     events: 0,
     eventsByType: { tool_use: 0, token_issued: 0, access_denied: 0 },
     late: 0,
+    duplicates: 0,
     agentsEvicted: 0,
     tokenGrantsEvicted: 0,
     alerts: 0,

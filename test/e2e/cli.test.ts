@@ -157,6 +157,20 @@ describe('replay', () => {
     expect(summary).toMatchObject({ records: 3, events: 2, invalid: 1, invalidByCode: { DW_EVENT_INVALID: 1 } });
   });
 
+  it('the demo stream with every line sent twice gives the alerts of the stream once, and counts the repeats', async () => {
+    const lines = (await readFile(DEMO_EVENTS, 'utf8')).split('\n').filter((line) => line.trim() !== '');
+    const doubled = join(dir, 'doubled.jsonl');
+    // A producer's retry: each line again right after it.
+    await writeFile(doubled, lines.flatMap((line) => [line, line]).join('\n') + '\n');
+    const once = await runCli(replayArgs(DEMO_EVENTS, 'once'));
+    const twice = await runCli(replayArgs(doubled, 'twice', '--json-summary'));
+    expect(twice.code).toBe(once.code);
+    expect(withoutDetectedAt(await jsonLines(join(dir, 'twice.alerts.jsonl')))).toEqual(withoutDetectedAt(await jsonLines(join(dir, 'once.alerts.jsonl'))));
+    const summary = JSON.parse(twice.stderr.split('\n').find((line) => line.startsWith('{'))!) as { events: number; invalid: number; duplicates: number };
+    expect(summary.duplicates).toBe(summary.events);
+    expect(summary.events + summary.duplicates + summary.invalid).toBe(lines.length * 2);
+  });
+
   it('an empty input file is a successful replay with nothing to report', async () => {
     const input = join(dir, 'empty.jsonl');
     await writeFile(input, '');

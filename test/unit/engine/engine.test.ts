@@ -354,14 +354,34 @@ describe('suppression', () => {
     expect(run(engine, storm([0, 4, 5, 9, 10])).alerts).toHaveLength(3);
   });
 
-  it('an event that arrives again after the agent moved on (a producer retry) finds its alert id already sent: a repeat, not a new alert', () => {
+  it('an event delivered twice (a producer retry) is processed once: no alert, no learning, counted as a duplicate', () => {
+    const events = [toolUse({ id: 'retried', time: at(5), system: 'hr-prod' }), toolUse({ time: at(6), system: 'erp-prod', bytes: 900 }), toolUse({ time: at(150), system: 'erp-prod' })];
+    const once = new Engine([configureDetector(widen(outOfScope))], { registry: registry() });
+    const twice = new Engine([configureDetector(widen(outOfScope))], { registry: registry() });
+    const expected = run(once, events);
+    // The whole batch again, after the agent moved on, then its first event once more.
+    const output = run(twice, [...events, ...events, events[0]!]);
+    expect(output.alerts).toEqual(expected.alerts);
+    expect(twice.stats).toMatchObject({ events: 3, duplicates: 4, late: 0 });
+    expect(twice.stats.detectors['test-out-of-scope']!.suppressed).toBe(0);
+    expect(snapshotAgent(twice, 'invoice-bot')).toEqual(snapshotAgent(once, 'invoice-bot'));
+  });
+
+  it('an id seen again with a later time is a new event (ids are not reused for a repeat)', () => {
+    const engine = new Engine([configureDetector(widen(outOfScope))], { registry: registry() });
+    run(engine, [toolUse({ id: 'same', time: at(5), system: 'erp-prod' }), toolUse({ id: 'same', time: at(6), system: 'erp-prod' })]);
+    expect(engine.stats).toMatchObject({ events: 2, duplicates: 0 });
+  });
+
+  it('an event that arrives again after 16 newer events of its agent finds its alert id already sent: a repeat, not a new alert', () => {
     const engine = new Engine([configureDetector(widen(outOfScope))], { registry: registry() });
     const first = toolUse({ id: 'retried', time: at(5), system: 'hr-prod' });
-    const output = run(engine, [first, toolUse({ time: at(150), system: 'erp-prod' }), { ...first }]);
+    const newer = Array.from({ length: 16 }, (_, i) => toolUse({ time: at(150 + i), system: 'erp-prod' }));
+    const output = run(engine, [first, ...newer, { ...first }]);
     // Its window is that of its own time (12:00–13:00), not of the agent's clock (14:30): the same id.
     expect(output.alerts.map((a) => [a.event.id, a.window.start])).toEqual([['retried', at(0)]]);
     expect(engine.stats.detectors['test-out-of-scope']!.suppressed).toBe(1);
-    expect(engine.stats.late).toBe(1);
+    expect(engine.stats).toMatchObject({ late: 1, duplicates: 0 });
   });
 
   it('suppresses per agent and per key', () => {
