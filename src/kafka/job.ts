@@ -72,6 +72,8 @@ interface OwnedPartition {
   committed: Map<string, bigint>;
   /** Per event topic: the offset to commit at the next checkpoint. */
   uncommitted: Map<string, bigint>;
+  /** Per event topic: the next offset to process, where the lag counts from (also while a checkpoint's commit is on its way). */
+  position: Map<string, bigint>;
   /** Agents changed since the last checkpoint. */
   dirty: Set<string>;
   /** Token grants recorded since the last checkpoint. */
@@ -423,6 +425,7 @@ export class KafkaJob {
         applied: restored.applied.get(p) ?? new Map(),
         committed: new Map(),
         uncommitted: new Map(),
+        position: new Map(),
         dirty: new Set(),
         grants: [],
         clock: clocks.get(p) ?? 0,
@@ -557,6 +560,7 @@ export class KafkaJob {
         this.options.logger.log('info', 'events already in the restored state skipped', { topic, partition, from: batch.messages[0]!.offset, to: last });
       }
       owned.uncommitted.set(topic, BigInt(last) + 1n);
+      owned.position.set(topic, BigInt(last) + 1n);
       // Still ours: the awaits above may span a revocation, whose series must not come back.
       if (this.owned.get(partition) === owned) this.stats.lag.set(lagKey(topic, partition), { topic, partition, messages: Math.max(0, Number(batch.offsetLag())) });
       this.batchAt = Date.now();
@@ -676,7 +680,7 @@ export class KafkaJob {
       for (const topic of this.config.topics) {
         for (const { partition, high } of await this.lagAdmin.fetchTopicOffsets(topic)) {
           const owned = this.owned.get(partition);
-          const position = owned?.uncommitted.get(topic) ?? owned?.committed.get(topic);
+          const position = owned?.position.get(topic) ?? owned?.committed.get(topic);
           if (position === undefined) continue;
           this.stats.lag.set(lagKey(topic, partition), { topic, partition, messages: Math.max(0, Number(BigInt(high) - position)) });
         }

@@ -172,7 +172,8 @@ describe('standard input left open', () => {
     const running = runCli(['replay', '-', '--registry', DEMO_REGISTRY, '--alerts', alerts, '--dead-letters', join(dir, 'live.dead.jsonl'), '--detectors', E2E_PLUGINS], { stdin });
     try {
       stdin.write(event('live-1', 'hr-prod') + '\n');
-      await waitFor(async () => (await lineCount(alerts)) > 0, 'an alert of the first event', 1000);
+      // The first wait includes the start (registry, plugins); the second is the one that measures.
+      await waitFor(async () => (await lineCount(alerts)) > 0, 'an alert of the first event', 10_000);
       // Out of scope on another system: a second alert, not one folded into the first.
       stdin.write(event('live-2', 'crm-prod') + '\n');
       await waitFor(async () => (await readFile(alerts, 'utf8')).includes('live-2'), 'an alert of the second event', 1000);
@@ -180,7 +181,7 @@ describe('standard input left open', () => {
       stdin.end();
     }
     expect((await running).code).toBe(0);
-  }, 10_000);
+  }, 30_000);
 });
 
 describe('a bounded input stopped by a signal', () => {
@@ -191,7 +192,7 @@ describe('a bounded input stopped by a signal', () => {
     const run = spawnCli(['run', '--config', config], { stdin: 'pipe' });
     // Out of scope: one alert; standard input stays open, as with a producer that has more to say.
     run.child.stdin!.write('\n' + JSON.stringify({ v: 1, id: 'sig-1', time: '2026-11-02T10:00:00Z', type: 'tool_use', agent: { id: 'invoice-bot' }, tool: 'erp.read_invoices', system: 'hr-prod', action: 'read' }) + '\n');
-    await waitFor(async () => (await lineCount(alerts)) > 0, 'the alert of the first event', 5000);
+    await waitFor(async () => (await lineCount(alerts)) > 0, 'the alert of the first event', 15_000);
     run.kill('SIGTERM');
     const { code } = await run.exited;
     run.child.stdin!.destroy();
@@ -199,20 +200,20 @@ describe('a bounded input stopped by a signal', () => {
     expect(run.stderr()).toContain('stopped by a signal: standard input processed up to line 2, nothing after it read');
     expect(run.stderr()).toContain('stopped    by a signal: nothing after line 2 of the input was read');
     expect(run.stderr()).toContain('delivered  archive 1');
-  }, 15_000);
+  }, 30_000);
 
   it('replay of standard input, SIGINT before its end: the alert already found is written, the summary says where it stopped, exit 130', async () => {
     const alerts = join(dir, 'replay-signal.alerts.jsonl');
     const replay = spawnCli(['replay', '-', '--registry', DEMO_REGISTRY, '--alerts', alerts, '--dead-letters', join(dir, 'replay-signal.dead.jsonl')], { stdin: 'pipe' });
     replay.child.stdin!.write(JSON.stringify({ v: 1, id: 'rsig-1', time: '2026-11-02T10:00:00Z', type: 'tool_use', agent: { id: 'invoice-bot' }, tool: 'erp.read_invoices', system: 'hr-prod', action: 'read' }) + '\n');
-    await waitFor(async () => (await lineCount(alerts)) > 0, 'the alert of the first event', 5000);
+    await waitFor(async () => (await lineCount(alerts)) > 0, 'the alert of the first event', 15_000);
     replay.kill('SIGINT');
     const { code, signal } = await replay.exited;
     replay.child.stdin!.destroy();
     expect({ code, signal }).toEqual({ code: 130, signal: null });
     expect(replay.stderr()).toContain('stopped by a signal: standard input processed up to line 1, nothing after it read');
     expect(replay.stderr()).toContain('delivered  alerts 1');
-  }, 15_000);
+  }, 30_000);
 });
 
 describe('a signal while a sink is down', () => {
@@ -226,7 +227,7 @@ describe('a signal while a sink is down', () => {
     );
     const run = spawnCli(['run', '--config', config]);
     // Retrying for ever (no max_attempts): the run would wait as long as the receiver is down.
-    await waitFor(async () => run.stderr().includes('sink delivery failed; retrying'), 'a failed delivery', 8000);
+    await waitFor(async () => run.stderr().includes('sink delivery failed; retrying'), 'a failed delivery', 15_000);
     run.kill('SIGTERM');
     const timeout = new Promise<'still running'>((resolve) => setTimeout(resolve, 8000, 'still running'));
     const code = await Promise.race([run.exited.then((exit) => exit.code), timeout]);
@@ -236,7 +237,7 @@ describe('a signal while a sink is down', () => {
     expect(alerts).toBeGreaterThan(0);
     expect(run.stderr()).toContain(`rejected   siem ${alerts} → ${rejected} (not delivered)`);
     expect(run.stderr()).toContain('stopped    by a signal: nothing after line');
-  }, 20_000);
+  }, 30_000);
 });
 
 describe('Kafka TLS files', () => {

@@ -517,30 +517,41 @@ export function withTokenMisuse(lines: readonly string[], { every = 1000, gap = 
 export interface LiveProducer {
   /** Lines produced (acknowledged) so far. */
   produced(): number;
+  /** Lets the held lines go. */
+  release(): void;
   readonly finished: Promise<void>;
 }
 
 /**
  * Produces the lines in order, `initial` at once and the rest at about `rate` lines/s in the
- * background: a live stream, so that a job is mid-stream whenever the test acts on it.
+ * background: a live stream, so that a job is mid-stream whenever the test acts on it. The last
+ * `held` lines wait for `release()`: on a machine of any speed, events are still to come when the
+ * test acts.
  */
-export function produceLive(topic: string, lines: readonly string[], { rate = 4_000, initial = 5_000 } = {}): LiveProducer {
+export function produceLive(topic: string, lines: readonly string[], { rate = 4_000, initial = 5_000, held = 0 } = {}): LiveProducer {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const end = lines.length - held;
   let produced = 0;
   const finished = (async () => {
-    await produceValues(topic, lines.slice(0, initial));
-    produced = Math.min(initial, lines.length);
+    await produceValues(topic, lines.slice(0, Math.min(initial, end)));
+    produced = Math.min(initial, end);
     const started = Date.now();
-    while (produced < lines.length) {
-      const due = Math.min(lines.length, initial + Math.floor(((Date.now() - started) / 1000) * rate));
+    while (produced < end) {
+      const due = Math.min(end, initial + Math.floor(((Date.now() - started) / 1000) * rate));
       if (due > produced) {
         await produceValues(topic, lines.slice(produced, due));
         produced = due;
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    if (held === 0) return;
+    await released;
+    await produceValues(topic, lines.slice(end));
+    produced = lines.length;
   })();
   finished.catch(() => undefined);
-  return { produced: () => produced, finished };
+  return { produced: () => produced, release, finished };
 }
 
 export interface SaslBroker {

@@ -95,5 +95,5 @@ describe('kafka source end to end', () => {
     expect(expected.length).toBeGreaterThan(50);
     expect(sortedIds(got)).toEqual(sortedIds(expected));
     expect(comparable(got)).toEqual(comparable(expected));
-  });
+  }, 120_000);
 });

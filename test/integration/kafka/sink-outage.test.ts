@@ -75,6 +75,8 @@ describe('kafka source: sink outage', () => {
       await produceValues(names.topic, lines.slice(0, split));
       await waitForCommittedToEnd(names.group, names.topic, 60_000);
 
+      // A slow checkpoint before the outage may have paused and resumed the topics already.
+      const [pausedBefore, resumedBefore] = [logged('event topics paused'), logged('event topics resumed')];
       receiver.setDown(true);
       await produceValues(names.topic, lines.slice(split));
       const until = Date.now() + 6_000;
@@ -88,8 +90,8 @@ describe('kafka source: sink outage', () => {
       }
       expect(receiver.refused).toBeGreaterThan(3);
       expect(highest).toBeGreaterThanOrEqual(BigInt(split));
-      expect(logged('event topics paused')).toBeGreaterThan(0);
-      expect(logged('event topics resumed')).toBe(0);
+      expect(logged('event topics paused')).toBeGreaterThan(pausedBefore);
+      expect(logged('event topics resumed')).toBe(resumedBefore);
 
       receiver.setDown(false);
       await waitForCommittedToEnd(names.group, names.topic, 60_000);
