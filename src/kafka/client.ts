@@ -81,6 +81,21 @@ function sslOf(connection: KafkaConnection): KafkaConfig['ssl'] {
 }
 
 /**
+ * What to check when connecting failed the way a listener of another kind fails: kafkajs reports
+ * a TLS client on a PLAINTEXT listener as a socket closed before TLS was set up (after a minute of
+ * retries), and SASL on a listener without it as a request invalid "given the current SASL state".
+ */
+export function connectionHint(connection: KafkaConnection, message: string): string | undefined {
+  if (connection.tls?.enabled === true && /disconnected before secure TLS connection was established/i.test(message)) {
+    return 'TLS is on (tls): is this listener TLS (SSL or SASL_SSL)? A PLAINTEXT listener closes the connection at the TLS greeting';
+  }
+  if (connection.sasl && /current SASL state|unsupported SASL mechanism/i.test(message)) {
+    return `SASL is on (sasl.mechanism ${connection.sasl.mechanism}): is this listener SASL_PLAINTEXT or SASL_SSL, with that mechanism enabled on the brokers?`;
+  }
+  return undefined;
+}
+
+/**
  * `retries`: how often kafkajs itself retries a failed request (200 ms doubling, at most 10 s
  * apart). The job's consumer and producer keep 10; a sink, which retries with its own backoff and
  * logs each failure, asks for fewer, so that a failure reaches it (and its log) in seconds.

@@ -8,7 +8,7 @@ import type { TokenGrant } from '../sdk/detector.js';
 import type { AlertSink } from '../sinks/sink.js';
 import type { Logger } from '../telemetry/log.js';
 import { StateChangelog, type AppliedOffsets } from './changelog.js';
-import { kafkaClient } from './client.js';
+import { connectionHint, kafkaClient } from './client.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { createKafkaJobStats, lagKey, type KafkaJobStats } from './job-stats.js';
 import { settlesWithin } from './settles-within.js';
@@ -208,7 +208,8 @@ export class KafkaJob {
       if (error instanceof DriftwatchError) throw error;
       // A coded error (the CLI prints code and message, no stack); kafkajs says whether it may pass.
       const kafkaError = error as Error & { retriable?: boolean };
-      throw new DriftwatchError('DW_SOURCE_FAILED', `kafka ${this.config.brokers.join(',')}: ${kafkaError.message}`, {
+      const hint = connectionHint(this.config, kafkaError.message);
+      throw new DriftwatchError('DW_SOURCE_FAILED', `kafka ${this.config.brokers.join(',')}: ${kafkaError.message}${hint === undefined ? '' : ` (${hint})`}`, {
         cause: error,
         retriable: kafkaError.retriable === true,
       });

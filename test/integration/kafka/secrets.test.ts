@@ -22,7 +22,7 @@ describe('kafka source: secrets', () => {
       clearTimeout(timer);
       expect(exit.code).toBe(1);
       expect(job.stderr()).toMatch(/DW_SOURCE_FAILED/);
-      expect(job.stderr()).toMatch(/SASL/);
+      expect(job.stderr()).toMatch(new RegExp(`SASL is on \\(sasl\\.mechanism ${mechanism}\\): is this listener SASL_PLAINTEXT or SASL_SSL`));
       expect(job.stderr()).not.toContain(password);
       expect(job.stdout()).not.toContain(password);
     });

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { kafkaConnectionSchema } from '../../../src/config/kafka.js';
 import { configSchema } from '../../../src/config/schema.js';
-import { kafkaClient, kafkaLogCreator, kafkaLogLevel } from '../../../src/kafka/client.js';
+import { connectionHint, kafkaClient, kafkaLogCreator, kafkaLogLevel } from '../../../src/kafka/client.js';
 import { createSinks } from '../../../src/sinks/create.js';
 import { silentLogger, stderrLogger } from '../../../src/telemetry/log.js';
 
@@ -70,5 +70,19 @@ describe('kafkajs log lines', () => {
       '1970-01-01T00:00:00.000Z driftwatch error kafka Consumer: Crash: KafkaJSNumberOfRetriesExceeded: gave up (password [REDACTED]) group="driftwatch" retry=5\n',
       '1970-01-01T00:00:00.000Z driftwatch error kafka Connection: Connection error broker="127.0.0.1:9092" error="connect ECONNREFUSED"\n',
     ]);
+  });
+});
+
+describe('connection hints', () => {
+  const tlsClosed = 'Connection error: Client network socket disconnected before secure TLS connection was established';
+  const saslState = 'Request is not valid given the current SASL state';
+
+  it('say what to check when TLS or SASL meets a listener without it, and nothing otherwise', () => {
+    expect(connectionHint(connection({}), tlsClosed)).toMatch(/^TLS is on \(tls\): is this listener TLS/);
+    expect(connectionHint(connection({ enabled: false }), tlsClosed)).toBeUndefined();
+    const sasl = { ...connection({ enabled: false }), sasl: { mechanism: 'scram-sha-512' as const, username: 'u', password: 'p' } };
+    expect(connectionHint(sasl, saslState)).toMatch(/^SASL is on \(sasl\.mechanism scram-sha-512\): is this listener SASL_PLAINTEXT or SASL_SSL/);
+    expect(connectionHint(connection({ enabled: false }), saslState)).toBeUndefined();
+    expect(connectionHint(connection({}), 'connect ECONNREFUSED 127.0.0.1:9')).toBeUndefined();
   });
 });
