@@ -31,9 +31,10 @@ export function benchRegistryYaml(agents: number): string {
 
 /**
  * `events` lines over `agents` agents, in time order over about a week: mostly in-scope tool use,
- * some token issuance and denials, and about 1% out-of-scope actions.
+ * some token issuance and denials, and about 1% out-of-scope actions. Event ids are
+ * `<idPrefix>-<n>`: the same seed with another prefix gives the same events under other ids.
  */
-export function benchLines(agents: number, events: number, seed: number): string[] {
+export function benchLines(agents: number, events: number, seed: number, idPrefix = `e${seed}`): string[] {
   const random = prng(seed);
   const start = Date.parse('2026-11-02T00:00:00Z');
   const step = (7 * 86_400_000) / events;
@@ -43,7 +44,7 @@ export function benchLines(agents: number, events: number, seed: number): string
     const agent = agentId(index);
     const time = new Date(start + Math.floor(n * step)).toISOString();
     const roll = random();
-    const id = `e${seed}-${n}`;
+    const id = `${idPrefix}-${n}`;
     const chain = `"principal":"user${index % 500}@corp.example","chain":["user${index % 500}@corp.example","${agent}"]`;
     if (roll < 0.08) {
       lines[n] = `{"v":1,"id":"${id}","time":"${time}","type":"token_issued","agent":{"id":"${agent}","session":"t${n >> 6}"},${chain},"token":{"fingerprint":"sha256:${(n * 2654435761 >>> 0).toString(16).padStart(8, '0')}c0ffee0123456789abcdef","issuer":"https://idp.corp.example","audience":"${systemsOf(index)[0]}","scopes":["read"],"ttl_s":900,"grant":"token_exchange","task":"t${n >> 6}"}}`;

@@ -77,7 +77,7 @@ export function formatSummary(summary: RunSummary, color: boolean): string {
   ];
   if (summary.stoppedAfterLine !== undefined) lines.push(paint(`  stopped    by a signal: nothing after line ${summary.stoppedAfterLine} of the input was read`, '33', color));
   if (summary.late > 0) lines.push(`  late       ${summary.late} events earlier than their agent's clock`);
-  if (summary.duplicates > 0) lines.push(`  duplicates ${summary.duplicates} events delivered again (the id of one of their agent's last 16 events), skipped`);
+  if (summary.duplicates > 0) lines.push(`  duplicates ${summary.duplicates} events delivered again (the id and content of one of their agent's 16 latest events), skipped`);
   if (summary.agentsEvicted > 0) lines.push(`  evicted    ${summary.agentsEvicted} unregistered agents' state dropped (max_unregistered_agents)`);
   if (summary.tokenGrantsEvicted > 0) lines.push(`  forgotten  ${summary.tokenGrantsEvicted} token grants, to keep the ledger within its bounds (their misuse is no longer recognised)`);
   const severities = Object.entries(summary.alertsBySeverity).filter(([, n]) => n > 0).map(([severity, n]) => `${severity} ${n}`);

@@ -7,7 +7,7 @@ import { Registry } from '../registry/registry.js';
 import type { DetectorContext, Finding } from '../sdk/detector.js';
 import type { ConfiguredDetector } from './configured-detector.js';
 import { countRepeat, createRecentAlerts, recordAlert, type RecentAlerts } from './recent-alerts.js';
-import { createRecentEvents, eventKey, hasRecentEvent, rememberEvent, type RecentEvents } from './recent-events.js';
+import { createRecentEvents, eventKey, hasRecentEvent, randomSeeds, rememberEvent, type EventKeySeeds, type RecentEvents } from './recent-events.js';
 import { createBaseline, updateBaseline, type AgentBaseline } from './baseline.js';
 import { createEngineStats, type EngineStats } from './stats.js';
 import { TokenLedger } from './token-ledger.js';
@@ -29,8 +29,10 @@ export interface AgentState {
 
 /**
  * Per-agent bookkeeping that is not checkpointed: the registry entry looked up for this registry
- * version, and the agent's last events (a repeat delivered across a restore is processed again;
- * kept out of the checkpoint, whose 4 KB per agent they would exceed after a cardinality attack).
+ * version, and the agent's last events (kept out of the checkpoint, whose 4 KB per agent they would
+ * exceed after a cardinality attack, and whose keys are seeded per engine). A repeat delivered
+ * across a restore is therefore processed again: where a checkpoint falls can decide whether a
+ * repeat is learned twice, the one way in which a replay with a restore in the middle can differ.
  */
 interface AgentSlot {
   state: AgentState;
@@ -56,6 +58,8 @@ export interface EngineOptions {
    * the least recently active unregistered agent's state is dropped.
    */
   maxUnregisteredAgents?: number;
+  /** Seeds of the keys that recognise repeated events (tests); random by default. */
+  eventKeySeeds?: EventKeySeeds;
 }
 
 export type DetectorPhase = 'createState' | 'score' | 'learn';
@@ -86,7 +90,8 @@ type MutableContext = { -readonly [K in keyof DetectorContext<unknown, unknown>]
 
 /**
  * Per-partition processing: per agent, in order, synchronous and free of I/O. The same ordered
- * events and registry give the same alerts with the same ids.
+ * events and registry give the same alerts with the same ids (a repeated event across a restore
+ * aside: see `AgentSlot`).
  */
 export class Engine {
   private registry: Registry;
@@ -94,6 +99,7 @@ export class Engine {
   /** The unregistered agents' slots, least recently active first: the eviction order. */
   private readonly unregistered = new Map<string, AgentSlot>();
   private readonly maxUnregistered: number;
+  private readonly eventKeySeeds: EventKeySeeds;
   private registryVersion = 0;
   private readonly slots: readonly Slot[];
   private readonly slotsByType: Readonly<Record<EventType, readonly Slot[]>>;
@@ -109,6 +115,7 @@ export class Engine {
     this.tokens = new TokenLedger(() => this.stats.tokenGrantsEvicted++);
     this.registry = options.registry ?? Registry.empty();
     this.maxUnregistered = options.maxUnregisteredAgents ?? DEFAULT_MAX_UNREGISTERED_AGENTS;
+    this.eventKeySeeds = options.eventKeySeeds ?? randomSeeds();
     const registryView = { get: (id: string) => this.registry.get(id) };
     this.slots = detectors.map((configured, index) => ({
       index,
@@ -149,15 +156,11 @@ export class Engine {
 
   process(event: AgentEvent, output: EngineOutput): void {
     const agentId = event.agent.id;
-    const key = eventKey(event.id);
+    const key = eventKey(event, this.eventKeySeeds);
     let slot = this.agents.get(agentId);
     if (slot === undefined) {
       slot = this.newSlot(agentId, { clock: event.timeMs, detectors: [], recent: createRecentAlerts(), baseline: createBaseline() });
     } else {
-      if (event.timeMs <= slot.state.clock && hasRecentEvent(slot.seen, key)) {
-        this.stats.duplicates++;
-        return;
-      }
       if (slot.registryVersion !== this.registryVersion) {
         slot.agent = this.registry.get(agentId);
         slot.registryVersion = this.registryVersion;
@@ -167,9 +170,13 @@ export class Engine {
         this.unregistered.delete(agentId);
         this.unregistered.set(agentId, slot);
       }
+      if (event.timeMs <= slot.state.clock && hasRecentEvent(slot.seen, key)) {
+        this.stats.duplicates++;
+        return;
+      }
     }
     const { state, agent } = slot;
-    rememberEvent(slot.seen, key);
+    rememberEvent(slot.seen, key, event.timeMs);
     this.touched?.add(agentId);
     if (event.timeMs < state.clock) this.stats.late++;
     else state.clock = event.timeMs;

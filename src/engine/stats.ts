@@ -18,7 +18,7 @@ export interface EngineStats {
   eventsByType: Record<EventType, number>;
   /** Events whose time is earlier than their agent's clock (processed at the agent's clock). */
   late: number;
-  /** Events with the id of one of their agent's last events (delivered twice), skipped. */
+  /** Events with the id and content of one of their agent's latest events (delivered twice), skipped. */
   duplicates: number;
   /** Unregistered agents whose state was dropped to stay within the engine's bound. */
   agentsEvicted: number;

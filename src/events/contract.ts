@@ -73,7 +73,7 @@ const agent = z.looseObject({
 
 const common = {
   v: z.literal(1).optional().describe('contract version (default 1)'),
-  id: text.describe('unique event id, quoted as alert evidence (a repeated id is not dropped)'),
+  id: text.describe("unique event id, quoted as alert evidence; an event with the id and content of one of its agent's last 16 events (a producer's retry) is processed once"),
   time: eventTime.describe('event time: RFC 3339 or epoch ms'),
   agent,
   principal: text.optional().describe('the human on whose behalf the agent acts'),

@@ -14,7 +14,7 @@ export function observePipeline(counters: PipelineCounters, stats: EngineStats):
     events: meter.createObservableCounter('driftwatch.engine.events', { description: 'valid events processed, by type' }),
     dropped: meter.createObservableCounter('driftwatch.events.dropped', { description: 'records sent to the dead letters, by stage and code' }),
     late: meter.createObservableCounter('driftwatch.engine.events.late', { description: 'events older than their agent\'s clock (processed at the clock)' }),
-    duplicates: meter.createObservableCounter('driftwatch.engine.events.duplicate', { description: "events delivered again (the id of one of their agent's last 16 events), skipped" }),
+    duplicates: meter.createObservableCounter('driftwatch.engine.events.duplicate', { description: "events delivered again (the id and content of one of their agent's 16 latest events), skipped" }),
     evicted: meter.createObservableCounter('driftwatch.engine.agents.evicted', { description: 'unregistered agents whose state was dropped (max_unregistered_agents)' }),
     grantsEvicted: meter.createObservableCounter('driftwatch.engine.token_grants.evicted', { description: 'token grants the ledger forgot to stay within its bounds (overall and per agent)' }),
     alerts: meter.createObservableCounter('driftwatch.alerts', { description: 'alerts raised, by detector' }),

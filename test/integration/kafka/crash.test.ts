@@ -38,7 +38,6 @@ describe('kafka source: crash and restart', () => {
     expect(killed.signal).toBe('SIGKILL');
     const committedAtKill = await committedTotal(names.group, names.topic);
     expect(committedAtKill).toBeGreaterThan(0n);
-    expect(committedAtKill).toBeLessThanOrEqual(BigInt(lines.length - held));
     live.release();
 
     const second = await suite.start(dir, 'second', base);

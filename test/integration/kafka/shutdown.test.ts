@@ -36,7 +36,6 @@ describe('kafka source: graceful shutdown', () => {
       expect(processed, first.stderr()).toBeDefined();
       const committed = (await committedOffsets(names.group, names.topic)).get(0)!;
       expect(committed).toBe(BigInt(processed!.replaceAll(',', '')));
-      expect(committed).toBeLessThanOrEqual(BigInt(lines.length - held));
       expect(first.stderr()).toMatch(/kafka source stopped/);
       await waitFor(async () => (await groupMembers(names.group)).length === 0, { timeoutMs: 5_000, label: 'the group to be empty' });
       live.release();

@@ -367,10 +367,32 @@ describe('suppression', () => {
     expect(snapshotAgent(twice, 'invoice-bot')).toEqual(snapshotAgent(once, 'invoice-bot'));
   });
 
-  it('an id seen again with a later time is a new event (ids are not reused for a repeat)', () => {
+  it('an id seen again with other content is another event: processed, not hidden as a repeat', () => {
     const engine = new Engine([configureDetector(widen(outOfScope))], { registry: registry() });
-    run(engine, [toolUse({ id: 'same', time: at(5), system: 'erp-prod' }), toolUse({ id: 'same', time: at(6), system: 'erp-prod' })]);
-    expect(engine.stats).toMatchObject({ events: 2, duplicates: 0 });
+    const output = run(engine, [
+      toolUse({ id: 'same', time: at(5), system: 'erp-prod' }),
+      toolUse({ id: 'same', time: at(6), system: 'erp-prod' }),
+      // Same id and time as the first, another system (out of scope): not a repeat.
+      toolUse({ id: 'same', time: at(5), system: 'hr-prod' }),
+    ]);
+    expect(output.alerts.map((alert) => alert.key)).toEqual(['system:hr-prod']);
+    expect(engine.stats).toMatchObject({ events: 3, duplicates: 0 });
+  });
+
+  it('a retried batch of more than 16 events of one agent: its 16 latest are recognised, the earlier ones processed again', () => {
+    const engine = new Engine([configureDetector(widen(outOfScope))], { registry: registry() });
+    const batch = Array.from({ length: 20 }, (_, i) => toolUse({ time: at(10 + i), system: 'erp-prod' }));
+    run(engine, [...batch, ...batch]);
+    expect(engine.stats).toMatchObject({ events: 24, duplicates: 16, late: 4 });
+  });
+
+  it('a repeat keeps an unregistered agent among the recently active (it is not evicted first)', () => {
+    const engine = new Engine([configureDetector(widen(everyEvent))], { registry: registry(), maxUnregisteredAgents: 2 });
+    const a = toolUse({ time: at(1), agent: { id: 'shadow-a' } });
+    run(engine, [a, toolUse({ time: at(2), agent: { id: 'shadow-b' } }), { ...a }, toolUse({ time: at(3), agent: { id: 'shadow-c' } })]);
+    expect(engine.agentState('shadow-a')).toBeDefined();
+    expect(engine.agentState('shadow-b')).toBeUndefined();
+    expect(engine.stats.duplicates).toBe(1);
   });
 
   it('an event that arrives again after 16 newer events of its agent finds its alert id already sent: a repeat, not a new alert', () => {
