@@ -9,11 +9,10 @@ import type { AgentEvent } from '../events/contract.js';
  * that used it) is processed. A repeat carries the time of its first delivery, so only an event
  * not newer than the agent's clock is looked up.
  *
- * Kept as 52-bit keys of the event's id and the fields detectors judge (two 32-bit FNV-1a-style hashes over an
- * unambiguous sequence of symbols: tags, lengths, whole UTF-16 code units, numbers as their two
- * 32-bit words), seeded per
- * engine at random, so that two events made offline to share a key do not share it in a running
- * engine. The ring holds the 16 keys with the latest event times: a retried batch of more than 16
+ * Kept as 52-bit keys of the event's id and the fields detectors judge (two 32-bit FNV-1a-style
+ * hashes over an unambiguous sequence of symbols: tags, lengths, whole UTF-16 code units, numbers
+ * as two 32-bit words), seeded per engine at random, so that two events made offline to share a
+ * key do not share it in a running engine. The ring holds the 16 keys with the latest event times: a retried batch of more than 16
  * events of one agent is recognised from its 16 latest events on, the earlier ones are processed
  * again (an event older than every key held is not written over them).
  */
@@ -44,13 +43,14 @@ export function randomSeeds(): EventKeySeeds {
 const FNV_PRIME = 0x01000193;
 const numberBits = new Float64Array(1);
 const numberWords = new Uint32Array(numberBits.buffer);
-/** Tags, so that a string, a number, a list and an absent field never encode alike. */
+/** Tags (above any code unit), so that no two kinds of field encode alike. */
 const STRING = 0x10001;
-const NUMBER = 0x10002;
-const LIST = 0x10003;
-const ABSENT = 0x10004;
+const INTEGER = 0x10002;
+const FLOAT = 0x10003;
+const LIST = 0x10004;
+const ABSENT = 0x10005;
 
-/** The two hash states; module variables keep the loops tight and allocation-free. */
+/** The two hash states, shared by the helpers below: no allocation per event. */
 let ha = 0;
 let hb = 0;
 
@@ -74,13 +74,13 @@ function mixText(s: string): void {
 function mixField(v: string | number | readonly string[] | undefined): void {
   if (typeof v === 'string') mixText(v);
   else if (typeof v === 'number') {
-    mix(NUMBER);
     if (Number.isSafeInteger(v)) {
+      mix(INTEGER);
       mix(v >>> 0);
       mix(Math.floor(v / 2 ** 32) >>> 0);
     } else {
       numberBits[0] = v;
-      mix(NUMBER);
+      mix(FLOAT);
       mix(numberWords[0] as number);
       mix(numberWords[1] as number);
     }

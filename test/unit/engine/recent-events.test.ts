@@ -13,6 +13,8 @@ describe('event keys', () => {
       toolUse({ ...base, id: 'A\u0001' }),
       toolUse({ ...base, id: 'Ł' }),
       toolUse({ ...base, bytes: 2 }),
+      toolUse({ ...base, bytes: 1.5 }),
+      toolUse({ ...base, bytes: 2 ** 40 + 1 }),
       toolUse({ ...base, time: at(6) }),
       toolUse({ ...base, system: 'erp-pro', resource: 'd' }),
       toolUse({ ...base, chain: ['alice', 'planner', 'invoice-bot'] }),
