@@ -8,7 +8,7 @@ export interface RunSummary {
   invalid: number;
   invalidByCode: Record<string, number>;
   late: number;
-  /** Events delivered again (the id of one of their agent's last events), skipped. */
+  /** Events delivered again (the id and content of one of their agent's latest events), skipped. */
   duplicates: number;
   /** Unregistered agents whose state was dropped (max_unregistered_agents). */
   agentsEvicted: number;

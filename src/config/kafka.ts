@@ -1,5 +1,11 @@
 import { z } from 'zod';
 
+/** Longest wait a Node.js timer keeps (2^31 − 1 ms, 24.8 days): a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Milliseconds kafkajs or the job wait with a timer, `fallback` when not given. */
+const timerMs = (fallback: number) => z.number().int().positive().max(MAX_TIMER_MS).default(fallback);
+
 /** Connection settings shared by the Kafka source and the Kafka sinks. Secrets come through ${ENV}. */
 export const kafkaConnectionSchema = z.strictObject({
   brokers: z.array(z.string().min(1)).min(1).describe('bootstrap brokers host:port'),
@@ -21,8 +27,8 @@ export const kafkaConnectionSchema = z.strictObject({
       password: z.string().min(1).describe('use ${ENV_VAR}: never write it in the file'),
     })
     .optional(),
-  connection_timeout_ms: z.number().int().positive().max(2 ** 31 - 1).default(10_000),
-  request_timeout_ms: z.number().int().positive().max(2 ** 31 - 1).default(30_000),
+  connection_timeout_ms: timerMs(10_000),
+  request_timeout_ms: timerMs(30_000),
 });
 
 export const kafkaSourceSchema = kafkaConnectionSchema.extend({
@@ -38,22 +44,10 @@ export const kafkaSourceSchema = kafkaConnectionSchema.extend({
     .default('driftwatch-tokens')
     .describe('compacted topic of token grants keyed by fingerprint, read by every instance: the token ledger of the whole group'),
   create_topics: z.boolean().default(true).describe('create missing state, tokens and dead-letter topics with the required configs'),
-  session_timeout_ms: z.number().int().positive().max(2 ** 31 - 1).default(30_000),
-  metadata_max_age_ms: z
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 31 - 1)
-    .default(30_000)
-    .describe('how often topic metadata is refreshed: partitions added to an event topic are consumed (and checked against the state topic) within this time'),
+  session_timeout_ms: timerMs(30_000),
+  metadata_max_age_ms: timerMs(30_000).describe('how often topic metadata is refreshed: partitions added to an event topic are consumed (and checked against the state topic) within this time'),
   max_bytes_per_partition: z.number().int().positive().default(1_048_576),
-  commit_interval_ms: z
-    .number()
-    .int()
-    .positive()
-    .max(2 ** 31 - 1)
-    .default(5_000)
-    .describe('checkpoint state and commit offsets at most this often; longer: fewer state writes, more replay after a crash'),
+  commit_interval_ms: timerMs(5_000).describe('checkpoint state and commit offsets at most this often; longer: fewer state writes, more replay after a crash'),
 });
 
 export type KafkaConnection = z.output<typeof kafkaConnectionSchema>;

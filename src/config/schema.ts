@@ -6,7 +6,7 @@ import { suppressForProblem } from '../engine/configured-detector.js';
 import { DEFAULT_MAX_UNREGISTERED_AGENTS } from '../engine/engine.js';
 import { DURATION_TEXT, parseDuration } from '../registry/duration.js';
 import { globPattern } from '../registry/glob.js';
-import { kafkaConnectionSchema, kafkaSourceSchema } from './kafka.js';
+import { kafkaConnectionSchema, kafkaSourceSchema, MAX_TIMER_MS } from './kafka.js';
 
 /** The `driftwatch run` configuration file (YAML). docs/config.md is generated from this schema. */
 
@@ -22,9 +22,6 @@ const listenPort = portNumber(0);
 const duration = z
   .string()
   .regex(DURATION_TEXT, { message: 'must be a duration like 30s, 15m, 1h, 1d', abort: true });
-
-/** Longest wait a Node.js timer keeps (2^31 − 1 ms, 24.8 days): a longer one fires after 1 ms. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A duration that a timer waits: at most 24 days. */
 const timer = duration.refine((text) => (parseDuration(text) ?? 0) <= MAX_TIMER_MS, { message: 'must be at most 24d (a timer cannot wait longer)', abort: true });

@@ -292,16 +292,17 @@ function callExcess(calls: CallSizes, index: number, bytes: number): number {
   return index < 0 || !((calls.c[index] ?? 0) > 0) ? 0 : levelOf(bytes) * CALL_SCALE - (calls.lv[index] as number);
 }
 
-/**
- * Learns the size of a call of the tool at top-K index `index` (−1: not tracked, nothing learned).
- * `fresh`: the tool has just taken that slot, so the slot's history is someone else's.
- */
+/** Clears the call sizes of top-K index `index`: the tool that just took the slot has none yet. */
 function forgetCallSize(calls: CallSizes, index: number): void {
   if (index < 0 || index >= calls.c.length) return;
   calls.lv[index] = 0;
   calls.c[index] = 0;
 }
 
+/**
+ * Learns the size of a call of the tool at top-K index `index` (−1: not tracked, nothing learned).
+ * `fresh`: the tool has just taken that slot, so the slot's history is someone else's.
+ */
 function learnCallSize(calls: CallSizes, index: number, fresh: boolean, bytes: number, current: boolean): void {
   if (index < 0) return;
   while (calls.lv.length <= index) {

@@ -668,7 +668,6 @@ export class KafkaJob {
     return slot(now) > slot(owned.checkpointedAt);
   }
 
-  /** Checkpoints partitions whose slot came, or all of them once no batch came for a while (run by the timer). */
   /**
    * The lag of every owned partition from the topics' current high watermarks: a batch's own lag
    * is only known when a batch comes, and none comes while the topics are paused or the job is
@@ -693,6 +692,7 @@ export class KafkaJob {
     }
   }
 
+  /** Checkpoints partitions whose slot came, or all of them once no batch came for a while (run by the timer). */
   private async checkpointDue(): Promise<void> {
     if (this.stopping || this.checkpointQueued) return;
     this.checkpointQueued = true;
