@@ -26,6 +26,9 @@ export interface RunSummary {
   stoppedAfterLine?: number;
 }
 
+/** "1 alert", "2 alerts". */
+const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export interface SinkDelivery {
   name: string;
   delivered: number;
@@ -92,11 +95,11 @@ export function formatSummary(summary: RunSummary, color: boolean): string {
   }
   for (const [id, counters] of Object.entries(summary.detectors)) {
     const parts: string[] = [];
-    if (counters.alerts) parts.push(`${counters.alerts} alerts`);
-    if (counters.suppressed) parts.push(`${counters.suppressed} repeats suppressed`);
-    if (counters.excepted) parts.push(`${counters.excepted} events excepted`);
-    if (counters.dryRun) parts.push(`${counters.dryRun} dry-run findings`);
-    if (counters.errors) parts.push(paint(`${counters.errors} errors (last: ${printable(counters.lastError ?? '')})`, '31', color));
+    if (counters.alerts) parts.push(counted(counters.alerts, 'alert'));
+    if (counters.suppressed) parts.push(`${counted(counters.suppressed, 'repeat')} suppressed`);
+    if (counters.excepted) parts.push(`${counted(counters.excepted, 'event')} excepted`);
+    if (counters.dryRun) parts.push(counted(counters.dryRun, 'dry-run finding'));
+    if (counters.errors) parts.push(paint(`${counted(counters.errors, 'error')} (last: ${printable(counters.lastError ?? '')})`, '31', color));
     if (parts.length === 0) continue;
     lines.push(`    ${id.padEnd(30)} ${parts.join(', ')}`);
     for (const sample of counters.dryRunSamples) lines.push(`      dry-run: ${printable(sample)}`);
