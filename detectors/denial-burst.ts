@@ -18,6 +18,7 @@ import {
   type WindowSpikeState,
   roundPeak,
 } from '../src/sdk/index.js';
+import { boundedKey } from '../src/stats/hash.js';
 
 /**
  * Authorization denials far above the agent's own rate: an agent probing for what it may do
@@ -50,11 +51,14 @@ interface State extends WindowSpikeState {
 
 const spikes = windowSpike('denials', 'min_denials');
 
+/** A system as kept in the state: at most 64 characters (see boundedKey). */
+const systemKey = (system: string): string => (system.length <= 64 ? system : boundedKey(system, 64));
+
 /** Distinct systems denied in the window of the event, the event included (at most MAX_SYSTEMS). Allocation-free. */
 function spread(event: AccessDeniedEvent, state: State): number {
   const win = Math.floor(event.timeMs / BASELINE_WINDOW_MS);
   if (state.sw !== win) return 1;
-  const system = event.system.length <= 64 ? event.system : event.system.slice(0, 64);
+  const system = systemKey(event.system);
   return state.sys.length + (state.sys.length < MAX_SYSTEMS && !state.sys.includes(system) ? 1 : 0);
 }
 
@@ -106,7 +110,7 @@ export default defineDetector({
     const end = start + BASELINE_WINDOW_MS;
     const win = Math.floor(event.timeMs / BASELINE_WINDOW_MS);
     const systems = state.sw === win ? [...state.sys] : [];
-    const system = event.system.slice(0, 64);
+    const system = systemKey(event.system);
     if (!systems.includes(system) && systems.length < MAX_SYSTEMS) systems.push(system);
     const ratio = Number.isFinite(spike.ratio) ? spike.ratio : undefined;
     const expectedText = windowSpikePeakText(spike, 'it had no denial in its history');
@@ -149,7 +153,7 @@ export default defineDetector({
       state.sw = win;
       state.sys.length = 0;
     }
-    const system = event.system.slice(0, 64);
+    const system = systemKey(event.system);
     if (state.sys.length < MAX_SYSTEMS && !state.sys.includes(system)) state.sys.push(system);
   },
 });

@@ -19,6 +19,7 @@ import {
   type DetectorContext,
   type ToolUseEvent,
 } from '../src/sdk/index.js';
+import { boundedKey } from '../src/stats/hash.js';
 
 /**
  * Drift that no single window shows, judged on UTC days:
@@ -133,7 +134,7 @@ function callKb(bytes: number, tool: string, baseline: AgentBaseline, o: Options
   return (Number.isNaN(usual) ? bytes : Math.min(bytes, o.call_cap * Math.max(usual, 1))) / 1024;
 }
 
-const toolKey = (tool: string): string => (tool.length <= 64 ? tool : tool.slice(0, 64));
+const toolKey = (tool: string): string => (tool.length <= 64 ? tool : boundedKey(tool, 64));
 
 /**
  * The rise this call completes: its tool's day crosses the bar with it, on the day that makes the

@@ -45,6 +45,8 @@ const NOT_BARE_SECRET = '(?:[{[]|(?:-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|true|fa
 const SECRET_KEY = `"${secretNameBefore('"\\s*:')}"\\s*:\\s*`;
 /** A secret-named JSON key and its value: a string (possibly cut short), or bare in broken JSON. */
 const SECRET_KEY_VALUE = new RegExp(`(${SECRET_KEY})(?:${STRING_VALUE}|(?!${NOT_BARE_SECRET})[^,}\\]\\s]+)`, 'gi');
+/** A secret-named key in single quotes and its value, as Python prints a dict (`{'password': 'hunter2'}`). */
+const SINGLE_QUOTED_SECRET_KEY_VALUE = new RegExp(`('${secretNameBefore("'\\s*:")}'\\s*:\\s*)'(?:[^'\\\\]|\\\\.)*(?:'|$)`, 'gi');
 /** A secret-named JSON key opening an array (`"api_keys":[`): where `redactSecretArrays` starts reading. */
 const SECRET_KEY_ARRAY = new RegExp(`${SECRET_KEY}\\[`, 'gi');
 const SECRET_NAME_ONLY = new RegExp(`^${secretNameBefore('$')}`, 'i');
@@ -142,12 +144,14 @@ function tokenLikeBefore(end: string): string {
  * key itself (`https://sk_live_…:@api.example`, `https://apikey:…@`). A plain user name is kept:
  * `postgres://reporter@warehouse` or `ssh://git@github.com` name a system, and stored state that
  * lost it would restore a different one. The characters are those of RFC 3986 userinfo but `,` and
- * `'`, which in text end a URL (`https://site.org,admin@site.org`). Also with JSON-escaped slashes
+ * `'`, which in text end a URL (`https://site.org,admin@site.org`); a password may also hold `#`,
+ * which people write unencoded (`postgres://admin:Hun#ter2@db`). `/` is not taken: a path may hold
+ * an `@` (`https://registry.example:443/@scope/pkg`). Also with JSON-escaped slashes
  * (`https:\/\/`), or percent-encoded in another URL (`%3A%2F%2Fuser%3Apassword%40host`).
  */
 const USER_CHAR = `A-Za-z0-9._~%!$&()*+;=-`;
 const SCHEME_SEPARATOR = ':(?:\\\\?\\/){2}';
-const USERINFO = `(?:[${USER_CHAR}]*:[:@${USER_CHAR}]*@|${tokenLikeBefore('@')})`;
+const USERINFO = `(?:[${USER_CHAR}]*:[:@#${USER_CHAR}]*@|${tokenLikeBefore('@')})`;
 /** An encoded user name character: `%` but not an encoded `/`, `?`, `#`, `:`, `@` or `,`. */
 const ENCODED_USER_CHAR = `(?:[A-Za-z0-9._~!$()*+;=-]|%(?!2F|3F|23|3A|40|2C))`;
 const ENCODED_USERINFO = `(?:${ENCODED_USER_CHAR}*%3A(?:${ENCODED_USER_CHAR}|%3A|%40)*%40|${tokenLikeBefore('%40')})`;
@@ -155,8 +159,11 @@ const URL_USERINFO = new RegExp(`(${SCHEME_SEPARATOR})${USERINFO}|(%3A%2F%2F)${E
 
 /** A `token` or `fingerprint` key with a string value (or what there is of it when the text is cut short): the contract's fingerprint fields. */
 const FINGERPRINT_FIELD = /("(?:token|fingerprint)"\s*:\s*")((?:[^"\\]|\\.)*)("|$)/g;
-/** Any credential of a well-known format (GitHub, Slack, OpenAI, Stripe, AWS, Google, …), anywhere. */
-const KNOWN_CREDENTIAL = new RegExp(`\\b(?:${KNOWN_CREDENTIAL_FORMS})`, 'g');
+/**
+ * Any credential of a well-known format (GitHub, Slack, OpenAI, Stripe, AWS, Google, …), anywhere
+ * but inside a word: also after `_` (`token_ghp_…`, `key_AKIA…`), which `\b` would not allow.
+ */
+const KNOWN_CREDENTIAL = new RegExp(`(?<![A-Za-z0-9])(?:${KNOWN_CREDENTIAL_FORMS})`, 'g');
 
 /**
  * Text that any of the patterns below could match contains one of these (keep them a superset when
@@ -173,7 +180,9 @@ const MAYBE_SECRET = [
 export function redactSecrets(text: string): string {
   if (!MAYBE_SECRET.some((maybe) => maybe.test(text))) return text;
   // Bearer values first: in broken JSON a bare `Bearer <token>` value would otherwise lose only its first word.
-  return redactSecretArrays(redactPrivateKeys(text).replace(BEARER, `$1 ${REDACTED}`).replace(SECRET_KEY_VALUE, `$1"${REDACTED}"`))
+  return redactSecretArrays(
+    redactPrivateKeys(text).replace(BEARER, `$1 ${REDACTED}`).replace(SECRET_KEY_VALUE, `$1"${REDACTED}"`).replace(SINGLE_QUOTED_SECRET_KEY_VALUE, `$1'${REDACTED}'`),
+  )
     .replace(SECRET_PARAM, keepName)
     .replace(SECRET_HEADER, `$1${REDACTED}`)
     .replace(QUERY_CREDENTIAL, keepName)
@@ -185,11 +194,13 @@ export function redactSecrets(text: string): string {
 }
 
 const PEM_BEGIN = '-----BEGIN ';
+/** The label of a private key: `RSA PRIVATE KEY`, `PRIVATE KEY`, `PGP PRIVATE KEY BLOCK`, … */
+const PRIVATE_KEY_LABEL = /PRIVATE KEY(?: BLOCK)?$/;
 /** What a PEM body is made of: base64, line breaks, and line breaks as JSON text writes them (`\\n`). */
 const PEM_BODY = /[A-Za-z0-9+/=\r\n\t ]|\\[nrt]/y;
 
 /**
- * PEM private keys (`-----BEGIN RSA PRIVATE KEY-----` … `-----END RSA PRIVATE KEY-----`): the begin
+ * PEM and PGP private keys (`-----BEGIN RSA PRIVATE KEY-----` … `-----END RSA PRIVATE KEY-----`, `-----BEGIN PGP PRIVATE KEY BLOCK-----` …): the begin
  * line, the body and the end line, or the body to where it stops when the end line is missing (a
  * cut text). Never past what a body is made of, so a JSON string's quote is never taken.
  * Certificates and public keys are kept. Each part of the text is read once or twice: linear.
@@ -203,7 +214,7 @@ function redactPrivateKeys(text: string): string {
     const labelStart = at + PEM_BEGIN.length;
     const labelEnd = text.indexOf('-----', labelStart);
     const label = labelEnd < 0 ? '' : text.slice(labelStart, labelEnd);
-    if (label.length > 40 || !label.endsWith('PRIVATE KEY')) {
+    if (label.length > 40 || !PRIVATE_KEY_LABEL.test(label)) {
       at = text.indexOf(PEM_BEGIN, labelStart);
       continue;
     }
@@ -362,11 +373,18 @@ function redactedEscapedLine(line: string): string {
     // Written back only when a string said more than its escaped text showed: else the line stays as it came.
     // (What redactedJson(parsed) gives, from the two texts already made.)
     if (escapable !== json) return redactSecrets(json.includes('\\') ? escapable : json);
+    return redactSecrets(line);
   } catch {
-    // Not JSON (or nested too deep to write back): the patterns read the text as it is.
+    // Not JSON (or nested too deep to write back): the patterns read the text as it is, and the
+    // text with its `\uXXXX` and `\/` escapes read, which may spell a credential the text hides.
   }
-  return redactSecrets(line);
+  const unescaped = line.replace(JSON_TEXT_ESCAPE, (escape) => (escape === '\\/' ? '/' : String.fromCharCode(Number.parseInt(escape.slice(2), 16))));
+  const redacted = redactSecrets(unescaped);
+  return redacted === unescaped ? redactSecrets(line) : redacted;
 }
+
+/** The escapes of JSON text that can hide a credential's characters: `\uXXXX` and `\/`. */
+const JSON_TEXT_ESCAPE = /\\u[0-9A-Fa-f]{4}|\\\//g;
 
 /** Characters of the credentials the patterns know (tokens, keys, base64, URL encoding). */
 const WORD = /[A-Za-z0-9+/=_.~%-]/;

@@ -23,7 +23,25 @@ const actions: ReadonlySet<unknown> = new Set(ACTIONS);
 const outcomes: ReadonlySet<unknown> = new Set(OUTCOMES);
 
 function isText(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_FIELD_LENGTH;
+  return typeof value === 'string' && value.length > 0 && (value.length <= MAX_FIELD_LENGTH || codePoints(value) <= MAX_FIELD_LENGTH);
+}
+
+/**
+ * Characters (code points) of a text longer than the limit in UTF-16 units: the contract's limit
+ * counts characters, as zod does, and a character outside the BMP is two units.
+ */
+function codePoints(value: string): number {
+  if (value.length > 2 * MAX_FIELD_LENGTH) return value.length;
+  let count = 0;
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    count++;
+  }
+  return count;
 }
 
 function isOptionalText(value: unknown): boolean {

@@ -9,6 +9,8 @@
  * poorly for short keys, and the sketches index with the low bits.
  */
 
+import { redactSecrets } from '../redaction.js';
+
 const FNV_PRIME = 0x01000193;
 /** Standard FNV-1a 32-bit offset basis. */
 export const FNV_OFFSET_BASIS = 0x811c9dc5;
@@ -62,13 +64,15 @@ export function hashTwice(text: string, out: number[]): void {
 
 /**
  * The key under which a value is stored in a bounded structure: the value itself when it has
- * at most `maxLength` UTF-16 code units, otherwise its first `maxLength - 9` code units, `~`
- * and the 8 hex digits of the FNV-1a hash of the whole value. Distinct long values stay
- * distinct (up to hash collisions) while the stored string length is bounded, so an attacker
- * cannot grow a state with very long names. `maxLength` must be ≥ 16.
+ * at most `maxLength` UTF-16 code units, otherwise the first `maxLength - 9` code units of the
+ * value with its credentials redacted, `~` and the 8 hex digits of the FNV-1a hash of the whole
+ * value. Distinct long values stay distinct (up to hash collisions) while the stored string
+ * length is bounded, so an attacker cannot grow a state with very long names. Redacted before it
+ * is cut: a credential cut short is no longer recognised where the key is stored or shown, and
+ * would leave most of its characters there. `maxLength` must be ≥ 16.
  */
 export function boundedKey(value: string, maxLength: number): string {
   if (value.length <= maxLength) return value;
   const hex = fnv1a32(value).toString(16).padStart(8, '0');
-  return `${value.slice(0, maxLength - 9)}~${hex}`;
+  return `${redactSecrets(value).slice(0, maxLength - 9)}~${hex}`;
 }

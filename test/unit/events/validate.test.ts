@@ -309,6 +309,12 @@ describe('acceptEvent agrees with eventSchema', () => {
     ['id empty', { ...valid, id: '' }, false],
     ['id over-long', { ...valid, id: 'x'.repeat(MAX_FIELD_LENGTH + 1) }, false],
     ['id at the limit', { ...valid, id: 'x'.repeat(MAX_FIELD_LENGTH) }, true],
+    // The limit counts characters (code points), as zod does: one outside the BMP is two UTF-16 units.
+    ['id of 513 characters outside the BMP (1,026 UTF-16 units)', { ...valid, id: '\u{1D7D8}'.repeat(513) }, true],
+    ['id of MAX_FIELD_LENGTH characters outside the BMP', { ...valid, id: '\u{1D7D8}'.repeat(MAX_FIELD_LENGTH) }, true],
+    ['id of MAX_FIELD_LENGTH + 1 characters outside the BMP', { ...valid, id: '\u{1D7D8}'.repeat(MAX_FIELD_LENGTH + 1) }, false],
+    ['agent.id of mixed characters, over the limit by one', { ...valid, agent: { id: 'a\u{1F600}'.repeat(MAX_FIELD_LENGTH / 2) + 'b' } }, false],
+    ['agent.id of mixed characters at the limit', { ...valid, agent: { id: 'a\u{1F600}'.repeat(MAX_FIELD_LENGTH / 2) } }, true],
     ['id a number', { ...valid, id: 7 }, false],
     ['agent missing', (({ agent: _, ...rest }) => rest)(valid), false],
     ['agent.id missing', { ...valid, agent: {} }, false],

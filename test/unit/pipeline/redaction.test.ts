@@ -21,7 +21,7 @@ import { stderrLogger } from '../../../src/telemetry/log.js';
 import { everyEvent, widen } from '../../fixtures/core/detectors.js';
 import { captureLogger } from '../sinks/support.js';
 import { DEMO_REGISTRY } from '../../fixtures/core/cli.js';
-import { rawToolUse, toolUse, tokenIssued } from '../../fixtures/core/events.js';
+import { accessDenied, at, rawToolUse, toolUse, tokenIssued } from '../../fixtures/core/events.js';
 
 const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJpbnZvaWNlLWJvdCIsImF1ZCI6ImVycCJ9.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
 const BEARER_VALUE = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';
@@ -54,6 +54,8 @@ describe('redactSecrets', () => {
     ['an escaped quote inside the value', '{"db_password":"hunter2-correct-horse\\"still-secret"}'],
     ['refresh and access tokens', '{"refresh_token":"hunter2-correct-horse","accessToken":"hunter2-correct-horse"}'],
     ['a private key', '{"private_key":"hunter2-correct-horse"}'],
+    ['a secret-named key in single quotes, as Python prints a dict', "{'password': 'hunter2-correct-horse', 'user': 'x'}"],
+    ['a URL password with a # in it', 'postgres://admin:hunter2-correct#horse@db.example/x'],
   ])('removes %s', (_name, text) => {
     const redacted = redactSecrets(text);
     expectNoSecret(redacted);
@@ -103,6 +105,14 @@ describe('redactSecrets', () => {
     expect(redactSecrets("SECRET_KEY='AKIAEXAMPLE secret' next")).toBe(`SECRET_KEY=${REDACTED} next`);
     // An unquoted value still ends where a parameter ends.
     expect(redactSecrets('api_key=k1, user=bob')).toBe(`api_key=${REDACTED}, user=bob`);
+  });
+
+  it('removes a PGP private key block, and known credential formats after an underscore (token_ghp_…, key_AKIA…)', () => {
+    const pgp = '-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBGZ0c2VjcmV0a2V5bWF0ZXJpYWw=\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----';
+    expect(redactSecrets(`system ${pgp} end`)).toBe(`system ${REDACTED} end`);
+    expect(redactSecrets('token_ghp_16C7e42F292c6912E7710c838347Ae178B4a and key_AKIAIOSFODNN7EXAMPLE')).toBe(`token_${REDACTED} and key_${REDACTED}`);
+    // Inside a word it is no credential of that format: `risk-…` is not an `sk-` key.
+    expect(redactSecrets('risk-assessment-report-for-q3-2026-final')).toBe('risk-assessment-report-for-q3-2026-final');
   });
 
   it('removes a PEM private key, whole or cut before its end line, and keeps certificates', () => {
@@ -375,6 +385,28 @@ describe('alerts and stored state carry no credentials that an event quoted outs
     expect(engine.tokens.get('sha256:0123456789abcdef0123')!.task).toBe(BEARER_VALUE);
   });
 
+  it('redacts a credential in a long tool, system or instance name before the name is shortened for the state', async () => {
+    // Cut short, the credential would no longer be recognised: its first characters would be stored.
+    const detectors = selectDetectors(await loadDetectors(), ['stable', 'incubating'], {});
+    const engine = new Engine(detectors);
+    const output = { alerts: [] as import('../../../src/alerts/alert.js').Alert[], dryRun: [] };
+    const long = (prefix: string) => `${prefix}${'q'.repeat(24)}-${github}`;
+    for (let minute = 0; minute < 30; minute++) {
+      engine.process(toolUse({ time: at(minute), tool: long('crm.lookup?'), system: long('crm-'), agent: { id: 'lb-1', instance: long('pod-') }, bytes: 1000 }), output);
+      engine.process(accessDenied({ time: at(minute), system: long('hr-'), agent: { id: 'lb-1' } }), output);
+    }
+    const changelog = new StateChangelog({} as never, {} as never, 'state', 'driftwatch', captureLogger());
+    const stored = changelog
+      .encode(0, { snapshots: [snapshotAgent(engine, 'lb-1')!], grants: [] }, new Map())
+      .flat()
+      .map((record) => String(record.value))
+      .join('\n');
+    expect(stored).toContain('crm.lookup?qqq');
+    expect(stored).not.toContain('ghp_16C7');
+    noCredential(stored);
+    for (const alert of output.alerts) expect(JSON.stringify(alert)).not.toContain('ghp_16C7');
+  });
+
   it('redacts them in the last error a detector threw (summary and metrics)', () => {
     const thrower = defineDetector({
       id: 'thrower',
@@ -453,6 +485,19 @@ describe('dead letters carry no credentials', () => {
     expect(letters).toHaveLength(2);
     for (const letter of letters) expectNoSecret(JSON.stringify(letter));
     expect(JSON.parse(letters[0]!.original).id).toBe('escaped-1');
+  });
+
+  it('redacts a credential that escapes hide in a line that is not JSON (\\u0070 for p)', async () => {
+    const letters = await deadLettersFor([
+      String.raw`{"id":"x","resource":"gh\u0070_16C7e42F292c6912E7710c838347Ae178B4a",}`,
+      String.raw`{"id":"y","auth":"\u0065yJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJpbnZvaWNlLWJvdCIsImF1ZCI6ImVycCJ9.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",`,
+    ]);
+    expect(letters).toHaveLength(2);
+    for (const letter of letters) {
+      expect(letter.original).toContain(REDACTED);
+      expect(letter.original).not.toContain('16C7e42F292c6912E7710c838347Ae178B4a');
+      expectNoSecret(JSON.stringify(letter));
+    }
   });
 
   it('drops from the Kafka dead letter what the cut at its limit left of a credential', async () => {
