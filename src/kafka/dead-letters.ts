@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { DeadLetter, DeadLetterSink } from '../pipeline/dead-letter.js';
 import { redactedLine, redactSecrets, withoutCutWord } from '../redaction.js';
@@ -62,9 +63,11 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     const cut = original.byteLength > DEAD_LETTER_VALUE_LIMIT;
     const bytes = original.subarray(0, DEAD_LETTER_VALUE_LIMIT);
     const text = bytes.toString('latin1');
-    // JSON escapes can hide a credential from the patterns (redactedLine reads such a value as JSON, in UTF-8).
+    // JSON escapes can hide a credential from the patterns (redactedLine reads such a value as JSON,
+    // in UTF-8 when it is UTF-8: decoding other bytes would make each of them three, U+FFFD).
     const escaped = !cut && text.includes('\\');
-    const read = escaped ? bytes.toString('utf8') : text;
+    const encoding = escaped && isUtf8(bytes) ? 'utf8' : 'latin1';
+    const read = encoding === 'utf8' ? bytes.toString('utf8') : text;
     const redacted = escaped ? redactedLine(read) : redactSecrets(read);
     const unchanged = redacted === read;
     if (cut || redacted.length > DEAD_LETTER_VALUE_LIMIT) {
@@ -76,7 +79,12 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     // The cut may fall inside a credential: what it left of it goes too.
     const kept = cut ? withoutCutWord(redacted.slice(0, DEAD_LETTER_VALUE_LIMIT)) : redacted.slice(0, DEAD_LETTER_VALUE_LIMIT);
     if (unchanged && !cut) return { key, value: bytes, headers };
-    return { key, value: Buffer.from(kept, escaped ? 'utf8' : 'latin1'), headers };
+    const value = Buffer.from(kept, encoding);
+    // Redaction may have lengthened a value near the limit: the bound is on bytes.
+    if (value.byteLength <= DEAD_LETTER_VALUE_LIMIT) return { key, value, headers };
+    headers['dw-truncated'] = 'true';
+    headers['dw-original-bytes'] = String(original.byteLength);
+    return { key, value: Buffer.from(withoutCutWord(value.subarray(0, DEAD_LETTER_VALUE_LIMIT).toString('latin1')), 'latin1'), headers };
   }
 
   async close(): Promise<void> {}

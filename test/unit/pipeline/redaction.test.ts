@@ -587,6 +587,31 @@ describe('Kafka dead letters', () => {
     expect(sent.headers).toMatchObject({ 'dw-redacted': 'true', 'dw-truncated': 'true', 'dw-original-bytes': String(text.length) });
   });
 
+  it('stay within the value limit, in bytes, when a value with escapes and multi-byte characters grows by redaction', async () => {
+    const pairs = '"password":"",'.repeat(20_000);
+    const text = `{"note":"\\n${'é'.repeat((DEAD_LETTER_VALUE_LIMIT - pairs.length - 100) / 2)}",${pairs}"id":"e1"}`;
+    expect(Buffer.byteLength(text)).toBeLessThan(DEAD_LETTER_VALUE_LIMIT);
+    const sent = await kafkaDeadLetter(text);
+    expect((sent.value as Buffer).byteLength).toBeLessThanOrEqual(DEAD_LETTER_VALUE_LIMIT);
+    expect(sent.headers).toMatchObject({ 'dw-redacted': 'true', 'dw-truncated': 'true' });
+  });
+
+  it('keep the bytes of a value that is not UTF-8, with a backslash and a credential, within the limit', async () => {
+    // Read as UTF-8, each of the 600 KB of 0xff would have become three bytes (U+FFFD): a record the broker refuses, for ever.
+    const value = Buffer.concat([Buffer.from(`Authorization: Bearer ${BEARER_VALUE} \\ `), Buffer.alloc(600 * 1024, 0xff)]);
+    const sent: Message[] = [];
+    const producer = { send: async ({ messages }: { messages: Message[] }) => void sent.push(...messages) } as unknown as Producer;
+    const message = { key: Buffer.from('invoice-bot'), value, offset: '7' } as KafkaMessage;
+    const sink = new KafkaDeadLetterSink(producer, 'dead', () => message);
+    const letter = deadLetter({ ok: false, code: 'DW_EVENT_INVALID', reason: 'not valid UTF-8' }, { topic: 'events', partition: 0, offset: '7' }, value.toString('utf8'), value.byteLength);
+    await sink.write([letter]);
+    const kept = sent[0]!.value as Buffer;
+    expect(kept.byteLength).toBeLessThan(value.byteLength);
+    expect(kept.subarray(-600 * 1024)).toEqual(Buffer.alloc(600 * 1024, 0xff));
+    expect(kept.toString('latin1')).not.toContain(BEARER_VALUE);
+    expect(sent[0]!.headers).toMatchObject({ 'dw-redacted': 'true' });
+  });
+
   it('keeps a value with nothing to redact as it is, cut at the limit, less what the cut left of its last word', async () => {
     const text = `{"id":"e1","note":"${'n'.repeat(DEAD_LETTER_VALUE_LIMIT)}"}`;
     const sent = await kafkaDeadLetter(text);
