@@ -7,7 +7,7 @@ import { Pipeline, type SourceRecord } from '../pipeline/pipeline.js';
 import type { TokenGrant } from '../sdk/detector.js';
 import type { AlertSink } from '../sinks/sink.js';
 import type { Logger } from '../telemetry/log.js';
-import { StateChangelog, type AppliedOffsets } from './changelog.js';
+import { StateChangelog, type AppliedOffsets, type RestoredState } from './changelog.js';
 import { connectionHint, kafkaClient } from './client.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { createKafkaJobStats, lagKey, type KafkaJobStats } from './job-stats.js';
@@ -142,6 +142,15 @@ export class KafkaJob {
   private readonly epochs = new Map<number, number>();
   /** Partition numbers of the current assignment. */
   private assigned = new Set<number>();
+  /** Assignments received so far: a restore that spans a new one reads the changelog again. */
+  private assignments = 0;
+  /**
+   * Per event topic and partition (`lagKey`): where a rollback makes kafkajs read again. The first
+   * offset queued since the last commit or rollback, then each commit's offset. Not part of the
+   * owned partition: kafkajs reads past a batch once it is queued, before the partition may be
+   * owned (its restore can fail) and before the batch tells the owned partition of its topic.
+   */
+  private readonly resumeAt = new Map<string, bigint>();
   private readonly owned = new Map<number, OwnedPartition>();
   /** The partition number each agent's events arrive on: where its state is checkpointed. */
   private readonly agentPartition = new Map<string, number>();
@@ -326,6 +335,7 @@ export class KafkaJob {
    */
   private onAssignment(assignment: Record<string, number[]>): void {
     this.assigned = new Set(Object.values(assignment).flat());
+    this.assignments++;
     this.stats.rebalances++;
     this.stats.assigned = this.assigned.size;
     for (const partition of [...this.owned.keys()]) {
@@ -354,7 +364,10 @@ export class KafkaJob {
     this.epochs.set(partition, (this.epochs.get(partition) ?? 0) + 1);
     this.owned.delete(partition);
     this.tokens.release(partition);
-    for (const topic of this.config.topics) this.stats.lag.delete(lagKey(topic, partition));
+    for (const topic of this.config.topics) {
+      this.stats.lag.delete(lagKey(topic, partition));
+      this.resumeAt.delete(lagKey(topic, partition));
+    }
     for (const agent of alsoAgents) {
       this.engine.dropAgent(agent);
       this.agentPartition.delete(agent);
@@ -375,8 +388,10 @@ export class KafkaJob {
     if (owned) owned.failed = true;
     this.stats.rollbacks++;
     this.tokens.discard();
+    const seeks = this.config.topics.map((topic) => ({ topic, offset: this.resumeAt.get(lagKey(topic, partition)) ?? owned?.committed.get(topic) }));
     this.release(partition, alsoAgents);
-    for (const [topic, offset] of owned?.committed ?? []) {
+    for (const { topic, offset } of seeks) {
+      if (offset === undefined) continue;
       try {
         this.consumer.seek({ topic, partition, offset: offset.toString() });
       } catch {
@@ -390,16 +405,30 @@ export class KafkaJob {
     });
   }
 
-  /** Restores, in one read of the changelog, every assigned partition not yet owned (and this one). */
-  private async takeOwnership(partition: number): Promise<OwnedPartition> {
-    const known = this.owned.get(partition);
-    if (known) return known;
-    const partitions = [...new Set([partition, ...this.assigned])].filter((p) => !this.owned.has(p)).sort((a, b) => a - b);
-    const restored = await this.changelog.restore(partitions).catch((error: unknown) => {
-      // A state topic that is another group's: no retry mends it, the job ends.
-      if (isDriftwatchError(error, 'DW_CONFIG_INVALID')) this.fatal?.(error);
-      throw error;
-    });
+  /**
+   * Restores, in one read of the changelog, every assigned partition not yet owned (and this one);
+   * undefined when the partition is no longer assigned. A read that a new assignment overtook is
+   * read again: meanwhile another member may have held one of the partitions and checkpointed it.
+   */
+  private async takeOwnership(partition: number): Promise<OwnedPartition | undefined> {
+    for (;;) {
+      const known = this.owned.get(partition);
+      if (known) return known;
+      if (this.assigned.size > 0 && !this.assigned.has(partition)) return undefined;
+      const assignments = this.assignments;
+      const partitions = [...new Set([partition, ...this.assigned])].filter((p) => !this.owned.has(p)).sort((a, b) => a - b);
+      const restored = await this.changelog.restore(partitions).catch((error: unknown) => {
+        // A state topic that is another group's: no retry mends it, the job ends.
+        if (isDriftwatchError(error, 'DW_CONFIG_INVALID')) this.fatal?.(error);
+        throw error;
+      });
+      if (assignments === this.assignments) return this.own(partition, partitions, restored);
+      this.options.logger.log('info', 'partitions reassigned while their state was read; reading it again', { partitions });
+    }
+  }
+
+  /** Installs the restored state of `partitions` (read together) and owns them. */
+  private own(partition: number, partitions: number[], restored: RestoredState): OwnedPartition {
     const clocks = new Map<number, number>();
     for (const [agent, snapshot] of restored.agents) {
       try {
@@ -462,6 +491,8 @@ export class KafkaJob {
       this.resumeWhenDrained();
     });
     this.queued.add(processed);
+    const resumeKey = lagKey(batch.topic, batch.partition);
+    if (!this.resumeAt.has(resumeKey)) this.resumeAt.set(resumeKey, BigInt(batch.messages[0]!.offset));
     payload.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
     while (this.queued.size > this.readAhead()) {
       const oldest = this.queued.values().next().value!;
@@ -523,8 +554,8 @@ export class KafkaJob {
     touched.clear();
     try {
       const owned = await this.takeOwnership(partition);
-      // Its checkpoint failed: the rollback queued behind this batch reads it again.
-      if (owned.failed) return;
+      // Revoked while its state was read; or its checkpoint failed: the rollback queued behind this batch reads it again.
+      if (owned === undefined || owned.failed) return;
       const first = BigInt(batch.messages[0]!.offset);
       if (!owned.committed.has(topic)) owned.committed.set(topic, first);
       const done = owned.applied.get(topic);
@@ -653,7 +684,11 @@ export class KafkaJob {
       });
       return;
     }
-    for (const commit of commits) owned.committed.set(commit.topic, BigInt(commit.offset));
+    for (const commit of commits) {
+      owned.committed.set(commit.topic, BigInt(commit.offset));
+      // Still ours (not rolled back or revoked since): a rollback need not read what is committed again.
+      if (this.owned.get(partition) === owned) this.resumeAt.set(lagKey(commit.topic, partition), BigInt(commit.offset));
+    }
     this.stats.checkpoints++;
     this.stats.snapshots += agents;
     for (const commit of commits) this.options.onCommitted?.({ ...commit, agents });
