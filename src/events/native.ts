@@ -39,6 +39,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** A value quoted in a reason: short ones as JSON, others by their kind. */
 function shown(value: unknown): string {
+  // JSON writes these as null; a number too large for a double (1e400) parses to Infinity.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   const json = jsonOf(value);
   return json !== undefined && json.length <= 40 ? json : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }

@@ -141,6 +141,9 @@ describe('decodeLine', () => {
       const result = rejected(decodeLine(line({ ...rawToolUse({}), time: JSON.parse(time!) })));
       expect(result.reason, time).toBe(`time: must be an RFC 3339 date-time with a zone (Z or ±hh:mm) or epoch milliseconds, a whole number (got ${got})`);
     }
+    // Too large for a double: JSON.parse gives Infinity, which JSON would show as null.
+    const huge = rejected(decodeLine(line({ ...rawToolUse({}), time: 0 }).replace('"time":0', '"time":1e400')));
+    expect(huge.reason).toBe('time: must be an RFC 3339 date-time with a zone (Z or ±hh:mm) or epoch milliseconds, a whole number (got Infinity)');
   });
 
   it('names the nested token field of a token_issued event', () => {
