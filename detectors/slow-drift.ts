@@ -28,7 +28,9 @@ import { boundedKey } from '../src/stats/hash.js';
  *   drip of extra calls below any spike threshold). Per tool, the bytes of each UTC day (each call
  *   capped at 4× the tool's usual call, so that one large export does not make a day) are compared
  *   with that tool's usual day of the same kind (weekday or weekend: agents have weekly rhythms);
- *   the alert needs `days` consecutive active days at `ratio` × the usual or more, each adding at
+ *   the alert needs `days` consecutive active days at `ratio` × the usual or more (on a day when the
+ *   agent's other tools are busier than usual, by the square root of how much more: a busy day
+ *   lifts every tool, a drip lifts one), each adding at
  *   least `min_share` of the agent's usual daily total, and each at least the previous one (a
  *   drip grows; a busy spell of healthy work comes and goes). Days that rise are not learned, so a drip
  *   does not become the reference while it is being judged. Judged at each call of the tool: the
@@ -53,6 +55,7 @@ const options = z.strictObject({
   min_share: z.number().nonnegative().default(0.1).describe("…and at least this share of the agent's usual daily total more than the tool's usual day"),
   min_kb: z.number().nonnegative().default(50).describe('…and at least this many KB more'),
   days: z.number().int().min(1).max(7).default(2).describe('consecutive rising active days that make a drift'),
+  busy_days: z.boolean().default(true).describe("on a day when the agent's other tools move more than their usual day, the ratio is raised by the square root of how much more (a busy day lifts every tool; a drip lifts one)"),
   min_reference_days: z.number().int().min(1).default(3).describe('active days of the same kind the usual day of a tool needs'),
   call_cap: z.number().gt(1).default(4).describe("a call counts for at most this multiple of its tool's usual bytes per call"),
   min_new_systems: z.number().int().min(1).default(3).describe('systems first used within widening_days that make a widening'),
@@ -99,9 +102,30 @@ interface Rise {
   /** KB of the agent's day so far, every tool. */
   total: number;
   usualTotal: number;
+  /** How much busier than usual its other tools were that day (see busyness), and the ratio the day had to reach. */
+  busy: number;
+  ratio: number;
   streak: number;
   day: number;
 }
+
+/**
+ * How much busier than usual the agent's other tools are on the open day: their KB so far over
+ * their usual day (the agent's usual total less tool i's), at least 1. A busy day lifts every tool;
+ * a drip lifts one.
+ */
+function busyness(state: State, i: number, kind: number): number {
+  const usualOthers = (state.rt[kind] as number) - (state.ref[2 * i + kind] as number);
+  const others = state.tot - (state.kb[i] as number);
+  return usualOthers > 0 && others > usualOthers ? others / usualOthers : 1;
+}
+
+/**
+ * The ratio tool i's day must reach: `ratio`, raised on a busy day by the square root of the
+ * busyness (in proportion, it cost a fifth of the drips caught on simulated traffic for half the
+ * false alerts; the square root a tenth of them for a third).
+ */
+const ratioFor = (state: State, i: number, kind: number, o: Options): number => (o.busy_days ? o.ratio * Math.sqrt(busyness(state, i, kind)) : o.ratio);
 
 /** Whether tool i, with `kb` on the open day, rises above its usual day of that kind and above the previous day of its run. */
 function rising(state: State, i: number, kind: number, kb: number, o: Options): boolean {
@@ -110,7 +134,7 @@ function rising(state: State, i: number, kind: number, kb: number, o: Options): 
   const usual = state.ref[2 * i + kind] as number;
   // A tool the agent did not use on its usual days is new behaviour (first-seen-tool, tool-mix-drift), not a drift.
   if (!(usual > 0)) return false;
-  return kb >= o.ratio * usual && kb - usual >= Math.max(o.min_kb, o.min_share * (state.rt[kind] as number));
+  return kb >= ratioFor(state, i, kind, o) * usual && kb - usual >= Math.max(o.min_kb, o.min_share * (state.rt[kind] as number));
 }
 
 /** Whether a day is judged: it ends after the learning period. */
@@ -160,6 +184,8 @@ function risingCall(event: AgentEvent, ctx: DetectorContext<Options, State>): Ri
     previous: state.pv[i] as number,
     total: round(state.tot + kb),
     usualTotal: state.rt[kind] as number,
+    busy: busyness(state, i, kind),
+    ratio: ratioFor(state, i, kind, o),
     streak: (state.st[i] as number) + 1,
     day,
   };
@@ -272,10 +298,11 @@ const DONE: Readonly<Record<string, string>> = { read: 'read', write: 'wrote', d
 
 export default defineDetector({
   id: 'slow-drift',
-  version: '1.1.0',
+  version: '1.2.0',
   description:
     "Drift that no single window shows, on UTC days: (1) volume, one of the agent's tools moves at least ratio × its usual " +
-    'day of the same kind (weekday or weekend; calls capped at call_cap × the usual call) on `days` consecutive active ' +
+    'day of the same kind (weekday or weekend; calls capped at call_cap × the usual call; on a day when its other tools are busier than ' +
+    'their usual day, ratio × the square root of how much, with busy_days) on `days` consecutive active ' +
     "days, each at least min_share of the agent's usual daily total (and min_kb) more and none below the one before: a slow exfiltration, alerted with " +
     'the call that takes the run\'s last day over the bar (key volume:<tool>, window the day); (2) systems, at least min_new_systems systems first used within ' +
     'widening_days after the learning period (key systems, window the day).',
@@ -302,7 +329,9 @@ export default defineDetector({
         summary:
           `${id} has moved ${formatKb(rise.kb)} with ${rise.tool} so far on ${dayText(rise.day)} (UTC), day ${rise.streak} of a run of active days above its usual${before}; ` +
           `its usual ${kindText} with that tool is ${formatKb(rise.usual)}, and its usual ${kindText} in all ${formatKb(rise.usualTotal)} ` +
-          `(${formatKb(rise.total)} so far that day; volumes here count each call up to ${o.call_cap}× its tool's usual call, so that one large export does not make a day). No single 5-minute window stood out: a sustained rise like this is how slow exfiltration looks.`,
+          `(${formatKb(rise.total)} so far that day; volumes here count each call up to ${o.call_cap}× its tool's usual call, so that one large export does not make a day)` +
+          (rise.busy > 1 ? `; its other tools were busier than usual too (${rise.busy.toFixed(1)}× their usual day), which raised the bar to ${rise.ratio.toFixed(1)}×` : '') +
+          '. No single 5-minute window stood out: a sustained rise like this is how slow exfiltration looks.',
         severity: factor < 2 * o.ratio ? 'medium' : 'high',
         score: Math.min(95, 55 + 10 * Math.log2(factor)),
         observed: {
@@ -313,7 +342,7 @@ export default defineDetector({
           rising_days: rise.streak,
           agent_day_kb: Math.round(rise.total),
         },
-        expected: { usual_day_kb: Math.round(rise.usual), usual_agent_day_kb: Math.round(rise.usualTotal), ratio: o.ratio },
+        expected: { usual_day_kb: Math.round(rise.usual), usual_agent_day_kb: Math.round(rise.usualTotal), ratio: Math.round(rise.ratio * 100) / 100 },
         scope: agent === undefined ? undefined : { systems: agent.scope.systems, tools: agent.scope.tools },
         recommendation:
           `Find out with ${agent?.custodian === undefined ? "the agent's operators" : `custodian ${agent.custodian}`} whether ${id}'s use of ${rise.tool} grew on purpose; ` +

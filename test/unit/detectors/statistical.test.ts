@@ -224,6 +224,28 @@ describe('statistical detectors on generated traffic', () => {
       expect(run('slow-drift', T.merge(rising({ 8: 2.5, 9: 3, 10: 3.5 })), { learning_period: '14d' })).toEqual([]);
     });
 
+    it('a busy spell that lifts every tool raises the bar by the square root of how busy: nothing, unless busy_days is off', () => {
+      const busy = (factors: Record<number, number>): T.NativeEvent[] =>
+        office(12).map((event) => {
+          const factor = factors[Math.floor((Date.parse(event.time) - START) / DAY)];
+          return factor === undefined ? event : { ...event, bytes: Math.round((event.bytes as number) * factor) };
+        });
+      // Every tool at 2.5–3.5× its usual day: the bar is 2 × √(2.5–3.5) = 3.2–3.7×.
+      expect(run('slow-drift', T.merge(busy({ 8: 2.5, 9: 3, 10: 3.5 })))).toEqual([]);
+      const [alert] = run('slow-drift', T.merge(busy({ 8: 2.5, 9: 3, 10: 3.5 })), { busy_days: false });
+      expect(alert?.expected).toMatchObject({ ratio: 2 });
+      // One tool far above a busy day's bar alerts, and says what raised it.
+      const lifted = busy({ 8: 1.5, 9: 1.5, 10: 1.5 }).map((event) => {
+        const day = Math.floor((Date.parse(event.time) - START) / DAY);
+        const lift = event.tool === 'crm.lookup' ? { 8: 3, 9: 3.5, 10: 4 }[day] : undefined;
+        return lift === undefined ? event : { ...event, bytes: (event.bytes as number) * lift };
+      });
+      const [busyAlert] = run('slow-drift', T.merge(lifted));
+      expect(busyAlert?.key).toBe('volume:crm.lookup');
+      expect(busyAlert!.summary).toMatch(/its other tools were busier than usual too \(1\.\d× their usual day\), which raised the bar to 2\.\d×/);
+      expect((busyAlert!.expected as { ratio: number }).ratio).toBeGreaterThan(2);
+    });
+
     it('three new systems in three days after the learning period alert (key systems); inside it, nothing', () => {
       const widening = (first: number): T.NativeEvent[] =>
         ['lake', 'vault', 'hr-prod'].map((system, i) => T.newSystem(`wide-${first}-${i}`, 'ops-bot', at(first + i, 10), system));
