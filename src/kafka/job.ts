@@ -399,7 +399,8 @@ export class KafkaJob {
       }
     }
     this.options.logger.log('warn', 'processing failed; the partition goes back to its last checkpoint and is processed again', {
-      code: (error as DriftwatchError).code ?? 'DW_SOURCE_FAILED',
+      // A kafkajs error has a numeric protocol code of its own: the line keeps driftwatch's codes.
+      code: isDriftwatchError(error) ? error.code : 'DW_SOURCE_FAILED',
       partition,
       error: (error as Error).message,
     });
