@@ -13,6 +13,13 @@ export type MessageLookup = (partition: number, offset: string) => KafkaMessage 
  */
 export const DEAD_LETTER_VALUE_LIMIT = 900 * 1024;
 
+/**
+ * Most bytes of the original message's key a dead letter carries (keys are agent ids, at most
+ * 1,024 characters in the contract): with the value's bound, the record stays within the broker's
+ * limit whatever key the producer sent. Past it the key is cut and `dw-key-truncated` is set.
+ */
+export const DEAD_LETTER_KEY_LIMIT = 4 * 1024;
+
 /** Most value bytes per produce request, so that many large dead letters do not make one batch too large. */
 const SEND_BYTES = 900 * 1024;
 
@@ -75,19 +82,27 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
       headers['dw-original-bytes'] = String(original.byteLength);
     }
     const key = redactedKey(origin?.key ?? null);
+    if (key !== null && Buffer.byteLength(key) > DEAD_LETTER_KEY_LIMIT) headers['dw-key-truncated'] = 'true';
     if (!unchanged) headers['dw-redacted'] = 'true';
     // The cut may fall inside a credential: what it left of it goes too.
     const kept = cut ? withoutCutWord(redacted.slice(0, DEAD_LETTER_VALUE_LIMIT)) : redacted.slice(0, DEAD_LETTER_VALUE_LIMIT);
-    if (unchanged && !cut) return { key, value: bytes, headers };
+    const boundedKey = key !== null && Buffer.byteLength(key) > DEAD_LETTER_KEY_LIMIT ? cutBytes(key, DEAD_LETTER_KEY_LIMIT) : key;
+    if (unchanged && !cut) return { key: boundedKey, value: bytes, headers };
     const value = Buffer.from(kept, encoding);
     // Redaction may have lengthened a value near the limit: the bound is on bytes.
-    if (value.byteLength <= DEAD_LETTER_VALUE_LIMIT) return { key, value, headers };
+    if (value.byteLength <= DEAD_LETTER_VALUE_LIMIT) return { key: boundedKey, value, headers };
     headers['dw-truncated'] = 'true';
     headers['dw-original-bytes'] = String(original.byteLength);
-    return { key, value: Buffer.from(withoutCutWord(value.subarray(0, DEAD_LETTER_VALUE_LIMIT).toString('latin1')), 'latin1'), headers };
+    return { key: boundedKey, value: cutBytes(value, DEAD_LETTER_VALUE_LIMIT), headers };
   }
 
   async close(): Promise<void> {}
+}
+
+/** The first `limit` bytes, less what the cut left of its last word (which may be the start of a credential). */
+function cutBytes(data: Buffer | string, limit: number): Buffer {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  return Buffer.from(withoutCutWord(bytes.subarray(0, limit).toString('latin1')), 'latin1');
 }
 
 /** The message key as received, unless it holds a credential (keys are agent ids, which producers choose). */

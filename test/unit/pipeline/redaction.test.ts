@@ -8,7 +8,7 @@ import { Pipeline } from '../../../src/pipeline/pipeline.js';
 import { alertId } from '../../../src/alerts/id.js';
 import { snapshotAgent } from '../../../src/engine/snapshot.js';
 import { StateChangelog } from '../../../src/kafka/changelog.js';
-import { DEAD_LETTER_VALUE_LIMIT, KafkaDeadLetterSink } from '../../../src/kafka/dead-letters.js';
+import { DEAD_LETTER_KEY_LIMIT, DEAD_LETTER_VALUE_LIMIT, KafkaDeadLetterSink } from '../../../src/kafka/dead-letters.js';
 import { DEFAULT_MAX_EVENT_BYTES } from '../../../src/events/native.js';
 import { TokenCheckpoint } from '../../../src/kafka/token-checkpoint.js';
 import { TokenFeed } from '../../../src/kafka/token-feed.js';
@@ -610,6 +610,18 @@ describe('Kafka dead letters', () => {
     expect(kept.subarray(-600 * 1024)).toEqual(Buffer.alloc(600 * 1024, 0xff));
     expect(kept.toString('latin1')).not.toContain(BEARER_VALUE);
     expect(sent[0]!.headers).toMatchObject({ 'dw-redacted': 'true' });
+  });
+
+  it('keep the message key within its bound: a huge key is cut, and says so', async () => {
+    const key = Buffer.from(`agent-${'k'.repeat(2 * 1024 * 1024)}`);
+    const sent: Message[] = [];
+    const producer = { send: async ({ messages }: { messages: Message[] }) => void sent.push(...messages) } as unknown as Producer;
+    const message = { key, value: Buffer.from('not json'), offset: '7' } as KafkaMessage;
+    const sink = new KafkaDeadLetterSink(producer, 'dead', () => message);
+    await sink.write([deadLetter({ ok: false, code: 'DW_EVENT_INVALID', reason: 'not JSON' }, { topic: 'events', partition: 0, offset: '7' }, 'not json', 8)]);
+    expect(Buffer.byteLength(sent[0]!.key as Buffer)).toBeLessThanOrEqual(DEAD_LETTER_KEY_LIMIT);
+    expect(sent[0]!.headers).toMatchObject({ 'dw-key-truncated': 'true' });
+    expect(sent[0]!.value).toEqual(Buffer.from('not json'));
   });
 
   it('keeps a value with nothing to redact as it is, cut at the limit, less what the cut left of its last word', async () => {
