@@ -14,6 +14,11 @@ export interface RotationPolicy {
  * written and synced (fdatasync), and a rotation's renames are synced (directory fsync) before the
  * new file is written. A single line larger than `maxBytes` still goes whole into a fresh file.
  *
+ * A file deleted or replaced at the path since it was opened (logrotate's rename and create, an
+ * operator's `rm`) is not written to any more: the lines go to the file at the path, created anew
+ * when missing. A write that the disk takes only in part is carried on until it fails (ENOSPC,
+ * EFBIG) or completes; a failure leaves the file as it was before the append.
+ *
  * A path that is no regular file (a pipe, `/dev/stdout`, a terminal, `/dev/null`) is written to
  * and never synced (those refuse fdatasync: EINVAL), truncated or rotated. A symbolic link (such
  * as `/dev/stdout` itself, which leads to a regular file when standard output is redirected to
@@ -65,6 +70,7 @@ export class RotatingFile {
     const max = this.policy.maxBytes;
     let chunk = '';
     let chunkBytes = 0;
+    await this.reopenIfReplaced();
     await this.ensureOpen();
     for (const line of lines) {
       const text = line + '\n';
@@ -86,7 +92,12 @@ export class RotatingFile {
     const handle = await this.ensureOpen();
     const bytes = Buffer.from(text);
     try {
-      await handle.write(bytes);
+      // A full disk or a file size limit first takes part of the bytes, then fails the next write.
+      for (let written = 0; written < bytes.length; ) {
+        const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
+        if (bytesWritten === 0) throw new Error(`${this.path}: the write took no bytes`);
+        written += bytesWritten;
+      }
       if (this.regular) await handle.datasync();
     } catch (error) {
       // Leave no partial line behind for the retry to append to (the file is ours alone).
@@ -94,6 +105,16 @@ export class RotatingFile {
       throw error;
     }
     this.size += bytes.length;
+  }
+
+  /** Closes the handle when the file at the path is no longer the one it writes to (deleted or replaced). */
+  private async reopenIfReplaced(): Promise<void> {
+    const handle = this.handle;
+    if (!handle || !this.regular) return;
+    const [written, atPath] = await Promise.all([handle.stat(), stat(this.path).catch(() => undefined)]);
+    if (atPath !== undefined && atPath.ino === written.ino && atPath.dev === written.dev) return;
+    this.handle = undefined;
+    await handle.close().catch(() => {});
   }
 
   private async rotate(): Promise<void> {

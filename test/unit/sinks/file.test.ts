@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,6 +31,36 @@ describe('file sink', () => {
     for (const name of ['out.log', 'out.log.1', 'out.log.2']) expect(Buffer.byteLength(await readFile(join(dir, name)))).toBeLessThanOrEqual(100);
     expect(kept).toEqual(lines.slice(lines.length - kept.length));
     expect(file.rotations).toBeGreaterThanOrEqual(5);
+  });
+
+  it('writes to the file at its path after that file was deleted, or renamed away and created anew (logrotate)', async () => {
+    const path = join(dir, 'alerts.jsonl');
+    const file = new RotatingFile(path);
+    await file.append(['one']);
+    await rm(path);
+    await file.append(['two']);
+    expect(await readFile(path, 'utf8')).toBe('two\n');
+    await rename(path, `${path}.1`);
+    await writeFile(path, '');
+    await file.append(['three']);
+    await file.close();
+    expect(await readFile(path, 'utf8')).toBe('three\n');
+    expect(await readFile(`${path}.1`, 'utf8')).toBe('two\n');
+  });
+
+  it('does not acknowledge lines that a file size limit cut short, and leaves only whole lines', () => {
+    // A process limited to 64 KiB files: the disk takes part of a 120 KB append, then refuses the rest (EFBIG).
+    const path = join(dir, 'limited.jsonl');
+    const script = [
+      `import { RotatingFile } from ${JSON.stringify(new URL('../../../src/sinks/rotating-file.ts', import.meta.url).pathname)};`,
+      `const file = new RotatingFile(${JSON.stringify(path)});`,
+      `await file.append(['first']);`,
+      `const lines = Array.from({ length: 100 }, (_, i) => String(i).padStart(4, '0') + 'x'.repeat(1200));`,
+      `try { await file.append(lines); console.log('acknowledged'); } catch (error) { console.log('refused ' + error.code); }`,
+    ].join('\n');
+    const output = execFileSync('bash', ['-c', 'ulimit -f 64 && exec node --import tsx --input-type=module -e "$0"', script], { encoding: 'utf8' });
+    expect(output.trim()).toBe('refused EFBIG');
+    return readFile(path, 'utf8').then((text) => expect(text).toBe('first\n'));
   });
 
   it('writes to a pipe (as to /dev/stdout) once, without syncing or rotating it', async () => {
