@@ -107,12 +107,18 @@ export class RotatingFile {
     this.size += bytes.length;
   }
 
-  /** Closes the handle when the file at the path is no longer the one it writes to (deleted or replaced). */
+  /**
+   * Closes the handle when the file at the path is no longer the one it writes to (deleted or
+   * replaced); otherwise takes its size as it is (another tool may have truncated it: copytruncate).
+   */
   private async reopenIfReplaced(): Promise<void> {
     const handle = this.handle;
     if (!handle || !this.regular) return;
     const [written, atPath] = await Promise.all([handle.stat(), stat(this.path).catch(() => undefined)]);
-    if (atPath !== undefined && atPath.ino === written.ino && atPath.dev === written.dev) return;
+    if (atPath !== undefined && atPath.ino === written.ino && atPath.dev === written.dev) {
+      this.size = written.size;
+      return;
+    }
     this.handle = undefined;
     await handle.close().catch(() => {});
   }

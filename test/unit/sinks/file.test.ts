@@ -48,6 +48,18 @@ describe('file sink', () => {
     expect(await readFile(`${path}.1`, 'utf8')).toBe('two\n');
   });
 
+  it('takes the size of a file truncated in place by another tool (logrotate copytruncate) before it writes', async () => {
+    const path = join(dir, 'alerts.jsonl');
+    const file = new RotatingFile(path, { maxBytes: 40, maxFiles: 1 });
+    await file.append(['a'.repeat(30)]);
+    await writeFile(path, '');
+    // Counted from 30 bytes, this line would rotate the file first; the file is empty.
+    await file.append(['b'.repeat(20)]);
+    await file.close();
+    expect(await readFile(path, 'utf8')).toBe(`${'b'.repeat(20)}\n`);
+    expect(file.rotations).toBe(0);
+  });
+
   it('does not acknowledge lines that a file size limit cut short, and leaves only whole lines', () => {
     // A process limited to 64 KiB files: the disk takes part of a 120 KB append, then refuses the rest (EFBIG).
     const path = join(dir, 'limited.jsonl');
