@@ -134,6 +134,11 @@ export class SplunkHecTransport implements Transport {
     if (answer.code !== undefined && answer.code !== 0) {
       throw sinkFailure(`HEC ${this.destination} answered code ${answer.code}: ${answer.text ?? ''}`, { retriable: false, status: response.status });
     }
+    // An HEC says {"code":0}: anything else with a 2xx (a proxy's maintenance page, an empty answer)
+    // is not Splunk having taken the batch, and is tried again.
+    if (answer.code !== 0) {
+      throw sinkFailure(`HEC ${this.destination} answered HTTP ${response.status} without {"code":0}: not an HEC acknowledgement`, { retriable: true, status: response.status });
+    }
     return answer;
   }
 

@@ -100,6 +100,17 @@ ${extra}
     expect(sinkStats(sinks)[0]).toMatchObject({ retries: 2, delivered: 3 });
   });
 
+  it('counts a 2xx without {"code":0} (a proxy\'s maintenance page, an empty answer, a 204) as not delivered: tried again', async () => {
+    const answers = [{ status: 200, body: '<html>Maintenance</html>' }, { status: 200, body: '' }, { status: 204, body: '' }, { status: 200, body: { text: 'ok' } }];
+    const accept = hec(state);
+    receiver.handler = (request) => answers.shift() ?? accept(request);
+    ({ sinks } = sinksFromYaml(yaml(), { HEC_TOKEN: TOKEN }));
+    expect(await sinks[0]!.deliver(alerts(1, 3))).toEqual({ delivered: 3, rejected: 0 });
+    expect(receiver.requests).toHaveLength(5);
+    expect(state.accepted).toEqual(['dw-0001', 'dw-0002', 'dw-0003']);
+    expect(sinkStats(sinks)[0]).toMatchObject({ retries: 4, delivered: 3 });
+  });
+
   it('does not retry a 400: the alert goes to the rejected-alerts file with the reason', async () => {
     receiver.handler = () => ({ status: 400, body: { text: 'Invalid data format', code: 6, 'invalid-event-number': 0 } });
     ({ sinks } = sinksFromYaml(yaml(), { HEC_TOKEN: TOKEN }));
