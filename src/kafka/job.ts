@@ -11,7 +11,7 @@ import { StateChangelog, type AppliedOffsets, type RestoredState } from './chang
 import { connectionHint, kafkaClient } from './client.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { createKafkaJobStats, lagKey, type KafkaJobStats } from './job-stats.js';
-import { settlesWithin } from './settles-within.js';
+import { settlesWithin } from '../settles-within.js';
 import { TokenCheckpoint } from './token-checkpoint.js';
 import { TokenFeed } from './token-feed.js';
 import { ensureTopics, eventPartitionCount, topicNames } from './topics.js';

@@ -4,7 +4,7 @@ import type { TokenGrant } from '../sdk/detector.js';
 import { redactedValuesJson } from '../redaction.js';
 import type { Logger } from '../telemetry/log.js';
 import { CHUNK_RECORDS } from './changelog.js';
-import { settlesWithin } from './settles-within.js';
+import { settlesWithin } from '../settles-within.js';
 
 const { CompressionTypes } = kafkajs;
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Alert } from '../alerts/alert.js';
 import type { DriftwatchError } from '../errors.js';
+import { settlesWithin } from '../settles-within.js';
 import { silentLogger, type Logger } from '../telemetry/log.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerPolicy, type BreakerState } from './circuit-breaker.js';
@@ -18,6 +19,8 @@ export interface BatchPolicy {
 
 export const DEFAULT_QUEUE_CAPACITY = 10_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
+/** How long a close waits, after aborting, for the transport to stop before settling its alerts without it. */
+const ABORT_GRACE_MS = 1_000;
 
 export interface ReliableSinkOptions {
   /** Most alerts admitted and not yet acknowledged; further `deliver` calls wait for room. */
@@ -214,10 +217,17 @@ export class ReliableSink implements AlertSink {
     }
     this.abort.abort();
     this.notify();
-    if (this.options.unacknowledgedOnClose !== 'replay') {
-      await this.worker;
-      await this.rejectUnacknowledged();
+    // A transport that does not heed the abort (a write blocked on a pipe that nobody reads) must
+    // not hold the close, and a SIGTERM, for ever: its alerts are settled without it.
+    const stopped = this.worker === undefined || (await settlesWithin(this.worker, ABORT_GRACE_MS));
+    if (!stopped) {
+      this.logger.log('warn', 'sink did not stop within a second of its drain timeout; its alerts in flight are settled without it', {
+        code: 'DW_SINK_FAILED',
+        sink: this.name,
+        destination: this.transport.destination,
+      });
     }
+    if (this.options.unacknowledgedOnClose !== 'replay') await this.rejectUnacknowledged();
     const left = this.open.size;
     if (left > 0) {
       const error = sinkFailure(`sink ${this.name} closed before its alerts were acknowledged`, { retriable: true });
@@ -229,8 +239,12 @@ export class ReliableSink implements AlertSink {
         deliveries: left,
       });
     }
-    await this.transport.close();
-    await this.worker;
+    if (stopped) {
+      await this.transport.close();
+      await this.worker;
+    } else {
+      await settlesWithin(this.transport.close(), ABORT_GRACE_MS);
+    }
     await this.options.rejected.close();
     this.options.onClosed?.();
   }

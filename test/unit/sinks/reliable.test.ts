@@ -231,6 +231,21 @@ describe('ReliableSink', () => {
     expect(reliable.stats()).toMatchObject({ rejected: 4, queued: 0, waiting: 0 });
   });
 
+  it('closes within a second of its drain timeout when the transport ignores the abort (a write blocked on a pipe nobody reads)', async () => {
+    const stuck: Transport = { destination: 'a full pipe', send: () => new Promise<void>(() => {}), close: () => new Promise<void>(() => {}) };
+    const logger = captureLogger();
+    const { reliable, rejected } = sink(stuck, { drainTimeoutMs: 30, logger, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) });
+    const delivery = reliable.deliver(alerts(1, 3));
+    await tick(10);
+    const started = Date.now();
+    const outcome = await Promise.race([reliable.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still closing'), 4_000))]);
+    expect(outcome).toBe('closed');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(await delivery).toEqual({ delivered: 0, rejected: 3 });
+    expect(rejected.records.map((record) => record.alert.id)).toEqual(['dw-0001', 'dw-0002', 'dw-0003']);
+    expect(logger.text()).toContain('sink did not stop within a second of its drain timeout');
+  }, 10_000);
+
   it('never logs a secret, even when the receiver echoes it back', async () => {
     const secret = 'hec-token-5f0c1e9a-2b7d-4c1a-9e3f';
     const transport = new ScriptedTransport([
