@@ -6,6 +6,9 @@ import { alertToSyslog, DEFAULT_UDP_MAX_BYTES, fitToDatagram, type AlertSyslogOp
 import { syslogOptions, type SyslogMessageSettings } from './syslog-message.js';
 import { renderEach, sinkFailure, type Transport } from './transport.js';
 
+/** How long a looked-up address is used before the host name is looked up again: a SIEM may move (DNS failover). */
+export const ADDRESS_TTL_MS = 60_000;
+
 export interface SyslogUdpOptions extends SyslogMessageSettings {
   host: string;
   port: number;
@@ -16,12 +19,15 @@ export interface SyslogUdpOptions extends SyslogMessageSettings {
 /**
  * Syslog over UDP (RFC 5426): one alert per datagram, cut to `maxMessageBytes` with the header and
  * structured data (alert id, detector, agent, severity) kept whole. UDP has no acknowledgement: a
- * batch counts as delivered once the kernel sent every datagram. Truncations are counted.
+ * batch counts as delivered once the kernel sent every datagram. Truncations are counted. A host
+ * name is looked up again every ADDRESS_TTL_MS, so that datagrams follow a SIEM that moved.
  */
 export class SyslogUdpTransport implements Transport {
   readonly destination: string;
   private socket?: Socket;
+  private socketFamily?: 4 | 6;
   private address?: Promise<{ address: string; family: 4 | 6 }>;
+  private resolvedAt = 0;
   private readonly message: AlertSyslogOptions;
   private readonly maxBytes: number;
   private truncated = 0;
@@ -43,7 +49,9 @@ export class SyslogUdpTransport implements Transport {
       return { bytes: Buffer.from(fitted.text, 'utf8'), truncated: fitted.truncated };
     });
     const { address, family } = await this.resolve();
+    if (this.socket !== undefined && this.socketFamily !== family) await this.close();
     this.socket ??= createSocket(family === 6 ? 'udp6' : 'udp4').on('error', () => {});
+    this.socketFamily = family;
     const socket = this.socket;
     await Promise.all(
       datagrams.map(
@@ -71,6 +79,8 @@ export class SyslogUdpTransport implements Transport {
   private resolve(): Promise<{ address: string; family: 4 | 6 }> {
     const family = isIP(this.options.host);
     if (family !== 0) return Promise.resolve({ address: this.options.host, family: family as 4 | 6 });
+    if (this.address !== undefined && Date.now() - this.resolvedAt >= ADDRESS_TTL_MS) this.address = undefined;
+    if (this.address === undefined) this.resolvedAt = Date.now();
     this.address ??= lookup(this.options.host).then(
       (found) => ({ address: found.address, family: found.family === 6 ? 6 : 4 }),
       (error: Error) => {
