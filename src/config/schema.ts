@@ -147,16 +147,16 @@ const syslogSink = z
     hostname: z.string().min(1).optional().describe('syslog HOSTNAME (default: this machine\'s host name)'),
     enterprise_id: z.number().int().positive().optional().describe('private enterprise number of the SD-ID driftwatch@<n> (default 32473, reserved for documentation)'),
     bom: z.boolean().default(true).describe('U+FEFF before the UTF-8 MSG (RFC 5424 §6.4); false for receivers that show it as stray characters'),
-    max_message_bytes: size.optional().describe('udp: longer messages have MSG cut to fit (default 2048, RFC 5426)'),
+    max_message_bytes: size
+      .optional()
+      .describe(
+        "udp: longer messages have MSG cut to fit (default 2048, RFC 5426); tcp and tls: a longer alert goes to the rejected-alerts file rather than be cut by the receiver (no limit by default; rsyslog's is 8 KiB unless its MaxMessageSize is raised)",
+      ),
     tls: tlsSchema.optional(),
     timeout: timer.default('10s').describe('connect and write timeout'),
     delivery: deliverySchema,
   })
-  .refine((sink) => sink.tls === undefined || sink.transport === 'tls', { message: 'tls settings need transport: tls', path: ['tls'] })
-  .refine((sink) => sink.max_message_bytes === undefined || sink.transport === 'udp', {
-    message: 'max_message_bytes applies to transport: udp',
-    path: ['max_message_bytes'],
-  });
+  .refine((sink) => sink.tls === undefined || sink.transport === 'tls', { message: 'tls settings need transport: tls', path: ['tls'] });
 
 /** An http(s) endpoint without credentials in it (a token or secret has its own setting, kept out of logs). */
 const httpUrl = z

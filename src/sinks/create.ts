@@ -76,6 +76,7 @@ function transportOf(config: Exclude<SinkConfig, { type: 'console' }>, logger: L
         port: config.port ?? (config.transport === 'tls' ? 6514 : 514),
         tls: config.transport === 'tls' ? tls(config.tls, config.name) ?? { verify: true } : undefined,
         timeoutMs: ms(config.timeout),
+        maxMessageBytes: config.max_message_bytes,
       });
     }
     case 'splunk-hec':

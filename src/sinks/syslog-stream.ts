@@ -13,6 +13,12 @@ export interface SyslogStreamOptions extends SyslogMessageSettings {
   tls?: TlsSettings;
   /** Connect (and TLS handshake) and write timeout. */
   timeoutMs: number;
+  /**
+   * Largest message the receiver takes whole (rsyslog: 8 KiB unless MaxMessageSize is raised); a
+   * longer one it would cut, and take the rest for another message. Such an alert is refused (to
+   * the rejected-alerts file) instead. No limit when absent.
+   */
+  maxMessageBytes?: number;
 }
 
 /**
@@ -39,9 +45,17 @@ export class SyslogStreamTransport implements Transport {
 
   async send(alerts: readonly Alert[], signal: AbortSignal): Promise<void> {
     let frames = '';
-    for (const frame of renderEach(alerts, (alert) => octetCount(syslogText(alert, this.message)))) frames += frame;
+    for (const frame of renderEach(alerts, (alert) => octetCount(this.withinLimit(alert, syslogText(alert, this.message))))) frames += frame;
     const socket = await this.connect(signal);
     await this.write(socket, frames, signal);
+  }
+
+  private withinLimit(alert: Alert, text: string): string {
+    const max = this.options.maxMessageBytes;
+    if (max === undefined) return text;
+    const bytes = Buffer.byteLength(text);
+    if (bytes <= max) return text;
+    throw sinkFailure(`alert ${alert.id} is ${bytes} bytes as a syslog message, above max_message_bytes (${max}): the receiver would cut it in two`, { retriable: false });
   }
 
   async close(): Promise<void> {

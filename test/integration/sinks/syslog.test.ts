@@ -1,7 +1,7 @@
 // Syslog over TCP, TLS and UDP against a real rsyslogd (test/helpers/rsyslog.ts) that writes every
 // message it receives, raw, one per line. The test parses each line as RFC 5424 and checks every
 // header field, every structured-data parameter and the MSG, hostile characters included.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -218,6 +218,20 @@ describe('syslog sink against rsyslog', () => {
     expect(parsed.sd[0]!.params).toMatchObject({ alert_id: 'dw-big-0004', severity: 'medium' });
     expect(JSON.stringify(toJson(sent[3]!)).startsWith(parsed.msg)).toBe(true);
     expect(sinkStats(sinks)[0]!.transport).toEqual({ datagrams: 4, truncated: 1 });
+  });
+
+  it('TCP with max_message_bytes at rsyslog\'s 8 KiB: a larger alert goes whole to the rejected-alerts file instead of arriving cut in two', async () => {
+    rsyslog = await startRsyslog();
+    const sent = [alert(1), alert('big-0002', { summary: 'x'.repeat(12_000) }), alert(3)];
+    const out = sink(`    transport: tcp\n    format: json\n    host: 127.0.0.1\n    port: ${rsyslog.ports.tcp}\n    max_message_bytes: 8KiB`);
+    expect(await out.deliver(sent)).toEqual({ delivered: 2, rejected: 1 });
+    const received = byAlertId(await rsyslog.waitForLines(2));
+    expect([...received.keys()].sort()).toEqual(['dw-0001', 'dw-0003']);
+    for (const a of [sent[0]!, sent[2]!]) checkMessage(received.get(a.id)!, a, 'json', 'dw-test-host');
+    const rejected = (await readFile(join(dir, 'failed.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { alert: Alert; reason: string });
+    expect(rejected.map((record) => record.alert.id)).toEqual(['big-0002']);
+    expect(rejected[0]!.reason).toMatch(/above max_message_bytes \(8192\)/);
+    expect(rejected[0]!.alert.summary).toHaveLength(12_000);
   });
 
   it('TCP: a receiver that goes away holds the alerts back (backpressure); they arrive once it is back', async () => {

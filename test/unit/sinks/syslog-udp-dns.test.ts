@@ -29,17 +29,16 @@ describe('syslog over UDP and DNS', () => {
     const port = old.socket.address().port;
     const moved = await receiver('127.0.0.2', port);
     const transport = new SyslogUdpTransport({ host: 'siem.corp.example', port, format: 'cef', facility: 'local4', appName: 'driftwatch' });
-    const signal = new AbortController().signal;
     const start = Date.now();
     const now = vi.spyOn(Date, 'now').mockReturnValue(start);
     try {
-      await transport.send(alerts(1, 3), signal);
+      await transport.send(alerts(1, 3));
       dns.answer = '127.0.0.2';
-      await transport.send(alerts(4, 2), signal);
+      await transport.send(alerts(4, 2));
       await settle();
       expect([old.received(), moved.received(), dns.lookups]).toEqual([5, 0, 1]);
       now.mockReturnValue(start + ADDRESS_TTL_MS);
-      await transport.send(alerts(6, 4), signal);
+      await transport.send(alerts(6, 4));
       await settle();
       expect([old.received(), moved.received(), dns.lookups]).toEqual([5, 4, 2]);
     } finally {
