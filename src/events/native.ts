@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { commonEventSchema, EVENT_TYPES, eventSchema, type AgentEvent } from './contract.js';
 import { parseEventTime } from './time.js';
 import { acceptEvent } from './validate.js';
+import { redactSecrets } from '../redaction.js';
 
 /** Decoder for the native JSON event contract v1 (one object per line or message). */
 
@@ -78,14 +79,33 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], value: unknown): { 
   return { field, reason: parts.join('; ') };
 }
 
+/**
+ * Redacts the credentials a name quotes (`postgres://reporter:…@warehouse`, `crm.lookup?key=…`) in
+ * the fields whose values the engine keeps as names in an agent's state: tool, system, instance.
+ * The state is checkpointed redacted; were it kept raw in memory, a name restored from a
+ * checkpoint would differ from the same name in the next event (a system "first seen" again).
+ */
+function redactNames(event: AgentEvent): AgentEvent {
+  const agent = event.agent;
+  if (agent.instance !== undefined) agent.instance = redactSecrets(agent.instance);
+  if (event.type === 'tool_use') {
+    event.tool = redactSecrets(event.tool);
+    event.system = redactSecrets(event.system);
+  } else if (event.type === 'access_denied') {
+    event.system = redactSecrets(event.system);
+    if (event.tool !== undefined) event.tool = redactSecrets(event.tool);
+  }
+  return event;
+}
+
 export function decodeValue(value: unknown): DecodeResult {
   const event = acceptEvent(value);
-  if (event) return { ok: true, event };
+  if (event) return { ok: true, event: redactNames(event) };
   const parsed = eventSchema.safeParse(value);
   if (parsed.success) {
     const accepted = value as AgentEvent;
     accepted.timeMs = parseEventTime(accepted.time);
-    return { ok: true, event: accepted };
+    return { ok: true, event: redactNames(accepted) };
   }
   let issues = parsed.error.issues;
   // With no type to go by, the fields every event has are checked too: every problem is named at once.

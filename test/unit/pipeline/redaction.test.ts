@@ -6,7 +6,7 @@ import { Engine } from '../../../src/engine/engine.js';
 import { DEAD_LETTER_TEXT_LIMIT, deadLetter, type DeadLetter } from '../../../src/pipeline/dead-letter.js';
 import { Pipeline } from '../../../src/pipeline/pipeline.js';
 import { alertId } from '../../../src/alerts/id.js';
-import { snapshotAgent } from '../../../src/engine/snapshot.js';
+import { restoreAgent, snapshotAgent } from '../../../src/engine/snapshot.js';
 import { StateChangelog } from '../../../src/kafka/changelog.js';
 import { DEAD_LETTER_KEY_LIMIT, DEAD_LETTER_VALUE_LIMIT, KafkaDeadLetterSink } from '../../../src/kafka/dead-letters.js';
 import { DEFAULT_MAX_EVENT_BYTES } from '../../../src/events/native.js';
@@ -405,6 +405,38 @@ describe('alerts and stored state carry no credentials that an event quoted outs
     expect(stored).not.toContain('ghp_16C7');
     noCredential(stored);
     for (const alert of output.alerts) expect(JSON.stringify(alert)).not.toContain('ghp_16C7');
+  });
+
+  it('keeps a name that quotes a credential the same across a checkpoint: restored, the engine judges the next events as the running one does', async () => {
+    // Names are redacted when decoded: the state holds what its checkpoint stores.
+    const detectors = selectDetectors(await loadDetectors(), ['stable', 'incubating'], {});
+    const line = (n: number) =>
+      JSON.stringify({
+        v: 1,
+        id: `cr-${n}`,
+        time: new Date(Date.parse('2026-11-02T00:00:00Z') + n * 600_000).toISOString(),
+        type: 'tool_use',
+        agent: { id: 'cr-bot', instance: 'pod-1?token=hunter2-correct-horse' },
+        tool: 'crm.lookup?key=hunter2-correct-horse',
+        system: 'postgres://reporter:hunter2-correct-horse@warehouse',
+        action: 'read',
+        bytes: 1000,
+      });
+    const alertIds = async (engine: Engine, lines: readonly string[]) => {
+      const pipeline = new Pipeline(engine, { sinks: [], deadLetters: { write: async () => {}, close: async () => {} }, maxFutureSkewMs: 0 });
+      const batch = await pipeline.processBatch(lines.map((value, i) => ({ value, position: { file: 'in.jsonl', line: i + 1 } })));
+      return batch.alerts.map((alert) => alert.id);
+    };
+    const lines = Array.from({ length: 1_400 }, (_, n) => line(n));
+    const running = new Engine(detectors);
+    const uninterrupted = await alertIds(running, lines);
+    const before = new Engine(detectors);
+    const first = await alertIds(before, lines.slice(0, 1_200));
+    const restored = new Engine(detectors);
+    restoreAgent(restored, JSON.parse(redactedJson(snapshotAgent(before, 'cr-bot'))));
+    expect([...first, ...(await alertIds(restored, lines.slice(1_200)))]).toEqual(uninterrupted);
+    expect(snapshotAgent(restored, 'cr-bot')).toEqual(snapshotAgent(running, 'cr-bot'));
+    expect(JSON.stringify(snapshotAgent(running, 'cr-bot'))).not.toContain('hunter2-correct-horse');
   });
 
   it('redacts them in the last error a detector threw (summary and metrics)', () => {
