@@ -70,10 +70,24 @@ export function snapshotEngine(engine: Engine): EngineSnapshot {
   return { v: 1, agents, tokens: engine.tokens.snapshot() };
 }
 
+/**
+ * Agent snapshots in the order to restore them: least recently active first (by their latest
+ * event time; a stable sort keeps ties in place). The engine evicts unregistered agents least
+ * recently active first, in the order they became active; restored in this order, they are
+ * evicted as they would have been without the restore.
+ */
+export function byLatestEvent<T>(items: Iterable<T>, snapshotOf: (item: T) => AgentSnapshot): T[] {
+  const clock = (item: T): number => {
+    const value = snapshotOf(item)?.clock;
+    return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+  };
+  return [...items].sort((a, b) => clock(a) - clock(b));
+}
+
 export function restoreEngine(engine: Engine, snapshot: EngineSnapshot): void {
   if (snapshot?.v !== 1 || !Array.isArray(snapshot.agents)) {
     throw new DriftwatchError('DW_SNAPSHOT_INVALID', 'engine snapshot: not a v1 snapshot');
   }
-  for (const agent of snapshot.agents) restoreAgent(engine, agent);
+  for (const agent of byLatestEvent(snapshot.agents, (item) => item)) restoreAgent(engine, agent);
   engine.tokens.restore(snapshot.tokens ?? []);
 }

@@ -1,7 +1,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { KafkaSourceConfig } from '../config/kafka.js';
 import type { Engine } from '../engine/engine.js';
-import { restoreAgent, snapshotAgent, type AgentSnapshot } from '../engine/snapshot.js';
+import { byLatestEvent, restoreAgent, snapshotAgent, type AgentSnapshot } from '../engine/snapshot.js';
 import { DriftwatchError, isDriftwatchError } from '../errors.js';
 import { Pipeline, type SourceRecord } from '../pipeline/pipeline.js';
 import type { TokenGrant } from '../sdk/detector.js';
@@ -431,7 +431,7 @@ export class KafkaJob {
   /** Installs the restored state of `partitions` (read together) and owns them. */
   private own(partition: number, partitions: number[], restored: RestoredState): OwnedPartition {
     const clocks = new Map<number, number>();
-    for (const [agent, snapshot] of restored.agents) {
+    for (const [agent, snapshot] of byLatestEvent(restored.agents, ([, item]) => item)) {
       try {
         restoreAgent(this.engine, snapshot);
       } catch (error) {

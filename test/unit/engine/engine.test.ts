@@ -448,6 +448,20 @@ describe('unregistered agents', () => {
     expect([...engine.agentIds()].sort()).toEqual(['shadow-a', 'shadow-c', 'shadow-d']);
   });
 
+  it('drops the same agent after a restore as without it: restored least recently active first', () => {
+    const act = (engine: Engine, id: string, minute: number) => run(engine, [toolUse({ time: at(minute), agent: { id } })]);
+    const running = engineWithBound(2);
+    act(running, 'shadow-a', 1);
+    act(running, 'shadow-b', 2);
+    act(running, 'shadow-a', 3);
+    // Restored here: shadow-a was the last active, though first seen.
+    const restored = engineWithBound(2);
+    restoreEngine(restored, JSON.parse(JSON.stringify(snapshotEngine(running))) as EngineSnapshot);
+    for (const engine of [running, restored]) act(engine, 'shadow-c', 4);
+    expect([...restored.agentIds()].sort()).toEqual(['shadow-a', 'shadow-c']);
+    expect([...running.agentIds()].sort()).toEqual(['shadow-a', 'shadow-c']);
+  });
+
   it('never drops an agent the registry knows by then', () => {
     const engine = new Engine([configureDetector(widen(everyEvent))], { maxUnregisteredAgents: 1 });
     run(engine, [toolUse({ time: at(1) })]);
