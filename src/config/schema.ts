@@ -180,7 +180,7 @@ const hecSink = z.strictObject({
   ack_timeout: timer.default('60s').describe('an ack that does not come in time makes the batch be sent again'),
   channel: z.string().min(1).optional().describe('X-Splunk-Request-Channel (default: a random UUID per process)'),
   tls: tlsSchema.optional(),
-  timeout: timer.default('30s').describe('request timeout'),
+  timeout: timer.default('30s').describe('request timeout: the whole request, from connecting to the answer\'s last byte'),
   delivery: deliverySchema,
 });
 
@@ -192,7 +192,7 @@ const webhookSink = z.strictObject({
   headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name'), z.string()).default({}).describe('extra request headers; their values are treated as secrets'),
   format: sinkFormat.default('json'),
   tls: tlsSchema.optional(),
-  timeout: timer.default('30s').describe('request timeout'),
+  timeout: timer.default('30s').describe('request timeout: the whole request, from connecting to the answer\'s last byte'),
   delivery: deliverySchema,
 });
 

@@ -138,8 +138,13 @@ export class HttpClient {
       : new HttpAgent({ keepAlive: true, maxSockets: 4 });
   }
 
+  /**
+   * One POST. `timeoutMs` bounds the whole request, connection to the answer's last byte, not only
+   * silences: a receiver that trickles its answer must not hold an attempt (and the sink's queue).
+   */
   post(url: URL, headers: OutgoingHttpHeaders, body: string | Buffer, signal: AbortSignal): Promise<HttpResponse> {
     const where = (this.options.shown ?? safeUrl)(url);
+    let deadline: NodeJS.Timeout | undefined;
     return new Promise<HttpResponse>((resolve, reject) => {
       const request = (this.https ? httpsRequest : httpRequest)(
         url,
@@ -168,12 +173,13 @@ export class HttpClient {
         },
       );
       request.on('timeout', () => request.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
+      deadline = setTimeout(() => request.destroy(new Error(`no complete answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
       request.on('error', (error: NodeJS.ErrnoException) => {
         const reason = error.code && !error.message.includes(error.code) ? `${error.code} ${error.message}` : error.message;
         reject(sinkFailure(`POST ${where} failed: ${reason}`, { retriable: true, cause: error }));
       });
       request.end(body);
-    });
+    }).finally(() => clearTimeout(deadline));
   }
 
   close(): void {

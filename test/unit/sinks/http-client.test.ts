@@ -1,6 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { DriftwatchError } from '../../../src/errors.js';
-import { isRetriableStatus, parseEndpoint, retryAfterMs, safeUrl, statusFailure } from '../../../src/sinks/http-client.js';
+import { HttpClient, isRetriableStatus, parseEndpoint, retryAfterMs, safeUrl, statusFailure } from '../../../src/sinks/http-client.js';
 import { scrubber } from '../../../src/sinks/scrub.js';
 
 describe('HTTP failures', () => {
@@ -34,6 +36,32 @@ describe('HTTP failures', () => {
     expect(safeUrl(parseEndpoint('https://hooks.slack.com/services/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'))).toBe('https://hooks.slack.com/services/T0000AB12/B0000CD34/***');
     expect(safeUrl(parseEndpoint('https://discord.com/api/webhooks/123456789012345678/abcDEF-ghiJKL_mnoPQRstuVWXyz0123456789abcdefghijklmnopqrstuvwxyzABCD'))).toBe('https://discord.com/api/webhooks/123456789012345678/***');
     expect(safeUrl(parseEndpoint('https://siem.example/api/v2/alerts'))).toBe('https://siem.example/api/v2/alerts');
+  });
+});
+
+describe('HTTP requests', () => {
+  it('bound the whole request by the timeout: a receiver that trickles its answer fails the attempt (retriable)', async () => {
+    // A byte every 50 ms for 3 s: never silent for the timeout of 300 ms, never done within it.
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      const timer = setInterval(() => response.write('.'), 50);
+      setTimeout(() => (clearInterval(timer), response.end()), 3_000);
+      response.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
+    const client = new HttpClient(url, { timeoutMs: 300 });
+    const started = Date.now();
+    try {
+      const error = await client.post(url, {}, '{}', new AbortController().signal).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(DriftwatchError);
+      expect((error as DriftwatchError).retriable).toBe(true);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
