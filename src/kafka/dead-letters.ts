@@ -77,23 +77,24 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     const read = encoding === 'utf8' ? bytes.toString('utf8') : text;
     const redacted = escaped ? redactedLine(read) : redactSecrets(read);
     const unchanged = redacted === read;
-    if (cut || redacted.length > DEAD_LETTER_VALUE_LIMIT) {
+    const markTruncated = (): void => {
       headers['dw-truncated'] = 'true';
       headers['dw-original-bytes'] = String(original.byteLength);
-    }
-    const key = redactedKey(origin?.key ?? null);
-    if (key !== null && Buffer.byteLength(key) > DEAD_LETTER_KEY_LIMIT) headers['dw-key-truncated'] = 'true';
+    };
+    if (cut || redacted.length > DEAD_LETTER_VALUE_LIMIT) markTruncated();
+    const receivedKey = redactedKey(origin?.key ?? null);
+    const keyTooLong = receivedKey !== null && Buffer.byteLength(receivedKey) > DEAD_LETTER_KEY_LIMIT;
+    if (keyTooLong) headers['dw-key-truncated'] = 'true';
+    const key = keyTooLong ? cutBytes(receivedKey, DEAD_LETTER_KEY_LIMIT) : receivedKey;
     if (!unchanged) headers['dw-redacted'] = 'true';
     // The cut may fall inside a credential: what it left of it goes too.
     const kept = cut ? withoutCutWord(redacted.slice(0, DEAD_LETTER_VALUE_LIMIT)) : redacted.slice(0, DEAD_LETTER_VALUE_LIMIT);
-    const boundedKey = key !== null && Buffer.byteLength(key) > DEAD_LETTER_KEY_LIMIT ? cutBytes(key, DEAD_LETTER_KEY_LIMIT) : key;
-    if (unchanged && !cut) return { key: boundedKey, value: bytes, headers };
+    if (unchanged && !cut) return { key, value: bytes, headers };
     const value = Buffer.from(kept, encoding);
     // Redaction may have lengthened a value near the limit: the bound is on bytes.
-    if (value.byteLength <= DEAD_LETTER_VALUE_LIMIT) return { key: boundedKey, value, headers };
-    headers['dw-truncated'] = 'true';
-    headers['dw-original-bytes'] = String(original.byteLength);
-    return { key: boundedKey, value: cutBytes(value, DEAD_LETTER_VALUE_LIMIT), headers };
+    if (value.byteLength <= DEAD_LETTER_VALUE_LIMIT) return { key, value, headers };
+    markTruncated();
+    return { key, value: cutBytes(value, DEAD_LETTER_VALUE_LIMIT), headers };
   }
 
   async close(): Promise<void> {}

@@ -68,7 +68,7 @@ export interface KafkaJobOptions {
 interface OwnedPartition {
   /** Per event topic: the last offset whose effect is in the engine. */
   applied: AppliedOffsets;
-  /** Per event topic: the offset a rollback goes back to (the last commit, or where reading started). */
+  /** Per event topic: the last commit, or where processing started; where the lag counts from before a batch is done (a rollback goes back to `resumeAt`). */
   committed: Map<string, bigint>;
   /** Per event topic: the offset to commit at the next checkpoint. */
   uncommitted: Map<string, bigint>;
@@ -388,7 +388,8 @@ export class KafkaJob {
     if (owned) owned.failed = true;
     this.stats.rollbacks++;
     this.tokens.discard();
-    const seeks = this.config.topics.map((topic) => ({ topic, offset: this.resumeAt.get(lagKey(topic, partition)) ?? owned?.committed.get(topic) }));
+    // Every batch of an owned topic was queued first: `resumeAt` knows where each topic starts again.
+    const seeks = this.config.topics.map((topic) => ({ topic, offset: this.resumeAt.get(lagKey(topic, partition)) }));
     this.release(partition, alsoAgents);
     for (const { topic, offset } of seeks) {
       if (offset === undefined) continue;

@@ -153,7 +153,6 @@ export class HttpClient {
           agent: this.agent,
           headers: { ...headers, 'content-length': Buffer.byteLength(body) },
           signal,
-          timeout: this.options.timeoutMs,
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -172,7 +171,6 @@ export class HttpClient {
           response.on('error', (error) => reject(sinkFailure(`POST ${where}: response failed: ${error.message}`, { retriable: true, cause: error })));
         },
       );
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
       deadline = setTimeout(() => request.destroy(new Error(`no complete answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
       request.on('error', (error: NodeJS.ErrnoException) => {
         const reason = error.code && !error.message.includes(error.code) ? `${error.code} ${error.message}` : error.message;

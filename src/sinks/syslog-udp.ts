@@ -79,9 +79,9 @@ export class SyslogUdpTransport implements Transport {
   private resolve(): Promise<{ address: string; family: 4 | 6 }> {
     const family = isIP(this.options.host);
     if (family !== 0) return Promise.resolve({ address: this.options.host, family: family as 4 | 6 });
-    if (this.address !== undefined && Date.now() - this.resolvedAt >= ADDRESS_TTL_MS) this.address = undefined;
-    if (this.address === undefined) this.resolvedAt = Date.now();
-    this.address ??= lookup(this.options.host).then(
+    if (this.address !== undefined && Date.now() - this.resolvedAt < ADDRESS_TTL_MS) return this.address;
+    this.resolvedAt = Date.now();
+    this.address = lookup(this.options.host).then(
       (found) => ({ address: found.address, family: found.family === 6 ? 6 : 4 }),
       (error: Error) => {
         this.address = undefined;
