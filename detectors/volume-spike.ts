@@ -235,7 +235,15 @@ export default defineDetector({
     // A call of the open window (or the first of a new one; not a late one) larger than any before it in the window.
     const inWindow = Math.floor(event.timeMs / BASELINE_WINDOW_MS) >= ctx.baseline.win;
     if (inWindow && bytes > 0 && bytes > baselineWindowLargest(ctx.baseline, 'bytes', event.timeMs)) {
-      state.big = [event.id, intern(event.tool), intern(event.system), String(bytes)];
+      const big = state.big;
+      // In place: with one call per window (most agents, most of the time) every call is the largest.
+      if (big.length !== 4) state.big = [event.id, intern(event.tool), intern(event.system), String(bytes)];
+      else {
+        big[0] = event.id;
+        if (big[1] !== event.tool) big[1] = intern(event.tool);
+        if (big[2] !== event.system) big[2] = intern(event.system);
+        big[3] = String(bytes);
+      }
     }
   },
 });

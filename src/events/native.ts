@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { commonEventSchema, EVENT_TYPES, eventSchema, type AgentEvent } from './contract.js';
 import { parseEventTime } from './time.js';
 import { acceptEvent } from './validate.js';
-import { redactSecrets } from '../redaction.js';
+import { canonicalName } from './names.js';
 
 /** Decoder for the native JSON event contract v1 (one object per line or message). */
 
@@ -87,13 +87,13 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], value: unknown): { 
  */
 function redactNames(event: AgentEvent): AgentEvent {
   const agent = event.agent;
-  if (agent.instance !== undefined) agent.instance = redactSecrets(agent.instance);
+  if (agent.instance !== undefined) agent.instance = canonicalName(agent.instance);
   if (event.type === 'tool_use') {
-    event.tool = redactSecrets(event.tool);
-    event.system = redactSecrets(event.system);
+    event.tool = canonicalName(event.tool);
+    event.system = canonicalName(event.system);
   } else if (event.type === 'access_denied') {
-    event.system = redactSecrets(event.system);
-    if (event.tool !== undefined) event.tool = redactSecrets(event.tool);
+    event.system = canonicalName(event.system);
+    if (event.tool !== undefined) event.tool = canonicalName(event.tool);
   }
   return event;
 }
