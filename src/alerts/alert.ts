@@ -51,4 +51,9 @@ export interface Alert {
   /** The de-duplication key and the event-time window the id is bound to. */
   readonly key: string;
   readonly window: { readonly start: string; readonly end: string };
+  /**
+   * Set on an escalation: the id of the alert with the same detector, agent, key and window that
+   * went out at a lower severity, which this more severe repeat raises.
+   */
+  readonly escalates?: string;
 }

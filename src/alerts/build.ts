@@ -31,6 +31,8 @@ export interface AlertInput {
   agent: RegisteredAgent | undefined;
   window: { start: number; end: number };
   severityOverride?: Severity;
+  /** The id of the less severe alert this one escalates (see Alert.escalates). */
+  escalates?: string;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface AlertInput {
  * an event carried outside its token fields (a resource URL, a session id) are redacted wherever
  * the finding or the event summary quotes them.
  */
-export function buildAlert({ id, detector, finding, event, agent, window, severityOverride }: AlertInput): Alert {
+export function buildAlert({ id, detector, finding, event, agent, window, severityOverride, escalates }: AlertInput): Alert {
   const evidence = [event.id];
   for (const id of finding.evidence ?? []) {
     if (evidence.length >= MAX_EVIDENCE) break;
@@ -75,5 +77,6 @@ export function buildAlert({ id, detector, finding, event, agent, window, severi
     recommendation: finding.recommendation,
     key: finding.key,
     window: { start: new Date(window.start).toISOString(), end: new Date(window.end).toISOString() },
+    ...(escalates === undefined ? {} : { escalates }),
   });
 }

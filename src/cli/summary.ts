@@ -96,6 +96,7 @@ export function formatSummary(summary: RunSummary, color: boolean): string {
   for (const [id, counters] of Object.entries(summary.detectors)) {
     const parts: string[] = [];
     if (counters.alerts) parts.push(counted(counters.alerts, 'alert'));
+    if (counters.escalated) parts.push(`${counted(counters.escalated, 'repeat')} escalated`);
     if (counters.suppressed) parts.push(`${counted(counters.suppressed, 'repeat')} suppressed`);
     if (counters.excepted) parts.push(`${counted(counters.excepted, 'event')} excepted`);
     if (counters.dryRun) parts.push(counted(counters.dryRun, 'dry-run finding'));

@@ -6,7 +6,8 @@ import type { RegisteredAgent } from '../registry/agent.js';
 import { Registry } from '../registry/registry.js';
 import type { DetectorContext, Finding } from '../sdk/detector.js';
 import type { ConfiguredDetector } from './configured-detector.js';
-import { countRepeat, createRecentAlerts, recordAlert, type RecentAlerts } from './recent-alerts.js';
+import { countRepeat, createRecentAlerts, recentIndex, recordAlert, sentRank, type RecentAlerts } from './recent-alerts.js';
+import { SEVERITY_RANK } from '../alerts/severity.js';
 import { createRecentEvents, eventKey, hasRecentEvent, randomSeeds, rememberEvent, type EventKeySeeds, type RecentEvents } from './recent-events.js';
 import { createBaseline, updateBaseline, type AgentBaseline } from './baseline.js';
 import { createEngineStats, type EngineStats } from './stats.js';
@@ -278,15 +279,28 @@ export class Engine {
     const start = Math.floor(event.timeMs / span) * span;
     const window = finding.window ?? { start, end: start + span };
     // The key feeds the id: a credential quoted in it (an audience that is a raw token) is redacted first.
-    const id = alertId(definition.id, event.agent.id, redactSecrets(finding.key), window.start);
-    if (countRepeat(state.recent, id)) {
+    const key = redactSecrets(finding.key);
+    const id = alertId(definition.id, event.agent.id, key, window.start);
+    const severity = configured.severity ?? finding.severity ?? definition.severity;
+    const rank = SEVERITY_RANK[severity];
+    const repeat = recentIndex(state.recent, id);
+    if (repeat >= 0 && rank <= sentRank(state.recent, repeat)) {
+      countRepeat(state.recent, repeat, rank);
       counters.suppressed++;
       return;
     }
+    // A repeat more severe than every alert sent under its id (a token of a year after one of an
+    // hour over the limit, a transfer that succeeded after one that failed) is what the SOC must
+    // see: it goes out under an id of its own, naming the alert it escalates.
+    const escalates = repeat >= 0 ? id : undefined;
+    const alertIdOut = escalates === undefined ? id : alertId(definition.id, event.agent.id, `${key}\u001f${severity}`, window.start);
     // Built before its id is recorded: a finding that cannot become an alert (a window that is no
     // time) must not leave an id behind that would pass its repeats off as suppressed.
-    const alert = buildAlert({ id, detector: definition, finding, event, agent, window, severityOverride: configured.severity });
-    recordAlert(state.recent, id, Math.max(window.end, state.clock + span), state.clock);
+    const alert = buildAlert({ id: alertIdOut, detector: definition, finding, event, agent, window, severityOverride: configured.severity, escalates });
+    if (repeat >= 0) {
+      countRepeat(state.recent, repeat, rank);
+      counters.escalated++;
+    } else recordAlert(state.recent, id, rank, Math.max(window.end, state.clock + span), state.clock);
     if (configured.mode === 'dry-run') {
       counters.dryRun++;
       if (counters.dryRunSamples.length < 5) counters.dryRunSamples.push(`${alert.agent.id}: ${alert.title}`);

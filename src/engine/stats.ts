@@ -5,6 +5,8 @@ import type { Severity } from '../sdk/detector.js';
 export interface DetectorCounters {
   alerts: number;
   suppressed: number;
+  /** Repeats more severe than the alert sent under their id, sent again (counted in alerts or dryRun too). */
+  escalated: number;
   dryRun: number;
   excepted: number;
   errors: number;
@@ -42,7 +44,7 @@ export function createEngineStats(detectorIds: readonly string[]): EngineStats {
     alerts: 0,
     alertsBySeverity: { low: 0, medium: 0, high: 0, critical: 0 },
     detectors: Object.fromEntries(
-      detectorIds.map((id) => [id, { alerts: 0, suppressed: 0, dryRun: 0, excepted: 0, errors: 0, dryRunSamples: [] }]),
+      detectorIds.map((id) => [id, { alerts: 0, suppressed: 0, escalated: 0, dryRun: 0, excepted: 0, errors: 0, dryRunSamples: [] }]),
     ),
   };
 }

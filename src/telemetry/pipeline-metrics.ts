@@ -20,6 +20,7 @@ export function observePipeline(counters: PipelineCounters, stats: EngineStats):
     alerts: meter.createObservableCounter('driftwatch.alerts', { description: 'alerts raised, by detector' }),
     severity: meter.createObservableCounter('driftwatch.alerts.by_severity', { description: 'alerts raised, by severity' }),
     suppressed: meter.createObservableCounter('driftwatch.alerts.suppressed', { description: 'repeats folded into an earlier alert, by detector' }),
+    escalated: meter.createObservableCounter('driftwatch.alerts.escalated', { description: 'repeats more severe than the alert sent under their id, sent again, by detector' }),
     dryRun: meter.createObservableCounter('driftwatch.alerts.dry_run', { description: 'findings of dry-run detectors, never sent' }),
     excepted: meter.createObservableCounter('driftwatch.detector.excepted', { description: 'events a config exception kept from a detector' }),
     errors: meter.createObservableCounter('driftwatch.errors', { description: 'errors by stage and code' }),
@@ -40,6 +41,7 @@ export function observePipeline(counters: PipelineCounters, stats: EngineStats):
     for (const [detector, c] of Object.entries(stats.detectors)) {
       result.observe(instruments.alerts, c.alerts, { detector });
       result.observe(instruments.suppressed, c.suppressed, { detector });
+      result.observe(instruments.escalated, c.escalated, { detector });
       result.observe(instruments.dryRun, c.dryRun, { detector });
       result.observe(instruments.excepted, c.excepted, { detector });
       result.observe(instruments.errors, c.errors, { stage: 'engine', code: 'DW_DETECTOR_FAILED', detector });

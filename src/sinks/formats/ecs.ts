@@ -117,6 +117,7 @@ export function toEcs(alert: Alert, options: EcsOptions = {}): EcsDocument {
       detected_at: alert.detected_at,
       key: alert.key,
       window: alert.window,
+      escalates: alert.escalates,
       agent: compact({ ...a }),
       principal: p,
       chain: alert.chain,

@@ -140,6 +140,7 @@ export function toOcsf(alert: Alert, options: OcsfOptions = {}): OcsfObject {
         techniques: alert.techniques.filter((t) => !mapped.has(t.id)).map((t) => ({ ...t })),
         key: alert.key,
         window: alert.window,
+        escalates: alert.escalates,
         detected_at: alert.detected_at,
       }),
     },

@@ -27,7 +27,7 @@ describe('driftwatch detectors test (example after-hours-payment)', () => {
   it('passes on its recorded case: exit 0', async () => {
     const result = await runCli(testArgs());
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('after-hours-payment: 4 alerts, 4 expected, 0 missing, 0 unexpected — ok');
+    expect(result.stdout).toContain('after-hours-payment: 5 alerts, 5 expected, 0 missing, 0 unexpected — ok');
     expect(result.code).toBe(0);
   });
 
@@ -53,11 +53,12 @@ describe('driftwatch detectors test (example after-hours-payment)', () => {
       expect(missing).toHaveLength(2);
       expect(missing.join('\n')).toContain('"event":"ahp-08"');
       expect(missing.join('\n')).toContain('"agent":"payroll-batch"');
-      expect(unexpected).toHaveLength(2);
+      expect(unexpected).toHaveLength(3);
       expect(unexpected.join('\n')).toContain('"event":"ahp-08"');
       expect(unexpected.join('\n')).toContain('"severity":"high"');
+      expect(unexpected.join('\n')).toContain('"event":"ahp-09"');
       expect(unexpected.join('\n')).toContain('"event":"ahp-13"');
-      expect(result.stdout).toContain('4 alerts, 4 expected, 2 missing, 2 unexpected');
+      expect(result.stdout).toContain('5 alerts, 4 expected, 2 missing, 3 unexpected');
       expect(result.stdout).not.toContain('— ok');
     } finally {
       await cleanup();

@@ -346,6 +346,43 @@ describe('suppression', () => {
     expect(engine.stats.detectors['test-every-event']!.suppressed).toBe(3);
   });
 
+  it('sends a repeat more severe than the alert sent under its id, once, naming that alert; a config severity never escalates', () => {
+    // Severity from the event: bytes 1 → low, 2 → medium, 3 → high (the same key, so the same id).
+    const graded = defineDetector({
+      ...everyEvent,
+      id: 'test-graded',
+      score: (event) => ({
+        key: 'same',
+        title: 'graded',
+        summary: `event ${event.id}`,
+        severity: (['low', 'medium', 'high'] as const)[((event as { bytes?: number }).bytes ?? 1) - 1],
+        score: 10,
+        observed: {},
+        expected: {},
+        recommendation: 'none',
+      }),
+    });
+    const events = [1, 1, 3, 2, 3, 1].map((bytes, i) => toolUse({ time: at(i), bytes }));
+    const engine = new Engine([configureDetector(widen(graded), { suppress_for: '1h' })]);
+    const output = run(engine, events);
+    expect(output.alerts.map((a) => a.severity)).toEqual(['low', 'high']);
+    const [first, escalation] = output.alerts as [Alert, Alert];
+    expect(first.escalates).toBeUndefined();
+    expect(escalation.escalates).toBe(first.id);
+    expect(escalation.id).not.toBe(first.id);
+    expect(escalation.time).toBe(at(2));
+    expect(engine.stats.detectors['test-graded']).toMatchObject({ alerts: 2, escalated: 1, suppressed: 4 });
+    // The same events again give the same ids; across a restore the higher severity is remembered.
+    expect(run(new Engine([configureDetector(widen(graded), { suppress_for: '1h' })]), events).alerts.map((a) => a.id)).toEqual([first.id, escalation.id]);
+    const before = new Engine([configureDetector(widen(graded), { suppress_for: '1h' })]);
+    run(before, events.slice(0, 3));
+    const after = new Engine([configureDetector(widen(graded), { suppress_for: '1h' })]);
+    restoreEngine(after, JSON.parse(JSON.stringify(snapshotEngine(before))) as EngineSnapshot);
+    expect(run(after, events.slice(3)).alerts).toEqual([]);
+    const pinned = new Engine([configureDetector(widen(graded), { suppress_for: '1h', severity: 'medium' })]);
+    expect(run(pinned, events).alerts).toHaveLength(1);
+  });
+
   it('uses the detector default suppressFor, then 1h, unless the config overrides it', () => {
     expect(configureDetector(widen(everyEvent)).suppressForMs).toBe(HOUR);
     expect(configureDetector(widen({ ...everyEvent, suppressFor: '1d' })).suppressForMs).toBe(24 * HOUR);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertId } from '../../../src/alerts/id.js';
-import { countRepeat, createRecentAlerts, recordAlert, RECENT_ALERTS_CAPACITY, restoreRecentAlerts, type RecentAlerts } from '../../../src/engine/recent-alerts.js';
+import { countRepeat, createRecentAlerts, recentIndex, recordAlert, RECENT_ALERTS_CAPACITY, restoreRecentAlerts, sentRank, type RecentAlerts } from '../../../src/engine/recent-alerts.js';
 import { fnv1a32 } from '../../../src/stats/hash.js';
 
 /** Two alert ids of different findings whose 32-bit hashes collide (a birthday search: about 100,000 ids). */
@@ -16,10 +16,15 @@ function collidingIds(): [string, string] {
 }
 
 /** What the engine does with a finding's id: a repeat is counted, a new id recorded. True when the alert goes out. */
-function admitAlert(recent: RecentAlerts, id: string, until: number, now: number): boolean {
-  if (countRepeat(recent, id)) return false;
-  recordAlert(recent, id, until, now);
-  return true;
+function admitAlert(recent: RecentAlerts, id: string, until: number, now: number, rank = 2): boolean {
+  const index = recentIndex(recent, id);
+  if (index < 0) {
+    recordAlert(recent, id, rank, until, now);
+    return true;
+  }
+  const escalates = rank > sentRank(recent, index);
+  countRepeat(recent, index, rank);
+  return escalates;
 }
 
 describe('recent alerts', () => {
@@ -58,7 +63,25 @@ describe('recent alerts', () => {
   });
 
   it('keeps the well-formed entries of a record with a malformed one (a null time), so their alerts stay suppressed', () => {
-    const restored = restoreRecentAlerts({ ids: [11, 12, 13], until: [1_000, null, 3_000], counts: [1, 1, 2] });
-    expect(restored).toEqual({ ids: [11, 13], until: [1_000, 3_000], counts: [1, 2] });
+    const restored = restoreRecentAlerts({ ids: [11, 12, 13], until: [1_000, null, 3_000], counts: [1, 1, 2], sev: [2, 2, 3] });
+    expect(restored).toEqual({ ids: [11, 13], until: [1_000, 3_000], counts: [1, 2], sev: [2, 3] });
+  });
+
+  it('lets a more severe repeat out once, then holds later repeats against its severity', () => {
+    const recent = createRecentAlerts();
+    const id = alertId('d', 'bot', 'k', 0);
+    expect(admitAlert(recent, id, 1_000, 0, 2)).toBe(true);
+    expect(admitAlert(recent, id, 1_000, 10, 2)).toBe(false);
+    expect(admitAlert(recent, id, 1_000, 20, 1)).toBe(false);
+    expect(admitAlert(recent, id, 1_000, 30, 4)).toBe(true);
+    expect(admitAlert(recent, id, 1_000, 40, 3)).toBe(false);
+    expect(admitAlert(recent, id, 1_000, 50, 4)).toBe(false);
+    expect(recent.counts).toEqual([6]);
+    expect(restoreRecentAlerts(JSON.parse(JSON.stringify(recent)))).toEqual(recent);
+  });
+
+  it('never escalates an entry of a checkpoint written before severities were kept', () => {
+    const restored = restoreRecentAlerts({ ids: [11], until: [1_000], counts: [1] });
+    expect(restored.sev).toEqual([4]);
   });
 });
