@@ -15,7 +15,7 @@ import { TokenLedger } from './token-ledger.js';
 import { DriftwatchError } from '../errors.js';
 import { findingProblem } from './finding-check.js';
 import { stateStorageProblem } from './state-check.js';
-import { redactSecrets } from '../redaction.js';
+import { redactedJson, redactSecrets } from '../redaction.js';
 
 /** Everything the engine remembers about one agent: plain data, checkpointed as JSON. */
 export interface AgentState {
@@ -63,13 +63,17 @@ export interface EngineOptions {
   eventKeySeeds?: EventKeySeeds;
 }
 
-export type DetectorPhase = 'createState' | 'score' | 'learn';
+export type DetectorPhase = 'createState' | 'score' | 'learn' | 'checkpoint';
 
 export interface DetectorFailure {
   detector: string;
   agentId: string;
-  eventId: string;
-  /** createState: the detector's state for this agent could not be made (the event skips the detector). */
+  /** The event being processed; absent for a checkpoint. */
+  eventId?: string;
+  /**
+   * createState: the detector's state for this agent could not be made (the event skips the
+   * detector). checkpoint: its state could not be written (see dropUnstorableStates).
+   */
   phase: DetectorPhase;
   error: unknown;
 }
@@ -88,6 +92,18 @@ interface Slot {
 }
 
 type MutableContext = { -readonly [K in keyof DetectorContext<unknown, unknown>]: DetectorContext<unknown, unknown>[K] };
+
+/**
+ * What a detector's function returned, unless it is a promise: detectors run synchronously between
+ * the events of a batch, so a promise would settle after the batch (its rejection unhandled, which
+ * ends the process). The loader refuses async functions; this catches a promise returned otherwise.
+ */
+function synchronous<T>(slot: Slot, phase: DetectorPhase, result: T): T {
+  const then = typeof result === 'object' && result !== null ? (result as { then?: unknown }).then : undefined;
+  if (typeof then !== 'function') return result;
+  (result as unknown as Promise<unknown>).then(undefined, () => undefined);
+  throw new DriftwatchError('DW_DETECTOR_FAILED', `${slot.configured.definition.id}: ${phase} returned a promise; detectors must be synchronous`);
+}
 
 /**
  * Per-partition processing: per agent, in order, synchronous and free of I/O. The same ordered
@@ -216,7 +232,7 @@ export class Engine {
     let detectorState = state.detectors[slot.index];
     if (detectorState === undefined) {
       try {
-        detectorState = slot.configured.definition.createState(slot.configured.options);
+        detectorState = synchronous(slot, 'createState', slot.configured.definition.createState(slot.configured.options));
       } catch (error) {
         this.fail(slot, event, 'createState', error);
         return undefined;
@@ -240,7 +256,7 @@ export class Engine {
       const before = this.options.strict ? JSON.stringify(ctx.state) : undefined;
       const baselineBefore = this.options.strict ? JSON.stringify(ctx.baseline) : undefined;
       try {
-        result = configured.definition.score(event, ctx);
+        result = synchronous(slot, 'score', configured.definition.score(event, ctx));
       } finally {
         // Only learn may change the state: a state score gave the context is not kept.
         ctx.state = state.detectors[slot.index];
@@ -318,7 +334,7 @@ export class Engine {
     if (learn === undefined) return;
     try {
       const baselineBefore = this.options.strict ? JSON.stringify(ctx.baseline) : undefined;
-      learn(event, ctx);
+      synchronous(slot, 'learn', learn(event, ctx) as unknown);
       // Learn may change the state in place or give the context a new one.
       state.detectors[slot.index] = ctx.state;
       if (this.options.strict) this.storable(slot, event, 'learn', ctx.state);
@@ -338,12 +354,39 @@ export class Engine {
     return false;
   }
 
-  private fail(slot: Slot, event: AgentEvent, phase: DetectorPhase, error: unknown): void {
+  private fail(slot: Slot, event: AgentEvent | undefined, phase: DetectorPhase, error: unknown, agentId = event?.agent.id ?? ''): void {
     const detector = slot.configured.definition.id;
     const counters = this.stats.detectors[detector]!;
     counters.errors++;
     counters.lastError = redactSecrets(`${phase}: ${error instanceof Error ? error.message : String(error)}`);
-    this.options.onDetectorError?.({ detector, agentId: event.agent.id, eventId: event.id, phase, error });
+    this.options.onDetectorError?.({ detector, agentId, eventId: event?.id, phase, error });
+  }
+
+  /**
+   * Drops the agent's detector states that JSON cannot write (a cycle, a BigInt: a plugin's bug
+   * that strict mode reports in `detectors test`), each counted as its detector's failure; those
+   * detectors start afresh for the agent. A checkpoint calls it when the agent's snapshot cannot
+   * be written: failing the checkpoint instead would roll its partition back to the same state,
+   * over and over. Returns whether one was dropped.
+   */
+  dropUnstorableStates(agentId: string): boolean {
+    const state = this.agents.get(agentId)?.state;
+    if (state === undefined) return false;
+    let dropped = false;
+    for (const slot of this.slots) {
+      const detectorState = state.detectors[slot.index];
+      if (detectorState === undefined || detectorState === null) continue;
+      try {
+        redactedJson(detectorState);
+      } catch (error) {
+        state.detectors[slot.index] = undefined;
+        dropped = true;
+        // V8 describes a cycle over several lines; the first says what it is.
+        const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+        this.fail(slot, undefined, 'checkpoint', new DriftwatchError('DW_DETECTOR_FAILED', `${slot.configured.definition.id}: its state cannot be written to a checkpoint (${reason}); it starts afresh for this agent`), agentId);
+      }
+    }
+    return dropped;
   }
 
   private recordToken(event: Extract<AgentEvent, { type: 'token_issued' }>): void {

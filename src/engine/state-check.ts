@@ -9,7 +9,7 @@ import { redactedJson } from '../redaction.js';
  * checks each state after every event instead.
  */
 export function stateStorageProblem(state: unknown): string | undefined {
-  const notJson = notPlainJson(state, 'state');
+  const notJson = notPlainJson(state, 'state', new Set());
   if (notJson !== undefined) return notJson;
   const json = JSON.stringify(state);
   if (json === undefined) return undefined;
@@ -19,7 +19,8 @@ export function stateStorageProblem(state: unknown): string | undefined {
   return `${path}: a checkpoint stores it redacted (strings under secret-named keys such as password, secret, credential, api_key or access_token, and values that look like credentials, become "[REDACTED]"); use another key name, or keep a fingerprint rather than the value`;
 }
 
-function notPlainJson(value: unknown, path: string): string | undefined {
+/** `ancestors`: the objects on the path to `value`, to name a cycle rather than recurse into it for ever. */
+function notPlainJson(value: unknown, path: string, ancestors: Set<object>): string | undefined {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -32,26 +33,45 @@ function notPlainJson(value: unknown, path: string): string | undefined {
       return `${path}: a ${typeof value} is not JSON data`;
   }
   if (value === null) return undefined;
+  if (ancestors.has(value)) return `${path}: a cycle (it refers back to an object that holds it), which JSON cannot store`;
+  ancestors.add(value);
+  try {
+    return notPlainJsonObject(value, path, ancestors);
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+function notPlainJsonObject(value: object, path: string, ancestors: Set<object>): string | undefined {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       if (item === undefined) return `${path}[${i}]: undefined is not JSON (a checkpoint stores null)`;
-      const problem = notPlainJson(item, `${path}[${i}]`);
+      const problem = notPlainJson(item, `${path}[${i}]`, ancestors);
       if (problem !== undefined) return problem;
     }
     return undefined;
   }
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) {
-    const name = (value as object).constructor?.name ?? 'object';
-    return `${path}: a ${name} is not plain JSON data (a checkpoint stores ${JSON.stringify(value) ?? 'nothing'}); keep arrays and plain objects`;
+    const name = value.constructor?.name ?? 'object';
+    return `${path}: a ${name} is not plain JSON data (a checkpoint stores ${storedAs(value)}); keep arrays and plain objects`;
   }
   for (const [key, item] of Object.entries(value)) {
     if (item === undefined) continue; // left out, as a restored state leaves it
-    const problem = notPlainJson(item, `${path}.${key}`);
+    const problem = notPlainJson(item, `${path}.${key}`, ancestors);
     if (problem !== undefined) return problem;
   }
   return undefined;
+}
+
+/** What JSON makes of a value that is not plain data, in words when it cannot be written at all. */
+function storedAs(value: object): string {
+  try {
+    return JSON.stringify(value) ?? 'nothing';
+  } catch {
+    return 'nothing: it cannot be written';
+  }
 }
 
 function firstDifference(a: unknown, b: unknown, path: string): string | undefined {

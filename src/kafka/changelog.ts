@@ -123,7 +123,7 @@ export class StateChangelog {
    * starts there. Agents whose new snapshot was written then learn those events a second time;
    * none of them misses an event.
    */
-  encode(partition: number, checkpoint: Checkpoint, applied: AppliedOffsets): Message[][] {
+  encode(partition: number, checkpoint: Checkpoint, applied: AppliedOffsets, rewrite?: (snapshot: AgentSnapshot) => AgentSnapshot | undefined): Message[][] {
     const { snapshots, grants = [], retired = [] } = checkpoint;
     if (snapshots.length === 0 && grants.length === 0 && retired.length === 0) return [];
     const requests: Message[][] = [];
@@ -145,7 +145,15 @@ export class StateChangelog {
       add({ key: TOKEN_KEY_PREFIX + grant.fingerprint, value, partition, headers: groupHeaders }, value.length);
     }
     for (const snapshot of snapshots) {
-      const value = redactedJson(snapshot);
+      let value: string;
+      try {
+        value = redactedJson(snapshot);
+      } catch (error) {
+        // A snapshot JSON cannot write (a plugin's state with a cycle): `rewrite` gives one without the culprit.
+        const rewritten = rewrite?.(snapshot);
+        if (rewritten === undefined) throw error;
+        value = redactedJson(rewritten);
+      }
       add({ key: snapshot.agent, value, partition, headers: groupHeaders }, value.length);
     }
     requests.push(request);

@@ -654,7 +654,9 @@ export class KafkaJob {
       if (snapshot.clock > owned.clock) owned.clock = snapshot.clock;
     }
     const retired = this.tokens.due(partition, owned.clock);
-    const requests = this.changelog.encode(partition, { snapshots, grants: owned.grants, retired }, owned.applied);
+    // A detector state JSON cannot write is dropped from the engine and the agent snapshotted again.
+    const rewrite = (snapshot: AgentSnapshot) => (this.engine.dropUnstorableStates(snapshot.agent) ? snapshotAgent(this.engine, snapshot.agent) : undefined);
+    const requests = this.changelog.encode(partition, { snapshots, grants: owned.grants, retired }, owned.applied, rewrite);
     const published = this.feed.encode(owned.grants, retired);
     const commits = [...owned.uncommitted].map(([topic, offset]) => ({ topic, partition, offset: offset.toString() }));
     owned.uncommitted.clear();

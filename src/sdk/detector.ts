@@ -179,12 +179,26 @@ export function checkDefinition(definition: unknown): string[] {
       const missing = defaults.error.issues.some((issue) => issue.code === 'invalid_type' && issue.input === undefined);
       const issues = defaults.error.issues.map((issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`).join(', ');
       problems.push(missing ? `options: every option needs a default (${issues})` : `options: the defaults do not validate (${issues})`);
+    } else if (d.options.safeParse({ [UNKNOWN_OPTION_PROBE]: 0 }).success) {
+      // A loose schema drops a misspelt option and runs on the default: the typo would go unnoticed.
+      problems.push('options: unknown options must be refused (use z.strictObject, not z.object)');
     }
   }
-  if (typeof d.createState !== 'function') problems.push('createState: a function');
-  if (typeof d.score !== 'function') problems.push('score: a function');
-  if (d.learn !== undefined && typeof d.learn !== 'function') problems.push('learn: a function');
+  for (const name of ['createState', 'score', 'learn'] as const) {
+    const fn = d[name];
+    if (fn === undefined && name === 'learn') continue;
+    if (typeof fn !== 'function') problems.push(`${name}: a function`);
+    // The engine runs detectors synchronously, between the events of a batch; a promise would settle after the batch.
+    else if (isAsyncFunction(fn)) problems.push(`${name}: must be synchronous (it is an async function)`);
+  }
   return problems;
+}
+
+const UNKNOWN_OPTION_PROBE = '__driftwatch_unknown_option__';
+
+function isAsyncFunction(fn: unknown): boolean {
+  const name = (fn as { constructor?: { name?: unknown } }).constructor?.name;
+  return name === 'AsyncFunction' || name === 'AsyncGeneratorFunction';
 }
 
 /**

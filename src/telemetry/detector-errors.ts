@@ -25,11 +25,11 @@ export function detectorErrorLog(logger: Logger, { burst = 10, intervalMs = 60_0
       seen.skipped++;
       return;
     }
-    logger.log('error', 'detector failed; event goes on to the other detectors', {
+    logger.log('error', phase === 'checkpoint' ? 'detector state dropped: a checkpoint cannot store it' : 'detector failed; event goes on to the other detectors', {
       code: 'DW_DETECTOR_FAILED',
       detector,
       agent: agentId,
-      event: eventId,
+      ...(eventId === undefined ? {} : { event: eventId }),
       phase,
       error: error instanceof Error ? error.message : String(error),
       ...(seen.skipped > 0 ? { not_logged_since: seen.skipped } : {}),

@@ -78,3 +78,17 @@ describe('StateChangelog.encode / send', () => {
     for (const message of requests[1]!) expect(message.headers?.[APPLIED_HEADER]).toBe('{"events":"7"}');
   });
 });
+
+describe('StateChangelog.encode of a snapshot JSON cannot write', () => {
+  it('writes the snapshot `rewrite` gives instead (the job drops the state at fault), and fails without one', () => {
+    const cyclic = snapshot('a', 1);
+    const state: Record<string, unknown> = {};
+    state.self = state;
+    (cyclic.detectors as Record<string, unknown>).plugin = { version: '1.0.0', state };
+    const fixed = snapshot('a', 1);
+    const requests = changelog().encode(0, { snapshots: [cyclic] }, new Map([['events', 1n]]), (at) => (at === cyclic ? fixed : undefined));
+    expect(requests.flat().map((message) => JSON.parse(String(message.value)))).toEqual([JSON.parse(JSON.stringify(fixed))]);
+    expect(() => changelog().encode(0, { snapshots: [cyclic] }, new Map([['events', 1n]]))).toThrow(/circular/);
+    expect(() => changelog().encode(0, { snapshots: [cyclic] }, new Map([['events', 1n]]), () => undefined)).toThrow(/circular/);
+  });
+});

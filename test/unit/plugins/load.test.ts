@@ -117,6 +117,12 @@ export default { id: 'needs-option', version: '1.0.0', description: 'x', eventTy
       ["techniques: ['T1657']", 'techniques: entries of TECHNIQUES (objects with framework, id and name), not strings'],
       ["suppressFor: '10 minutes'", 'suppressFor: a duration like 30s, 15m, 1h, 1d (got "10 minutes")'],
       ['options: z.strictObject({ a: z.number().default(5), b: z.number().default(1) }).refine((o) => o.a < o.b, { message: "a must be below b" })', 'options: the defaults do not validate ((options): a must be below b)'],
+      // A loose schema would drop a misspelt option and run on the default.
+      ['options: z.object({ max: z.number().default(5) })', 'options: unknown options must be refused (use z.strictObject, not z.object)'],
+      // The engine runs detectors synchronously: a promise would settle after the batch, its rejection unhandled.
+      ['score: async () => undefined', 'score: must be synchronous (it is an async function)'],
+      ['learn: async () => {}', 'learn: must be synchronous (it is an async function)'],
+      ['createState: async () => ({})', 'createState: must be synchronous (it is an async function)'],
     ];
     try {
       for (const [index, [fields, problem]] of cases.entries()) {
