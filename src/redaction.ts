@@ -58,8 +58,11 @@ export function isSecretName(name: string): boolean {
 
 export const REDACTED = '[REDACTED]';
 
-/** A parameter's value after `=`, up to what ends it in a URL, a header or a `key=value` list. */
-const PARAM_VALUE = `(?!\\[REDACTED\\])[^&\\s"'<>,;\\\\]+`;
+/**
+ * A parameter's value after `=`, up to what ends it in a URL, a header or a `key=value` list, or
+ * the `)` that closes a sentence's aside (no token format uses one; an opening `(` is taken).
+ */
+const PARAM_VALUE = `(?!\\[REDACTED\\])[^&\\s"'<>,;)\\\\]+`;
 /** A value after an encoded `=` (`%3D`: a URL inside another's query), which an encoded `&` ends too. */
 const ENCODED_PARAM_VALUE = `(?!\\[REDACTED\\])(?:[^%&\\s"'<>,;\\\\]|%(?!26))+`;
 /** `=` and a value, or `%3D` and an encoded value: the two groups keep the sign as written. */
@@ -175,6 +178,8 @@ const MAYBE_SECRET = [
   /eyJ|bearer|basic|secret|passw|pwd|passphrase|api[_-]?key|authorization|access[_-]?token|refresh[_-]?token|id[_-]?token|[_-]token|(?:auth|session|api|bearer|client|service|github|gitlab|slack|npm)token|credential|private[_-]?key|-----BEGIN |"(?:token|fingerprint)"|gh[pousr]_|github_pat_|xox[abposr]-|sk-|[sr]k_|AKIA|ASIA|AGPA|AIDA|AROA|AIza|glpat-|npm_|hf_/i,
   new RegExp(`${SCHEME_SEPARATOR}${USERINFO}|%3A%2F%2F`, 'i'),
   new RegExp(`${QUERY_CREDENTIAL_NAME}(?:=|%3D)`, 'i'),
+  // Case-sensitive: `SG.` would otherwise be found in every `msg.` of a tool name.
+  /SG\.|shp(?:at|ca|pa|ss)_|pypi-AgEI|do[opr]_v1_|ATATT|glsa_|glc_|dapi[a-f0-9]|ya29\.|hooks\.slack\.com/,
 ];
 
 /** A loop rather than `some` with a closure: called for every name of every event, and a closure per call is garbage. */

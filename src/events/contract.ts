@@ -29,13 +29,17 @@ export const RAW_JWT_PATTERN = /^eyJ/;
 /**
  * Credentials of well-known formats that the fingerprint form would otherwise admit: GitHub
  * (`ghp_…`, `github_pat_…`), Slack (`xoxb-…`), OpenAI and Anthropic (`sk-…`), Stripe (`sk_live_…`),
- * AWS access key ids (`AKIA…`), Google API keys (`AIza…`), GitLab (`glpat-…`), npm (`npm_…`),
- * Hugging Face (`hf_…`). Checked after an optional algorithm prefix. A hex digest never matches;
+ * AWS access key ids (`AKIA…`), Google API keys (`AIza…`) and OAuth access tokens (`ya29.…`),
+ * GitLab (`glpat-…`), npm (`npm_…`), Hugging Face (`hf_…`), SendGrid (`SG.….…`), Shopify
+ * (`shpat_…`), PyPI (`pypi-AgEI…`), DigitalOcean (`dop_v1_…`), Atlassian (`ATATT…`), Grafana
+ * (`glsa_…`, `glc_…`), Databricks (`dapi…`), Slack webhook URLs. Checked after an optional algorithm prefix. A hex digest never matches;
  * a random base64url digest starts like `sk-` + 20 characters about once in 260,000.
  */
 export const KNOWN_CREDENTIAL_FORMS =
   'gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,}|xox[abposr]-[A-Za-z0-9-]{10,}|sk-[A-Za-z0-9_-]{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{10,}|' +
-  '(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z2-7]{16}|AIza[A-Za-z0-9_-]{35}|glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,}';
+  '(?:AKIA|ASIA|AGPA|AIDA|AROA)[A-Z2-7]{16}|AIza[A-Za-z0-9_-]{35}|ya29\\.[A-Za-z0-9_-]{20,}|glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{36}|hf_[A-Za-z0-9]{30,}|' +
+  'SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}|shp(?:at|ca|pa|ss)_[A-Fa-f0-9]{32}|pypi-AgEI[A-Za-z0-9_-]{40,}|do[opr]_v1_[a-f0-9]{64}|ATATT[A-Za-z0-9_=-]{30,}|' +
+  'glsa_[A-Za-z0-9_]{32,}|glc_[A-Za-z0-9+/=_-]{32,}|dapi[a-f0-9]{32}(?:-[0-9]+)?|hooks\\.slack\\.com/services/[A-Za-z0-9/]{20,}';
 export const KNOWN_CREDENTIAL_PATTERN = new RegExp(`^(?:[a-z0-9-]{2,16}:)?(?:${KNOWN_CREDENTIAL_FORMS})$`);
 
 /** A value the contract accepts as a credential fingerprint (and not as a raw credential). */

@@ -3,6 +3,7 @@ import { commonEventSchema, EVENT_TYPES, eventSchema, type AgentEvent } from './
 import { parseEventTime } from './time.js';
 import { acceptEvent } from './validate.js';
 import { canonicalName } from './names.js';
+import { redactSecrets } from '../redaction.js';
 
 /** Decoder for the native JSON event contract v1 (one object per line or message). */
 
@@ -84,17 +85,26 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], value: unknown): { 
  * the fields whose values the engine keeps as names in an agent's state: tool, system, instance.
  * The state is checkpointed redacted; were it kept raw in memory, a name restored from a
  * checkpoint would differ from the same name in the next event (a system "first seen" again).
+ *
+ * The free text detectors quote in their sentences (resource, session, approval, policy, reason,
+ * task) is redacted here too, value by value: redacting the finished sentence instead, a pattern
+ * that runs to the end of a header line (`X-Api-Key: …`) took the rest of the sentence with it.
  */
 function redactNames(event: AgentEvent): AgentEvent {
   const agent = event.agent;
   if (agent.instance !== undefined) agent.instance = canonicalName(agent.instance);
+  if (agent.session !== undefined) agent.session = canonicalName(agent.session);
   if (event.type === 'tool_use') {
     event.tool = canonicalName(event.tool);
     event.system = canonicalName(event.system);
+    if (event.resource !== undefined) event.resource = redactSecrets(event.resource);
+    if (event.approval !== undefined) event.approval = redactSecrets(event.approval);
   } else if (event.type === 'access_denied') {
     event.system = canonicalName(event.system);
     if (event.tool !== undefined) event.tool = canonicalName(event.tool);
-  }
+    if (event.policy !== undefined) event.policy = redactSecrets(event.policy);
+    if (event.reason !== undefined) event.reason = redactSecrets(event.reason);
+  } else if (event.token.task !== undefined) event.token.task = canonicalName(event.token.task);
   return event;
 }
 

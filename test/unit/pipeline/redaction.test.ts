@@ -115,6 +115,34 @@ describe('redactSecrets', () => {
     expect(redactSecrets('risk-assessment-report-for-q3-2026-final')).toBe('risk-assessment-report-for-q3-2026-final');
   });
 
+  it('removes the credentials of more well-known formats, and keeps names that only contain their prefixes', () => {
+    const credentials = [
+      'SG.abcdefghijklmnopqrstuv.ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg',
+      'shpat_0123456789abcdef0123456789abcdef',
+      'pypi-AgEIcHlwaS5vcmcCJGFiY2RlZmdoLWlqa2wtbW5vcC1xcnN0LXV2d3h5ejAx',
+      `dop_v1_${'a1'.repeat(32)}`,
+      'ATATT3xFfGF0abcdefghijklmnopqrstuvwxyz0123456789',
+      'glsa_abcdefghijklmnopqrstuvwxyz012345_0a1b2c3d',
+      'dapi0123456789abcdef0123456789abcdef',
+      'ya29.a0AfH6SMBx1234567890abcdefghij',
+      'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+    ];
+    for (const credential of credentials) {
+      const redacted = redactSecrets(`sendgrid.${credential} (called at night)`);
+      expect(redacted, credential).toContain('[REDACTED] (called at night)');
+      expect(redacted, credential).not.toContain(credential.slice(-12));
+    }
+    for (const name of ['msg.send', 'dapi.read', 'shop.orders', 'pypi-search', 'ATATT', 'grafana.glsa']) expect(redactSecrets(name)).toBe(name);
+  });
+
+  it('keeps the closing parenthesis of a sentence after a redacted parameter', () => {
+    expect(redactSecrets('(resource https://s3.example/b/o?X-Amz-Signature=abcdef0123456789 on behalf of alice)')).toBe(
+      '(resource https://s3.example/b/o?X-Amz-Signature=[REDACTED] on behalf of alice)',
+    );
+    expect(redactSecrets('(resource https://s3.example/b/o?X-Amz-Signature=abcdef0123456789)')).toBe('(resource https://s3.example/b/o?X-Amz-Signature=[REDACTED])');
+    expect(redactSecrets('password=(hunter2)')).toBe('password=[REDACTED])');
+  });
+
   it('removes a PEM private key, whole or cut before its end line, and keeps certificates', () => {
     const key = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq0HkyR2eZz\n-----END RSA PRIVATE KEY-----';
     const cert = '-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----';
@@ -383,6 +411,32 @@ describe('alerts and stored state carry no credentials that an event quoted outs
     expect(stored.join('\n')).toContain(REDACTED);
     // The live ledger keeps the task as issued: token-misuse compares it with the session of later calls.
     expect(engine.tokens.get('sha256:0123456789abcdef0123')!.task).toBe(BEARER_VALUE);
+  });
+
+  it('redacts what an event quotes value by value when it is decoded: the alert keeps the sentence after a header line\'s credential', async () => {
+    const registry = await loadRegistry(DEMO_REGISTRY);
+    const engine = new Engine(selectDetectors(await loadDetectors(), ['stable'], {}), { registry });
+    const pipeline = new Pipeline(engine, { sinks: [], deadLetters: { write: async () => {}, close: async () => {} } });
+    const line = JSON.stringify({
+      v: 1,
+      id: 'hdr-1',
+      time: '2026-11-03T10:00:00Z',
+      type: 'tool_use',
+      agent: { id: 'invoice-bot' },
+      principal: 'alice@corp.example',
+      tool: 'http.get',
+      system: 'wiki',
+      action: 'read',
+      resource: 'GET /page X-Api-Key: 9f2c7d1e4b8a6f3c0d5e',
+      outcome: 'success',
+    });
+    const { alerts } = pipeline.detect([{ value: line, position: { file: 'events.jsonl', line: 1 } }]);
+    const scope = alerts.find((alert) => alert.detector === 'scope-violation');
+    expect(scope).toBeDefined();
+    expect(scope!.summary).toContain('X-Api-Key: [REDACTED]');
+    expect(scope!.summary).toContain('alice@corp.example');
+    expect(scope!.summary).toContain('outside its scope');
+    expect(JSON.stringify(scope)).not.toContain('9f2c7d1e4b8a6f3c0d5e');
   });
 
   it('redacts a credential in a long tool, system or instance name before the name is shortened for the state', async () => {
