@@ -62,11 +62,15 @@ function spread(event: AccessDeniedEvent, state: State): number {
   return state.sys.length + (state.sys.length < MAX_SYSTEMS && !state.sys.includes(system) ? 1 : 0);
 }
 
+/** Which rule raised the finding: the agent's own baseline (a spike), or the spread over systems. */
+type RaisedBy = 'spike' | 'spread';
+
 /**
- * The finding's figures, or undefined: a count far above the agent's own (spike path), or denials
- * spread over many systems in one window (spread path: probing what the identity may reach).
+ * The finding's figures and the rule that raised it, or undefined: a count far above the agent's
+ * own (spike path), or denials spread over many systems in one window (spread path: probing what
+ * the identity may reach).
  */
-function judge(event: AccessDeniedEvent, ctx: DetectorContext<Options, State>): Spike | undefined {
+function judge(event: AccessDeniedEvent, ctx: DetectorContext<Options, State>): { spike: Spike; by: RaisedBy } | undefined {
   const state = ctx.state;
   const time = event.timeMs;
   if (spikes.quiet(state, time)) return undefined;
@@ -79,15 +83,17 @@ function judge(event: AccessDeniedEvent, ctx: DetectorContext<Options, State>): 
   if (baselineAge(baseline, ctx.now) < params.learning) return undefined;
   if (spike) {
     const found = baselineSpike(baseline, 'denials', time, 1, params.spike);
-    if (found !== undefined || !spreadOut) return found;
+    if (found !== undefined) return { spike: found, by: 'spike' };
+    if (!spreadOut) return undefined;
   }
   // Spread path: the same figures, without the peak condition.
-  return baselineSpike(baseline, 'denials', time, 1, { ...params.spike, factor: 0, minimum: 0, minZ: Number.NEGATIVE_INFINITY, factorAny: undefined });
+  const found = baselineSpike(baseline, 'denials', time, 1, { ...params.spike, factor: 0, minimum: 0, minZ: Number.NEGATIVE_INFINITY, factorAny: undefined });
+  return found === undefined ? undefined : { spike: found, by: 'spread' };
 }
 
 export default defineDetector({
   id: 'denial-burst',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'Authorization denials of an agent in a 5-minute event-time window far above its own baseline (probing): the count ' +
     'must reach min_denials, exceed factor × the most denials the agent had in a window within hour_radius hours of ' +
@@ -102,8 +108,10 @@ export default defineDetector({
   options,
   createState: (): State => ({ w: -1, until: 0, sw: -1, sys: [] }),
   score(event, ctx) {
-    const spike = judge(event, ctx);
-    if (spike === undefined) return undefined;
+    const found = judge(event, ctx);
+    if (found === undefined) return undefined;
+    const { spike, by } = found;
+    const o = ctx.options;
     const id = event.agent.id;
     const state = ctx.state;
     const start = spike.windowStart;
@@ -122,20 +130,24 @@ export default defineDetector({
         `${id} was denied ${Math.round(spike.observed)} times in 5 min (${formatClock(start)}–${formatClock(end)} UTC) on ${systems.join(', ')}` +
         `${systems.length >= MAX_SYSTEMS ? ' and more' : ''}; latest: ${event.action ?? 'access'} on ${event.system}` +
         `${event.tool === undefined ? '' : ` with ${event.tool}`}${event.policy === undefined ? '' : ` (policy ${event.policy})`}. ` +
-        `Its baseline: ${expectedText}${Number.isNaN(spike.z) ? '' : `, typically ${formatCount(spike.typical.median)} in a window with denials (robust z ${Math.round(spike.z)})`}.`,
+        `Its baseline: ${expectedText}${Number.isNaN(spike.z) ? '' : `, typically ${formatCount(spike.typical.median)} in a window with denials (robust z ${Math.round(spike.z)})`}. ` +
+        (by === 'spike'
+          ? `Raised by the count: more than ${o.factor}× its peak.`
+          : `Raised by the spread, whatever its baseline: at least ${o.min_spread_denials} denials on at least ${o.min_systems} systems in one window.`),
       severity: systems.length >= 3 || ratio === undefined || ratio >= 10 ? 'high' : 'medium',
-      score: Math.min(95, 55 + 8 * Math.log2((ratio === undefined ? 32 : ratio / ctx.options.factor) + systems.length)),
+      score: Math.min(95, 55 + 8 * Math.log2((ratio === undefined ? 32 : ratio / o.factor) + systems.length)),
       observed: {
         window_denials: Math.round(spike.observed),
         window_start: new Date(start).toISOString(),
         systems,
-        latest: { system: event.system, action: event.action ?? null, tool: event.tool ?? null, policy: event.policy ?? null },
+        raised_by: by,
+        latest: { system: event.system, action: event.action, tool: event.tool, policy: event.policy },
       },
       expected: {
         peak_denials: roundPeak(spike.peak),
         peak_scope: spike.peakScope,
         ...(Number.isNaN(spike.z) ? {} : { typical_denials: spike.typical.median, robust_z: Math.round(spike.z * 10) / 10 }),
-        factor: ctx.options.factor,
+        ...(by === 'spike' ? { factor: o.factor } : { min_spread_denials: o.min_spread_denials, min_systems: o.min_systems }),
       },
       scope: agent === undefined ? undefined : { systems: agent.scope.systems, tools: agent.scope.tools, actions: agent.scope.actions },
       recommendation:

@@ -20,9 +20,20 @@ const options = z.strictObject({
     .describe('also alert when a token_issued event carries no ttl_s (the token may never expire)'),
 });
 
+/**
+ * How far a lifetime is over its limit, never rounded up past the figure the severity is decided
+ * on (23.99× is not "24×", the high bar): a factor from twice the limit, a percentage below.
+ */
+function overLimit(ratio: number): string {
+  if (ratio >= 2) return `${ratio >= 10 ? Math.floor(ratio) : Math.floor(ratio * 10) / 10}×`;
+  const percent = (ratio - 1) * 100;
+  if (percent < 0.1) return 'just above';
+  return `${percent >= 10 ? Math.floor(percent) : Math.floor(percent * 10) / 10}% above`;
+}
+
 export default defineDetector({
   id: 'excessive-token-ttl',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'A token_issued event whose token.ttl_s is above the agent\'s credentials.max_ttl (plus tolerance_s). ' +
     'Agents without a max_ttl are not checked; a token without ttl_s is reported only when ' +
@@ -71,13 +82,13 @@ export default defineDetector({
     }
     const ttlMs = ttlS * 1000;
     const ratio = ttlMs / maxTtlMs;
-    const times = ratio >= 10 ? Math.round(ratio) : Math.round(ratio * 10) / 10;
+    const over = overLimit(ratio);
     return {
       key: 'ttl:excessive',
       title: `${id} was issued a token valid for ${formatDuration(ttlMs)}, above its limit of ${limit}`,
       summary:
         `${from} issued token ${forWhat} to ${id} with a lifetime of ${formatDuration(ttlMs)} (${ttlS} s), ` +
-        `${times}× its registered maximum of ${limit}${event.token.grant === undefined ? '' : ` (grant ${event.token.grant})`}.`,
+        `${over} its registered maximum of ${limit}${event.token.grant === undefined ? '' : ` (grant ${event.token.grant})`}.`,
       // A token that outlives its limit by a day's worth of lifetimes or more is a standing credential.
       severity: ratio >= HIGH_RATIO ? 'high' : 'medium',
       score: Math.min(95, Math.round(50 + 10 * Math.log2(Math.max(ratio, 1)))),

@@ -15,7 +15,7 @@ const list = (items: readonly string[]): string => (items.length === 0 ? 'none' 
 
 export default defineDetector({
   id: 'scope-violation',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'A tool_use whose system, tool or action is outside the registered scope of the agent (scope.systems, ' +
     'scope.tools, scope.actions; globs). One finding per event; its key names the first thing out of scope, ' +
@@ -77,7 +77,7 @@ export default defineDetector({
       recommendation:
         `Check with owner ${agent.owner ?? '(none registered)'} whether ${id} should use ${what}. If not, block it at the policy engine` +
         `${token === undefined ? '' : `, revoke token fingerprint ${token}`} and review ${session === undefined ? 'its recent inputs' : `session ${session}`}` +
-        `${event.principal === undefined ? '' : ` run for ${event.principal}`} for injected instructions; if it should, ` +
+        `${event.principal === undefined ? '' : `, on behalf of ${event.principal},`} for injected instructions; if it should, ` +
         `have custodian ${agent.custodian ?? '(none registered)'} add it to the registered scope after review.`,
     };
   },

@@ -16,7 +16,7 @@ export function findingProblem(finding: unknown): string | undefined {
   if (finding.severity !== undefined && !(SEVERITIES as readonly unknown[]).includes(finding.severity)) {
     return `finding.severity: must be one of ${SEVERITIES.join(', ')} (got ${describe(finding.severity)})`;
   }
-  if (typeof finding.score !== 'number' || Number.isNaN(finding.score)) return `finding.score: must be a number 0–100 (got ${describe(finding.score)})`;
+  if (typeof finding.score !== 'number' || !Number.isFinite(finding.score)) return `finding.score: must be a finite number, 0–100 (got ${describe(finding.score)})`;
   for (const field of ['observed', 'expected'] as const) {
     if (!isRecord(finding[field])) return `finding.${field}: must be an object (got ${describe(finding[field])})`;
     const problem = jsonProblem(finding[field]);

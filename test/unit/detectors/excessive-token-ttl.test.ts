@@ -39,6 +39,16 @@ describe('excessive-token-ttl', () => {
     expect(alerts.map((alert) => alert.severity)).toEqual(['medium', 'high', 'high']);
   });
 
+  it('never rounds the factor up past the figure the severity is decided on; a lifetime just over the limit says by how much', () => {
+    const [justUnderHigh] = run([issued('payments-bot', 24 * 600 - 1)]);
+    expect(justUnderHigh!.severity).toBe('medium');
+    expect(justUnderHigh!.summary).toContain('(14399 s), 23× its registered maximum of 10m');
+    const [barelyOver] = run([issued('invoice-bot', 901)]);
+    expect(barelyOver!.summary).toContain('(901 s), 0.1% above its registered maximum of 15m');
+    const [halfOver] = run([issued('payments-bot', 900)]);
+    expect(halfOver!.summary).toContain('(900 s), 50% above its registered maximum of 10m');
+  });
+
   it('tolerates tolerance_s', () => {
     expect(run([issued('invoice-bot', 930)], { tolerance_s: 30 })).toEqual([]);
     expect(run([issued('invoice-bot', 931)], { tolerance_s: 30 })).toHaveLength(1);

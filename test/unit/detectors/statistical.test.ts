@@ -315,6 +315,23 @@ describe('faded peaks', () => {
   });
 });
 
+describe('denial-burst says which rule raised it', () => {
+  it('the spread over systems, with its thresholds, when the count stays within the agent\'s peak; the count otherwise', () => {
+    // Six denials a day in one window: a burst of 6 on four systems is no spike, but it is spread out.
+    const daily = Array.from({ length: 9 }, (_, day) => T.denials(`daily-${day}`, 'ops-bot', at(day, 10), 6, ['hr-prod']));
+    const [spread] = run('denial-burst', T.merge(office(10), ...daily, T.denials('spread', 'ops-bot', at(9, 14), 6, ['hr-prod', 'bank-api', 'vault', 'mail-external'])));
+    expect(spread!.observed).toMatchObject({ raised_by: 'spread', window_denials: 4 });
+    expect(spread!.expected).toMatchObject({ min_spread_denials: 4, min_systems: 4 });
+    expect(spread!.expected).not.toHaveProperty('factor');
+    expect(spread!.summary).toContain('Raised by the spread, whatever its baseline: at least 4 denials on at least 4 systems in one window.');
+    const [count] = run('denial-burst', T.merge(office(10), T.denials('early', 'ops-bot', at(1, 14), 3, ['hr-prod']), T.denials('burst', 'ops-bot', at(9, 14), 12, ['hr-prod'])));
+    expect(count!.observed).toMatchObject({ raised_by: 'spike' });
+    expect(count!.summary).toContain('Raised by the count: more than 3× its peak.');
+    // Absent fields are left out, not null.
+    expect(JSON.stringify(count!.observed)).not.toContain('null');
+  });
+});
+
 describe('volume-spike wording', () => {
   it('names the window\'s largest call and compares the window without it with peaks learned the same way', () => {
     const bulk: T.Tool = { tool: 'storage.get', system: 'object-store', action: 'read' };
