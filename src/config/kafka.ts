@@ -6,9 +6,34 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Milliseconds kafkajs or the job wait with a timer, `fallback` when not given. */
 const timerMs = (fallback: number) => z.number().int().positive().max(MAX_TIMER_MS).default(fallback);
 
+/** A broker address: a host name, an IPv4 address or a bracketed IPv6 address, a colon and a port 1–65535. */
+const BROKER_ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?):([0-9]{1,5})$/;
+
+function isBrokerAddress(address: string): boolean {
+  const port = BROKER_ADDRESS.exec(address)?.[1];
+  return port !== undefined && Number(port) >= 1 && Number(port) <= 65_535;
+}
+
+/**
+ * An entry of `brokers`: one address, or several separated by commas (what `${KAFKA_BROKERS}` holds
+ * when it is set the way Kafka's own tools take it). Checked here: kafkajs takes a bad one and
+ * retries for a minute before it names the port as NaN.
+ */
+const brokerEntry = z
+  .string()
+  .min(1)
+  .refine((entry) => entry.split(',').every((address) => isBrokerAddress(address.trim())), {
+    error: (issue) => `must be host:port, or several comma-separated, with a port from 1 to 65535 (got ${JSON.stringify(issue.input)})`,
+  });
+
+/** The broker addresses of the `brokers` entries, comma-separated ones apart. */
+export function brokerAddresses(entries: readonly string[]): string[] {
+  return entries.flatMap((entry) => entry.split(',').map((address) => address.trim()));
+}
+
 /** Connection settings shared by the Kafka source and the Kafka sinks. Secrets come through ${ENV}. */
 export const kafkaConnectionSchema = z.strictObject({
-  brokers: z.array(z.string().min(1)).min(1).describe('bootstrap brokers host:port'),
+  brokers: z.array(brokerEntry).min(1).describe('bootstrap brokers host:port (an entry may list several, comma-separated)'),
   client_id: z.string().min(1).default('driftwatch'),
   tls: z
     .strictObject({

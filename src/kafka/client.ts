@@ -1,5 +1,5 @@
 import kafkajs, { type KafkaConfig, type logCreator, type SASLOptions } from 'kafkajs';
-import type { KafkaConnection } from '../config/kafka.js';
+import { brokerAddresses, type KafkaConnection } from '../config/kafka.js';
 import { readTlsFile } from '../sinks/tls-files.js';
 import type { Logger, LogLevel } from '../telemetry/log.js';
 
@@ -103,7 +103,7 @@ export function connectionHint(connection: KafkaConnection, message: string): st
 export function kafkaClient(connection: KafkaConnection, logger: Logger, { retries = 10 }: { retries?: number } = {}): InstanceType<typeof Kafka> {
   const config: KafkaConfig = {
     clientId: connection.client_id,
-    brokers: connection.brokers,
+    brokers: brokerAddresses(connection.brokers),
     connectionTimeout: connection.connection_timeout_ms,
     requestTimeout: connection.request_timeout_ms,
     ssl: sslOf(connection),

@@ -160,6 +160,8 @@ export class KafkaJob {
   /** Reads the event topics' high watermarks for the lag gauge while no batch arrives (paused, held up). */
   private lagTimer: NodeJS.Timeout | undefined;
   private readonly lagAdmin: Admin;
+  /** Per event topic and partition (`lagKey`) never committed by the group: its end when first seen, where a new group started (see startOffset). */
+  private readonly lagStarts = new Map<string, bigint>();
   private lagReading = false;
   /** Wall-clock time of the last batch of any partition (busy partitions wait their turn: not idle). */
   private batchAt = 0;
@@ -338,6 +340,12 @@ export class KafkaJob {
     this.assignments++;
     this.stats.rebalances++;
     this.stats.assigned = this.assigned.size;
+    // The lag of partitions taken away before a batch of theirs was processed (never owned).
+    for (const [key, { partition }] of this.stats.lag) {
+      if (this.assigned.has(partition)) continue;
+      this.stats.lag.delete(key);
+      this.lagStarts.delete(key);
+    }
     for (const partition of [...this.owned.keys()]) {
       if (this.assigned.has(partition)) continue;
       this.release(partition);
@@ -366,6 +374,7 @@ export class KafkaJob {
     this.tokens.release(partition);
     for (const topic of this.config.topics) {
       this.stats.lag.delete(lagKey(topic, partition));
+      this.lagStarts.delete(lagKey(topic, partition));
       this.resumeAt.delete(lagKey(topic, partition));
     }
     for (const agent of alsoAgents) {
@@ -717,10 +726,17 @@ export class KafkaJob {
     this.lagReading = true;
     try {
       for (const topic of this.config.topics) {
-        for (const { partition, high } of await this.lagAdmin.fetchTopicOffsets(topic)) {
+        let committed: Map<number, bigint> | undefined;
+        for (const { partition, high, low } of await this.lagAdmin.fetchTopicOffsets(topic)) {
+          if (!this.assigned.has(partition)) continue;
           const owned = this.owned.get(partition);
-          const position = owned?.position.get(topic) ?? owned?.committed.get(topic);
-          if (position === undefined) continue;
+          let position = owned?.position.get(topic) ?? owned?.committed.get(topic);
+          // No batch of it processed yet (queued behind a held-up one, or none came): where the group
+          // stands, else where a new group starts reading. Its lag is what a stalled job leaves behind.
+          if (position === undefined) {
+            committed ??= await this.groupOffsets(topic);
+            position = committed.get(partition) ?? this.startOffset(lagKey(topic, partition), low, high);
+          }
           this.stats.lag.set(lagKey(topic, partition), { topic, partition, messages: Math.max(0, Number(BigInt(high) - position)) });
         }
       }
@@ -729,6 +745,26 @@ export class KafkaJob {
     } finally {
       this.lagReading = false;
     }
+  }
+
+  /** The group's committed offsets of the topic's partitions (those it has). */
+  private async groupOffsets(topic: string): Promise<Map<number, bigint>> {
+    const offsets = new Map<number, bigint>();
+    for (const entry of await this.lagAdmin.fetchOffsets({ groupId: this.config.group, topics: [topic] })) {
+      for (const { partition, offset } of entry.partitions) if (BigInt(offset) >= 0n) offsets.set(partition, BigInt(offset));
+    }
+    return offsets;
+  }
+
+  /**
+   * Where a partition the group never committed starts: its first offset with `from_beginning`,
+   * else its end when the job first looked (the consumer starts at the end it found on joining).
+   */
+  private startOffset(key: string, low: string, high: string): bigint {
+    if (this.config.from_beginning) return BigInt(low);
+    let start = this.lagStarts.get(key);
+    if (start === undefined) this.lagStarts.set(key, (start = BigInt(high)));
+    return start;
   }
 
   /** Checkpoints partitions whose slot came, or all of them once no batch came for a while (run by the timer). */

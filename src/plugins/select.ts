@@ -25,7 +25,8 @@ export function selectDetectors(
   const known = new Set(available.map((detector) => detector.id));
   const unknown = Object.keys(settings).filter((id) => !known.has(id));
   if (unknown.length > 0) {
-    throw new DriftwatchError('DW_DETECTOR_UNKNOWN', `detectors.settings names unknown detectors: ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+    const where = locate === undefined ? '' : unknown.map((id) => `\n${locate(['detectors', 'settings', id])}detectors.settings.${id}: no such detector`).join('');
+    throw new DriftwatchError('DW_DETECTOR_UNKNOWN', `detectors.settings names unknown detectors: ${unknown.join(', ')} (known: ${[...known].join(', ')})${where}`);
   }
   const configured: ConfiguredDetector[] = [];
   const problems: string[] = [];

@@ -16,7 +16,7 @@ export function watchRegistry(path: string, apply: (registry: Registry) => void,
   let timer: NodeJS.Timeout | undefined;
   // Read now, synchronously, so a change written right after this call is not taken for the baseline.
   let lastText: string | undefined = readTextOrUndefined(path);
-  const refuse = (reason: string): void => logger.log('error', `registry reload refused; keeping the registry in force:${reason}`, { path });
+  const refuse = (errors: readonly string[]): void => logger.log('error', 'registry reload refused; keeping the registry in force', { path, errors });
   const reload = async (): Promise<void> => {
     let text: string;
     try {
@@ -29,7 +29,7 @@ export function watchRegistry(path: string, apply: (registry: Registry) => void,
     lastText = text;
     const result = parseRegistry(text, path);
     if (!result.ok) {
-      refuse(`\n${result.errors.map(formatYamlIssue).join('\n')}`);
+      refuse(result.errors.map(formatYamlIssue));
       return;
     }
     apply(result.registry);
@@ -37,7 +37,7 @@ export function watchRegistry(path: string, apply: (registry: Registry) => void,
   };
   // A reload runs from a timer: whatever it throws would be an unhandled rejection that ends the process.
   const reloadSafely = (): void => {
-    reload().catch((error: unknown) => refuse(` ${error instanceof Error ? error.message : String(error)}`));
+    reload().catch((error: unknown) => refuse([error instanceof Error ? error.message : String(error)]));
   };
   const watcher: FSWatcher = watch(dirname(path), () => {
     clearTimeout(timer);

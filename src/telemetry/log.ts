@@ -22,7 +22,9 @@ export function stderrLogger(
             .map(([key, value]) => `${key}=${isSecretName(key) ? JSON.stringify(REDACTED) : JSON.stringify(value ?? null)}`)
             .join(' ')
         : '';
-      write(`${new Date(now()).toISOString()} ${redactSecrets(`driftwatch ${level} ${message}${extra ? ' ' + extra : ''}`)}\n`);
+      // One line per entry, whatever the message holds: a log shipper takes each line for an entry.
+      const line = `driftwatch ${level} ${message.replace(/\r\n|[\r\n\u2028\u2029]/g, ' \\n ')}${extra ? ' ' + extra : ''}`;
+      write(`${new Date(now()).toISOString()} ${redactSecrets(line)}\n`);
     },
   };
 }

@@ -255,6 +255,30 @@ describe('run --config', () => {
       `driftwatch run: DW_CONFIG_INVALID: config ${config} does not validate:\n${config}:6:12: lol-f.0: cannot resolve aliases: Excessive alias count indicates a resource exhaustion attack\n`,
     );
   });
+
+  it('--check validates the config, its registry and detectors without connecting: exit 0 and what would run; exit 3 naming the field', async () => {
+    const config = join(dir, 'check-config.yaml');
+    const kafka = (brokers: string, settings = '') =>
+      `registry: ${DEMO_REGISTRY}\nsource: { type: kafka, brokers: [${brokers}], topics: [agent-events] }\nsinks: [{ type: file, path: ${join(dir, 'never-written.jsonl')} }]\n${settings}`;
+    // A broker nothing listens on: the check does not connect.
+    await writeFile(config, kafka('"127.0.0.1:1"'));
+    const valid = await runCli(['run', '--config', config, '--check']);
+    expect(valid.code).toBe(0);
+    expect(valid.stdout).toMatch(/check-config\.yaml: valid: source kafka agent-events \(group driftwatch\), registry .* \(\d+ agents\), \d+ detectors, sinks file\n/);
+    expect(existsSync(join(dir, 'never-written.jsonl'))).toBe(false);
+    await writeFile(config, kafka('"127.0.0.1"'));
+    const noPort = await runCli(['run', '--config', config, '--check']);
+    expect(noPort.code).toBe(3);
+    expect(noPort.stderr).toContain(`${config}:2:34: source.brokers.0: must be host:port`);
+    await writeFile(config, kafka('"127.0.0.1:1"', 'detectors: { settings: { scope-violation: { options: { nope: 1 } } } }\n'));
+    const badOption = await runCli(['run', '--config', config, '--check']);
+    expect(badOption.code).toBe(3);
+    expect(badOption.stderr).toContain('DW_DETECTOR_OPTIONS_INVALID');
+    await writeFile(config, kafka('"127.0.0.1:1"', 'detectors: { settings: { scope-violaton: { enabled: true } } }\n'));
+    const typo = await runCli(['run', '--config', config, '--check']);
+    expect(typo.code).toBe(3);
+    expect(typo.stderr).toMatch(new RegExp(`${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: detectors\\.settings\\.scope-violaton: no such detector`));
+  });
 });
 
 describe('registry check', () => {

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { brokerAddresses } from '../../../src/config/kafka.js';
 import { loadConfig, parseConfig } from '../../../src/config/load.js';
 import { formatYamlIssue, type YamlIssue } from '../../../src/config/yaml.js';
 import { isDriftwatchError } from '../../../src/errors.js';
@@ -141,6 +142,16 @@ detectors:
     const sink = configOf(text, { SYSLOG_PORT: '6514' }).sinks[0]!;
     expect(sink.type === 'syslog' && sink.port).toBe(6514);
     expect(errorsOf(text, { SYSLOG_PORT: '70000' })).toEqual([expect.objectContaining({ field: 'sinks.0.port', line: 3 })]);
+  });
+
+  it('refuses a broker without a port or with one out of range, with its line; an entry may list several, comma-separated', () => {
+    const source = (brokers: string) => `registry: r.yaml\nsource:\n  type: kafka\n  topics: [agent-events]\n  brokers: [${brokers}]\n`;
+    for (const bad of ['"127.0.0.1"', '"kafka:0"', '"kafka:65536"', '"kafka:9092,"', '"kafka 9092"']) {
+      expect(errorsOf(source(bad)), bad).toEqual([expect.objectContaining({ field: 'source.brokers.0', line: 5, message: expect.stringContaining('must be host:port') })]);
+    }
+    const config = configOf(source('"${KAFKA_BROKERS}"'), { KAFKA_BROKERS: 'k1.example:9092, 10.0.0.7:9093,[::1]:9094' });
+    expect(config.source.type === 'kafka' && config.source.brokers).toEqual(['k1.example:9092, 10.0.0.7:9093,[::1]:9094']);
+    expect(brokerAddresses(['k1.example:9092, 10.0.0.7:9093,[::1]:9094', 'k4:9092'])).toEqual(['k1.example:9092', '10.0.0.7:9093', '[::1]:9094', 'k4:9092']);
   });
 
   it('an empty default is allowed', () => {
