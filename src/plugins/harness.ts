@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
 import type { Alert } from '../alerts/alert.js';
 import { configureDetector } from '../engine/configured-detector.js';
-import { Engine, type EngineOutput } from '../engine/engine.js';
+import { Engine, type DetectorFailure, type EngineOutput } from '../engine/engine.js';
+import { DriftwatchError } from '../errors.js';
+import { redactSecrets } from '../redaction.js';
 import { DEFAULT_MAX_EVENT_BYTES, decodeSourceValue } from '../events/native.js';
 import type { Registry } from '../registry/registry.js';
 import type { AnyDetector, Severity } from '../sdk/detector.js';
@@ -23,8 +25,29 @@ export interface CaseResult {
   /** Calls of score or learn that threw (or, strict, changed what they must not), and the last one's message. */
   errors: number;
   lastError?: string;
+  /** The first failures (at most FAILURES_SHOWN), each where it happened: the line of the event, the phase, the detector's own frame. */
+  failures: CaseFailure[];
   missing: ExpectedAlert[];
   unexpected: Alert[];
+}
+
+export interface CaseFailure {
+  /** Line of the events file, 0 for a checkpoint. */
+  line: number;
+  eventId?: string;
+  phase: string;
+  message: string;
+  /** The first frame of the error's stack, where the detector threw (absent for the engine's own checks). */
+  at?: string;
+}
+
+export const FAILURES_SHOWN = 5;
+
+/** The first `at …` line of an error's stack: where a plugin threw, its file, line and column. */
+function firstFrame(error: unknown): string | undefined {
+  const stack = error instanceof Error ? error.stack : undefined;
+  const frame = stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
+  return frame?.trim().slice(3);
 }
 
 function matches(expected: ExpectedAlert, alert: Alert): boolean {
@@ -59,17 +82,25 @@ export async function runDetectorCase(
   expected: readonly ExpectedAlert[],
   options?: Record<string, unknown>,
 ): Promise<CaseResult> {
-  const engine = new Engine([configureDetector(definition, { options })], { registry, strict: true });
+  const failures: CaseFailure[] = [];
+  let line = 0;
+  const onDetectorError = ({ eventId, phase, error }: DetectorFailure): void => {
+    if (failures.length >= FAILURES_SHOWN) return;
+    const message = redactSecrets(error instanceof Error ? error.message : String(error));
+    const at = error instanceof DriftwatchError ? undefined : firstFrame(error);
+    failures.push({ line, eventId, phase, message, ...(at === undefined ? {} : { at }) });
+  };
+  const engine = new Engine([configureDetector(definition, { options })], { registry, strict: true, onDetectorError });
   const output: EngineOutput = { alerts: [], dryRun: [] };
   const invalidLines: CaseResult['invalidLines'] = [];
   for await (const batch of readLineBatches(createReadStream(eventsPath), { name: eventsPath, maxLineBytes: DEFAULT_MAX_EVENT_BYTES })) {
     for (const record of batch) {
       const result = decodeSourceValue(record.value, record.oversizedBytes);
-      const line = 'line' in record.position ? record.position.line : 0;
+      line = 'line' in record.position ? record.position.line : 0;
       if (result.ok) engine.process(result.event, output);
       else invalidLines.push({ line, reason: result.reason });
     }
   }
   const counters = engine.stats.detectors[definition.id];
-  return { alerts: output.alerts, invalidLines, errors: counters?.errors ?? 0, lastError: counters?.lastError, ...compareAlerts(expected, output.alerts) };
+  return { alerts: output.alerts, invalidLines, errors: counters?.errors ?? 0, lastError: counters?.lastError, failures, ...compareAlerts(expected, output.alerts) };
 }

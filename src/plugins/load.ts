@@ -114,7 +114,8 @@ export async function loadDetectorDirectory(directory: string): Promise<AnyDetec
 /** The built-in detectors followed by those of the given plugin directories; ids must be unique. */
 export async function loadDetectors(directories: readonly string[] = []): Promise<AnyDetector[]> {
   const all: AnyDetector[] = [...BUILTIN_DETECTORS];
-  for (const directory of directories) all.push(...(await loadDetectorDirectory(directory)));
+  // The same directory named twice (in the config and on the command line) is loaded once.
+  for (const directory of new Set(directories.map((directory) => resolve(directory)))) all.push(...(await loadDetectorDirectory(directory)));
   const seen = new Map<string, AnyDetector>();
   for (const detector of all) {
     const first = seen.get(detector.id);

@@ -168,7 +168,13 @@ export function checkDefinition(definition: unknown): string[] {
   if (!d.maturity || !(MATURITIES as readonly string[]).includes(d.maturity)) problems.push(`maturity: one of ${MATURITIES.join(', ')}`);
   if (!d.severity || !(SEVERITIES as readonly string[]).includes(d.severity)) problems.push(`severity: one of ${SEVERITIES.join(', ')}`);
   if (!Array.isArray(d.techniques)) problems.push('techniques: an array');
-  else if (!d.techniques.every(isTechnique)) problems.push('techniques: entries of TECHNIQUES (objects with framework, id and name), not strings');
+  else {
+    const bad = d.techniques.findIndex((technique) => !isTechnique(technique));
+    if (bad >= 0) {
+      const got = d.techniques[bad] === undefined ? 'undefined: a misspelt TECHNIQUES name?' : JSON.stringify(d.techniques[bad]);
+      problems.push(`techniques[${bad}]: entries of TECHNIQUES (objects with framework, id and name), not strings (got ${got})`);
+    }
+  }
   if (d.suppressFor !== undefined && !(typeof d.suppressFor === 'string' && (parseDuration(d.suppressFor) ?? 0) > 0)) {
     problems.push(`suppressFor: a duration like 30s, 15m, 1h, 1d (got ${JSON.stringify(d.suppressFor)})`);
   }

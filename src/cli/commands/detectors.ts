@@ -146,6 +146,10 @@ Exit codes: 0 as expected, 2 usage, 3 invalid detector or registry, 4 difference
     for (const alert of result.unexpected) {
       io.stdout.write(`unexpected ${JSON.stringify({ agent: alert.agent.id, key: alert.key, severity: alert.severity, event: alert.event.id })} ${alert.title}\n`);
     }
+    for (const failure of result.failures) {
+      const where = failure.eventId === undefined ? '' : ` (event ${printable(failure.eventId)})`;
+      io.stdout.write(`detector error ${events}:${failure.line}${where}: ${failure.phase}: ${printable(failure.message)}${failure.at === undefined ? '' : ` at ${printable(failure.at)}`}\n`);
+    }
     if (result.errors > 0) io.stdout.write(`detector errors: ${result.errors} (last: ${printable(result.lastError ?? '')})\n`);
     const ok = result.missing.length === 0 && result.unexpected.length === 0 && result.errors === 0 && result.invalidLines.length === 0;
     io.stdout.write(`${id}: ${result.alerts.length} alerts, ${expected.length} expected, ${result.missing.length} missing, ${result.unexpected.length} unexpected${ok ? ' — ok' : ''}\n`);

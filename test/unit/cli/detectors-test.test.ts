@@ -89,6 +89,32 @@ export default {
     }
   });
 
+  it('says where a detector failed: the line and id of the event, the phase, and the frame of the plugin that threw', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await writeFile(
+        join(dir, 'throws.mjs'),
+        `import { z } from '${pathToFileURL(createRequire(import.meta.url).resolve('zod')).href}';
+export default {
+  id: 'throws', version: '1.0.0', description: 'throws on one event', eventTypes: ['tool_use'], maturity: 'sandbox',
+  techniques: [], severity: 'low', options: z.strictObject({}), createState: () => ({}),
+  score(event) {
+    if (event.id === 'ahp-03') throw new Error('boom');
+    return undefined;
+  },
+};
+`,
+      );
+      await writeFile(join(dir, 'none.jsonl'), '');
+      const result = await runCli(['detectors', 'test', 'throws', '--detectors', dir, '--events', EVENTS, '--expect', join(dir, 'none.jsonl')]);
+      expect(result.code).toBe(4);
+      expect(result.stdout).toContain(`detector error ${EVENTS}:3 (event ahp-03): score: boom at `);
+      expect(result.stdout).toMatch(/at .*throws\.mjs:6:\d+/);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('takes the options from --options: business hours from 06:00 drop the 06:30 and 06:59 alerts', async () => {
     const result = await runCli(testArgs(EVENTS, EXPECT, '--options', '{"start_hour":6}'));
     expect(result.code).toBe(4);

@@ -114,7 +114,8 @@ export default { id: 'needs-option', version: '1.0.0', description: 'x', eventTy
       `import { z } from '${ZOD_URL}';\nexport default { id: 'odd', version: '1.0.0', description: 'x', eventTypes: ['tool_use'], maturity: 'stable', techniques: [], severity: 'low', options: z.strictObject({}), createState: () => ({}), score: () => undefined, ${fields} };\n`;
     const cases: Array<[string, string]> = [
       ["eventTypes: ['tool_call']", 'eventTypes: "tool_call" is no event type (tool_use, token_issued, access_denied)'],
-      ["techniques: ['T1657']", 'techniques: entries of TECHNIQUES (objects with framework, id and name), not strings'],
+      ["techniques: ['T1657']", 'techniques[0]: entries of TECHNIQUES (objects with framework, id and name), not strings (got "T1657")'],
+      ['techniques: [{ framework: "mitre-attack", id: "T1", name: "x" }, undefined]', 'techniques[1]: entries of TECHNIQUES (objects with framework, id and name), not strings (got undefined: a misspelt TECHNIQUES name?)'],
       ["suppressFor: '10 minutes'", 'suppressFor: a duration like 30s, 15m, 1h, 1d (got "10 minutes")'],
       ['options: z.strictObject({ a: z.number().default(5), b: z.number().default(1) }).refine((o) => o.a < o.b, { message: "a must be below b" })', 'options: the defaults do not validate ((options): a must be below b)'],
       // A loose schema would drop a misspelt option and run on the default.
@@ -206,6 +207,12 @@ describe('loadDetectors', () => {
     expect(error.code).toBe('DW_DETECTOR_INVALID');
     // Both files named.
     expect(error.message).toMatch(new RegExp(`two detectors have the id "fixture-same-id": ${join(PLUGINS, 'duplicate')}/\\S+ and ${join(PLUGINS, 'duplicate')}/\\S+$`));
+  });
+
+  it('loads a directory named twice once (in the config and on the command line, by another path)', async () => {
+    const valid = join(PLUGINS, 'valid');
+    const detectors = await loadDetectors([valid, `${valid}/../valid/`]);
+    expect(detectors.filter((detector) => detector.id === 'fixture-mass-read')).toHaveLength(1);
   });
 
   it('rejects the same plugin id from two directories', async () => {
