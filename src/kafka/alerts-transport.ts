@@ -8,6 +8,15 @@ import type { Logger } from '../telemetry/log.js';
 import { ABORTED, untilAborted } from '../sources/until-aborted.js';
 import { kafkaClient } from './client.js';
 
+/** Whether kafkajs failed because the topic does not exist, also when the error wraps the broker's answer. */
+function isUnknownTopic(error: unknown): boolean {
+  for (let current = error as { type?: unknown; originalError?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 5; depth++) {
+    if (current.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+    current = (current.originalError ?? current.cause) as typeof current;
+  }
+  return false;
+}
+
 export interface KafkaAlertsOptions {
   connection: KafkaConnection;
   topic: string;
@@ -62,7 +71,9 @@ export class KafkaAlertsTransport implements Transport {
       if (sent === ABORTED) throw new Error('sink stopped before the brokers acknowledged');
     } catch (error) {
       // kafkajs has already retried what it considers retriable; the ReliableSink backs off and tries again.
-      throw asSinkFailure(error);
+      if (!isUnknownTopic(error)) throw asSinkFailure(error);
+      // Retried too: the topic may be being created. kafkajs' own words ("does not host this topic-partition") do not say what to do.
+      throw asSinkFailure(new Error(`topic ${this.options.topic} does not exist (driftwatch does not create the alerts topic: create it, or correct the sink's topic)`));
     }
   }
 

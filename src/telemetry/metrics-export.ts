@@ -23,6 +23,9 @@ const NOTHING: MetricsExport = { url: undefined, shutdown: async () => {} };
  * use is reported (it is logged and the job goes on without metrics: detection matters more than
  * its telemetry), and shutdown closes kept-alive scrape connections instead of waiting on them.
  */
+/** Liveness, next to the metrics (for a container's healthcheck or a Kubernetes liveness probe). */
+export const HEALTH_PATH = '/healthz';
+
 export async function startMetricsExport(config: TelemetryConfig, logger: Logger): Promise<MetricsExport> {
   const prometheus = config.prometheus;
   if (prometheus === undefined) return NOTHING;
@@ -46,6 +49,9 @@ export async function startMetricsExport(config: TelemetryConfig, logger: Logger
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (path === prometheus.path) {
       exporter.getMetricsRequestHandler(request, response);
+    } else if (path === HEALTH_PATH) {
+      // Liveness: answered by the event loop that runs the job, so a loop that is stuck does not answer.
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else {
       response.writeHead(404).end();
     }

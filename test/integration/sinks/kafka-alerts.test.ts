@@ -55,6 +55,8 @@ describe('kafka alerts sink', () => {
     delivered.catch(() => undefined);
     const started = performance.now();
     await waitFor(() => lines.some((line) => line.includes('sink delivery failed; retrying') && line.includes('alerts-topic')), 'the failure logged', 15_000);
+    // Said in words an operator acts on, not kafkajs' "does not host this topic-partition".
+    expect(lines.find((line) => line.includes('sink delivery failed; retrying'))).toContain(`does not exist (driftwatch does not create the alerts topic`);
     // kafkajs alone retried for about 40 s before this sink heard of the failure.
     expect(performance.now() - started).toBeLessThan(15_000);
     const closing = performance.now();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { parseRegistry } from '../../../src/registry/registry.js';
+import { HEALTH_PATH } from '../../../src/telemetry/metrics-export.js';
 
 const deploy = (name: string) => new URL(`../../../deploy/${name}`, import.meta.url).pathname;
 
@@ -29,6 +30,8 @@ describe('deploy/ (docker compose)', () => {
     // What the job writes must be in the writable volume, not next to the config (mounted read-only).
     const compose = readFileSync(new URL('../../../docker-compose.yml', import.meta.url), 'utf8');
     expect(compose).toContain('driftwatch-out:/var/lib/driftwatch');
+    // The healthcheck asks the liveness path the metrics server answers, on the port the config serves.
+    expect(compose).toContain(`fetch('http://127.0.0.1:9464${HEALTH_PATH}')`);
     for (const sink of config.sinks ?? []) {
       if (sink.type === 'file') expect(sink.path).toMatch(/^\/var\/lib\/driftwatch\//);
       if (sink.type !== 'console') expect(sink.delivery.rejected_path, sink.name).toMatch(/^\/var\/lib\/driftwatch\//);

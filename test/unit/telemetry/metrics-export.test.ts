@@ -122,6 +122,8 @@ telemetry:
     expect(body).toMatch(/^driftwatch_alerts_unrouted_total \d+$/m);
     expect(body).not.toContain('otel_scope_name');
     expect((await scrape(url.replace(/\/metrics$/, '/other'))).status).toBe(404);
+    const health = await scrape(url.replace(/\/metrics$/, '/healthz'));
+    expect([health.status, health.body]).toEqual([200, 'ok\n']);
 
     stdin.end();
     const summary = await job;
