@@ -34,6 +34,41 @@ export function escapeCefExtensionValue(value: string): string {
 
 const KEY = /^[A-Za-z0-9]+$/;
 
+/**
+ * Longest value ArcSight takes per field (characters, before escaping): the header's Name 512, and
+ * the extension dictionary's lengths for the keys driftwatch writes. A longer value is cut, ending
+ * with `…`, rather than dropped or truncated by the receiver where it sees fit; the JSON formats
+ * carry it whole.
+ */
+export const CEF_MAX_LENGTH: Readonly<Record<string, number>> = {
+  name: 512,
+  msg: 1023,
+  act: 63,
+  cat: 1023,
+  suid: 1023,
+  suser: 1023,
+  request: 1023,
+  destinationServiceName: 1023,
+  dvchost: 100,
+  externalId: 40,
+  cs1: 4000,
+  cs2: 4000,
+  cs3: 4000,
+  cs4: 4000,
+  cs5: 4000,
+  cs6: 4000,
+  flexString1: 1023,
+  flexString2: 1023,
+};
+
+/** `value` within `max` characters (whole code points), `…` as its last when cut. */
+function within(value: string, max: number | undefined): string {
+  if (max === undefined || value.length <= max) return value;
+  let end = max - 1;
+  if (/[\uD800-\uDBFF]/.test(value[end - 1] ?? '')) end -= 1;
+  return `${value.slice(0, end)}…`;
+}
+
 export interface CefHeader {
   vendor: string;
   product: string;
@@ -52,14 +87,14 @@ export function cefLine(header: CefHeader, extension: ReadonlyArray<readonly [st
     escapeCefHeader(header.product),
     escapeCefHeader(header.version),
     escapeCefHeader(header.signatureId),
-    escapeCefHeader(header.name),
+    escapeCefHeader(within(header.name, CEF_MAX_LENGTH.name)),
     String(Math.max(0, Math.min(10, Math.round(header.severity)))),
   ].join('|');
   const pairs: string[] = [];
   for (const [key, value] of extension) {
     if (!KEY.test(key)) throw new TypeError(`CEF extension key must be alphanumeric: ${key}`);
     if (value === undefined || value === '') continue;
-    pairs.push(`${key}=${escapeCefExtensionValue(String(value))}`);
+    pairs.push(`${key}=${escapeCefExtensionValue(within(String(value), CEF_MAX_LENGTH[key]))}`);
   }
   return `${head}|${pairs.join(' ')}`;
 }

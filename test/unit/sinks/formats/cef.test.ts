@@ -77,7 +77,8 @@ const nasty = fc.constantFrom('|', '\\', '=', '\r', '\n', '\r\n', '\u2028', ' ',
 const text = fc.array(fc.oneof(nasty, fc.string({ unit: 'grapheme', maxLength: 6 })), { maxLength: 12 }).map((parts) => parts.join(''));
 const headerExpected = (s: string): string => s.replace(/\r\n|[\r\n\u0085\u2028\u2029]/g, ' ');
 const valueExpected = (s: string): string => s.replace(/[\u0085\u2028\u2029]/g, '\n');
-const KEYS = ['msg', 'suser', 'act', 'request', 'cs1', 'cs1Label', 'flexString1', 'externalId'] as const;
+// Keys whose length limits (CEF_MAX_LENGTH) these texts stay within: cutting is tested on its own.
+const KEYS = ['msg', 'suser', 'cs2', 'request', 'cs1', 'cs1Label', 'flexString1', 'cs3'] as const;
 
 describe('CEF escaping round-trips through an independent parser', () => {
   it('every header field and extension value', () => {
@@ -176,6 +177,21 @@ describe('CEF alert line', () => {
       expect(line).not.toMatch(/[\r\n]/);
       expect(parseCef(line).extension.externalId).toBe(alert.id);
     }
+  });
+
+  it('cuts values to ArcSight\'s field lengths, ending with …, never inside a surrogate pair; shorter ones stay whole', () => {
+    const long = (n: number) => 'x'.repeat(n - 3) + '|=\\';
+    const alert = makeAlert({ title: long(1075), summary: long(20_865), recommendation: long(5000), event: { ...makeAlert().event, action: long(100), resource: `${'r'.repeat(1021)}😀tail` } });
+    const parsed = parseCef(toCef(alert));
+    expect(parsed.header[4]).toHaveLength(512);
+    expect(parsed.header[4]!.endsWith('…')).toBe(true);
+    expect(parsed.extension.msg).toHaveLength(1023);
+    expect(parsed.extension.act).toHaveLength(63);
+    expect(parsed.extension.cs6).toHaveLength(4000);
+    // The emoji would be cut in half at 1022: it goes whole, and the value is one shorter.
+    expect(parsed.extension.request).toBe(`${'r'.repeat(1021)}…`);
+    const short = parseCef(toCef(makeAlert({ title: 'a|b=c' }))).header[4];
+    expect(short).toBe('a|b=c');
   });
 
   it('refuses extension keys outside the CEF key syntax', () => {
