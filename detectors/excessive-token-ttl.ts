@@ -24,9 +24,11 @@ const options = z.strictObject({
  * How far a lifetime is over its limit, never rounded up past the figure the severity is decided
  * on (23.99× is not "24×", the high bar): a factor from twice the limit, a percentage below.
  */
-function overLimit(ratio: number): string {
+function overLimit(ttlMs: number, maxTtlMs: number): string {
+  const ratio = ttlMs / maxTtlMs;
   if (ratio >= 2) return `${ratio >= 10 ? Math.floor(ratio) : Math.floor(ratio * 10) / 10}×`;
-  const percent = (ratio - 1) * 100;
+  // From the whole difference: (ratio − 1) × 100 gives 14.999… for a 69-minute token against an hour.
+  const percent = ((ttlMs - maxTtlMs) * 100) / maxTtlMs;
   if (percent < 0.1) return 'just above';
   return `${percent >= 10 ? Math.floor(percent) : Math.floor(percent * 10) / 10}% above`;
 }
@@ -82,7 +84,7 @@ export default defineDetector({
     }
     const ttlMs = ttlS * 1000;
     const ratio = ttlMs / maxTtlMs;
-    const over = overLimit(ratio);
+    const over = overLimit(ttlMs, maxTtlMs);
     return {
       key: 'ttl:excessive',
       title: `${id} was issued a token valid for ${formatDuration(ttlMs)}, above its limit of ${limit}`,

@@ -59,10 +59,11 @@ export function isSecretName(name: string): boolean {
 export const REDACTED = '[REDACTED]';
 
 /**
- * A parameter's value after `=`, up to what ends it in a URL, a header or a `key=value` list, or
- * the `)` that closes a sentence's aside (no token format uses one; an opening `(` is taken).
+ * A parameter's value after `=`, up to what ends it in a URL, a header or a `key=value` list. A
+ * `)` is taken inside the value (a password may hold one), not when it ends it: the `)` that closes
+ * a sentence's aside, before a space, a stop or the end.
  */
-const PARAM_VALUE = `(?!\\[REDACTED\\])[^&\\s"'<>,;)\\\\]+`;
+const PARAM_VALUE = `(?!\\[REDACTED\\])(?:[^&\\s"'<>,;)\\\\]|\\)(?=[^\\s&"'<>,;)\\\\.]))+`;
 /** A value after an encoded `=` (`%3D`: a URL inside another's query), which an encoded `&` ends too. */
 const ENCODED_PARAM_VALUE = `(?!\\[REDACTED\\])(?:[^%&\\s"'<>,;\\\\]|%(?!26))+`;
 /** `=` and a value, or `%3D` and an encoded value: the two groups keep the sign as written. */

@@ -64,11 +64,19 @@ function outputFiles(config: Config): { path: string; what: string; create?: boo
   return files;
 }
 
+/**
+ * The files the job reads and writes, checked before anything is read: a sink retries failed
+ * writes, and a path that can never work would be retried forever. The job makes the alerts files
+ * (empty) and their directories now; `run --check` (`makeNothing`) only checks them.
+ */
+export async function checkFiles(config: LoadedConfig, { makeNothing = false }: { makeNothing?: boolean } = {}): Promise<void> {
+  if (config.source.type === 'file') await checkReadable(config.source.path, 'events');
+  await Promise.all(outputFiles(config).map((file) => checkOutputFile(file.path, file.what, { create: file.create, makeNothing })));
+}
+
 /** Runs the configured source through the pipeline to its end, or until io.signal (a Kafka source has no end). */
 export async function runJob(config: LoadedConfig, io: JobIo): Promise<RunSummary> {
-  // Before anything is read: a sink retries failed writes, and a path that can never work would be retried forever.
-  if (config.source.type === 'file') await checkReadable(config.source.path, 'events');
-  await Promise.all(outputFiles(config).map(({ path, what, create }) => checkOutputFile(path, what, { create })));
+  await checkFiles(config);
   // Registered before the pipeline, engine and sinks ask the API for their meter.
   const metricsExport = await startMetricsExport(config.telemetry, io.logger);
   try {

@@ -6,11 +6,14 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Milliseconds kafkajs or the job wait with a timer, `fallback` when not given. */
 const timerMs = (fallback: number) => z.number().int().positive().max(MAX_TIMER_MS).default(fallback);
 
-/** A broker address: a host name, an IPv4 address or a bracketed IPv6 address, a colon and a port 1–65535. */
-const BROKER_ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?):([0-9]{1,5})$/;
+/**
+ * A broker address: a host name or an IPv4 address, a colon and a port 1–65535. Not an IPv6
+ * literal: kafkajs splits an address at its first colon, so `[::1]:9092` would reach it as host `[`.
+ */
+const BROKER_ADDRESS = /^([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?):([0-9]{1,5})$/;
 
 function isBrokerAddress(address: string): boolean {
-  const port = BROKER_ADDRESS.exec(address)?.[1];
+  const port = BROKER_ADDRESS.exec(address)?.[2];
   return port !== undefined && Number(port) >= 1 && Number(port) <= 65_535;
 }
 
@@ -23,7 +26,7 @@ const brokerEntry = z
   .string()
   .min(1)
   .refine((entry) => entry.split(',').every((address) => isBrokerAddress(address.trim())), {
-    error: (issue) => `must be host:port, or several comma-separated, with a port from 1 to 65535 (got ${JSON.stringify(issue.input)})`,
+    error: (issue) => `must be host:port, or several comma-separated, with a port from 1 to 65535 and a host name or IPv4 address (got ${JSON.stringify(issue.input)})`,
   });
 
 /** The broker addresses of the `brokers` entries, comma-separated ones apart. */

@@ -735,6 +735,8 @@ export class KafkaJob {
           // stands, else where a new group starts reading. Its lag is what a stalled job leaves behind.
           if (position === undefined) {
             committed ??= await this.groupOffsets(topic);
+            // Taken away while the group's offsets were read: its series must not come back.
+            if (!this.assigned.has(partition)) continue;
             position = committed.get(partition) ?? this.startOffset(lagKey(topic, partition), low, high);
           }
           this.stats.lag.set(lagKey(topic, partition), { topic, partition, messages: Math.max(0, Number(BigInt(high) - position)) });

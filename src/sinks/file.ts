@@ -53,13 +53,14 @@ export class FileTransport implements Transport {
 /**
  * Checks at start-up that an output file can be written (its missing directories are made), so that
  * a path that can never work ends the run at once instead of being retried forever. `what` names
- * the file in the error: a sink, a config field. With `create`, the file is made (empty) if missing.
+ * the file in the error: a sink, a config field. With `create`, the file is made (empty) if missing;
+ * with `makeNothing` (`run --check`), neither it nor a directory is made, only checked.
  */
-export async function checkOutputFile(path: string, what: string, options: { create?: boolean } = {}): Promise<void> {
+export async function checkOutputFile(path: string, what: string, options: { create?: boolean; makeNothing?: boolean } = {}): Promise<void> {
   try {
-    await checkAppendable(path);
+    await checkAppendable(path, { makeDirectory: !options.makeNothing });
     // An alerts file exists from the start, empty while there are none: `tail -f` and `cat` work on it at once.
-    if (options.create) await (await open(path, 'a')).close();
+    if (options.create && !options.makeNothing) await (await open(path, 'a')).close();
   } catch (error) {
     throw cannotWrite(what, path, error);
   }

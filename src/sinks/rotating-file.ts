@@ -146,15 +146,35 @@ export class RotatingFile {
  * and checks write permission, without creating the file. Rejects with the system error (EACCES,
  * EISDIR, ENOTDIR, EROFS…) when they cannot.
  */
-export async function checkAppendable(path: string): Promise<void> {
+export async function checkAppendable(path: string, { makeDirectory = true }: { makeDirectory?: boolean } = {}): Promise<void> {
   const directory = dirname(path);
-  await mkdir(directory, { recursive: true });
+  if (makeDirectory) await mkdir(directory, { recursive: true });
+  else {
+    // Nothing made: the nearest directory that exists must let the missing ones (or the file) be made.
+    const existingDirectory = await nearestExisting(directory);
+    if (existingDirectory !== directory) {
+      if (!(await stat(existingDirectory)).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${directory}'`), { code: 'ENOTDIR', path: directory });
+      await access(existingDirectory, constants.W_OK);
+      return;
+    }
+  }
   const existing = await stat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
   if (existing?.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${path}'`), { code: 'EISDIR', path });
   await access(existing ? path : directory, constants.W_OK);
+}
+
+/** `path` or its nearest ancestor that exists. */
+async function nearestExisting(path: string): Promise<string> {
+  for (let current = path; ; current = dirname(current)) {
+    const found = await stat(current).then(
+      () => true,
+      () => false,
+    );
+    if (found || dirname(current) === current) return current;
+  }
 }
 
 async function renameIfExists(from: string, to: string): Promise<void> {

@@ -275,6 +275,21 @@ describe('run --config', () => {
     expect(badOption.code).toBe(3);
     expect(badOption.stderr).toContain('DW_DETECTOR_OPTIONS_INVALID');
     await writeFile(config, kafka('"127.0.0.1:1"', 'detectors: { settings: { scope-violaton: { enabled: true } } }\n'));
+    // What the job reads before it starts: its TLS files; and where it writes.
+    await writeFile(config, kafka('"127.0.0.1:1"').replace('topics: [agent-events] }', `topics: [agent-events], tls: { ca: ${join(dir, 'no-such-ca.pem')} } }`));
+    const noCa = await runCli(['run', '--config', config, '--check']);
+    expect(noCa.code).toBe(3);
+    expect(noCa.stderr).toContain('source.tls.ca');
+    // A directory that would be made is not: checked only.
+    await writeFile(config, kafka('"127.0.0.1:1"').replace(join(dir, 'never-written.jsonl'), join(dir, 'made-by-the-job', 'alerts.jsonl')));
+    expect((await runCli(['run', '--config', config, '--check'])).code).toBe(0);
+    expect(existsSync(join(dir, 'made-by-the-job'))).toBe(false);
+    // Under a file: it could never be made.
+    await writeFile(config, kafka('"127.0.0.1:1"').replace(join(dir, 'never-written.jsonl'), join(config, 'alerts.jsonl')));
+    const unwritable = await runCli(['run', '--config', config, '--check']);
+    expect(unwritable.code).not.toBe(0);
+    expect(unwritable.stderr).toContain(`cannot write ${join(config, 'alerts.jsonl')}`);
+    await writeFile(config, kafka('"127.0.0.1:1"', 'detectors: { settings: { scope-violaton: { enabled: true } } }\n'));
     const typo = await runCli(['run', '--config', config, '--check']);
     expect(typo.code).toBe(3);
     expect(typo.stderr).toMatch(new RegExp(`${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: detectors\\.settings\\.scope-violaton: no such detector`));

@@ -3,7 +3,9 @@ import { stderrLogger } from '../../telemetry/log.js';
 import { parseCommandArgs, requireOption } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { buildEngine, runJob } from '../job.js';
+import { buildEngine, checkFiles, runJob } from '../job.js';
+import { kafkaClient } from '../../kafka/client.js';
+import { createConfiguredSinks } from '../../sinks/create.js';
 import { formatSummary } from '../summary.js';
 import { exitCodeOf, runUntilSignalled } from '../shutdown.js';
 import { useColor } from '../../sinks/console.js';
@@ -25,9 +27,10 @@ refused and the one in force stays.
 
 Options:
   --config FILE   the configuration file (required)
-  --check         validate the config, the registry it names and the detectors with their
-                  settings, print what would run and exit (0 valid, 3 invalid); nothing is
-                  connected to, read from a source or written
+  --check         validate the config, the registry it names, the detectors with their
+                  settings, the TLS files and whether the event file can be read and the
+                  output files written; print what would run and exit (0 valid, 3 invalid, 1
+                  a file that cannot be read or written); nothing is connected to or written
   -h, --help      this help
 
 Exit codes: 0 done, 1 runtime failure or alerts a sink did not deliver, 2 usage, 3 invalid config,
@@ -41,8 +44,13 @@ registry or detector, 130/143 a file or standard input stopped by SIGINT/SIGTERM
     const path = requireOption(values.config, '--config');
     const config = await loadConfig(path, io.env);
     if (values.check) {
-      // The checks the job makes before it starts, without starting: invalid input throws (exit 3).
-      const engine = await buildEngine(config, stderrLogger('info', (line) => io.stderr.write(line)));
+      // The checks the job makes before it starts, without starting: invalid input throws (exit 3, a file that cannot be written 1).
+      const logger = stderrLogger('info', (line) => io.stderr.write(line));
+      await checkFiles(config, { makeNothing: true });
+      const engine = await buildEngine(config, logger);
+      // Made and closed unused: they read their TLS files (the source's client too), and connect only to deliver.
+      if (config.source.type === 'kafka') kafkaClient(config.source, logger);
+      await Promise.all(createConfiguredSinks(config, io.stdout, logger).map((sink) => sink.close()));
       const source =
         config.source.type === 'kafka' ? `kafka ${config.source.topics.join(', ')} (group ${config.source.group})` : config.source.type === 'file' ? `file ${config.source.path}` : 'standard input';
       io.stdout.write(

@@ -47,6 +47,9 @@ describe('excessive-token-ttl', () => {
     expect(barelyOver!.summary).toContain('(901 s), 0.1% above its registered maximum of 15m');
     const [halfOver] = run([issued('payments-bot', 900)]);
     expect(halfOver!.summary).toContain('(900 s), 50% above its registered maximum of 10m');
+    // 345 s against 300 s: (345/300 − 1) × 100 is 14.999… in floating point.
+    const [fifteen] = run([issued('payments-bot', 690)]);
+    expect(fifteen!.summary).toContain('(690 s), 15% above its registered maximum of 10m');
   });
 
   it('tolerates tolerance_s', () => {

@@ -141,6 +141,10 @@ describe('redactSecrets', () => {
     );
     expect(redactSecrets('(resource https://s3.example/b/o?X-Amz-Signature=abcdef0123456789)')).toBe('(resource https://s3.example/b/o?X-Amz-Signature=[REDACTED])');
     expect(redactSecrets('password=(hunter2)')).toBe('password=[REDACTED])');
+    // A ) inside the value is the value's: nothing after it is left.
+    expect(redactSecrets('password=Hunter2)topsecret')).toBe('password=[REDACTED]');
+    expect(redactSecrets('https://x/?access_token=abc)def123secret&y=1')).toBe('https://x/?access_token=[REDACTED]&y=1');
+    expect(redactSecrets('DB_PASSWORD = pa)ss-w0rd-rest')).toBe('DB_PASSWORD = [REDACTED]');
   });
 
   it('removes a PEM private key, whole or cut before its end line, and keeps certificates', () => {
