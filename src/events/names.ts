@@ -22,3 +22,33 @@ export function canonicalName(raw: string): string {
   }
   return name;
 }
+
+/** Distinct free-text values remembered before that memo starts over (about 5 MB at its fullest). */
+export const TEXT_MEMO_CAPACITY = 65_536;
+
+const texts = new Map<string, string>();
+
+/**
+ * Text of word characters, `@`, `.`, `+` and `-` only. What could eat the sentence around it once
+ * quoted (a header line's `name: value`, a `key=value`, a URL's userinfo, `Bearer …`) needs
+ * another character, and a credential of a known format in such text is replaced alone wherever
+ * the alert quotes it: it need not be redacted here.
+ */
+const PLAIN_TEXT = /^[\w@.+-]*$/;
+
+/**
+ * Free text of many values that events repeat (sessions, delegation chains, resources, tasks)
+ * with its credentials redacted (plain text as it is, see PLAIN_TEXT), memoised apart from the names (whose few hundred values would be
+ * pushed out) and not interned (most values are seen by one agent for a while). What it returns
+ * never depends on the memo.
+ */
+export function redactedText(raw: string): string {
+  if (PLAIN_TEXT.test(raw)) return raw;
+  let text = texts.get(raw);
+  if (text === undefined) {
+    if (texts.size >= TEXT_MEMO_CAPACITY) texts.clear();
+    text = redactSecrets(raw);
+    texts.set(raw, text);
+  }
+  return text;
+}

@@ -2,8 +2,7 @@ import type { z } from 'zod';
 import { commonEventSchema, EVENT_TYPES, eventSchema, type AgentEvent } from './contract.js';
 import { parseEventTime } from './time.js';
 import { acceptEvent } from './validate.js';
-import { canonicalName } from './names.js';
-import { redactSecrets } from '../redaction.js';
+import { canonicalName, redactedText } from './names.js';
 
 /** Decoder for the native JSON event contract v1 (one object per line or message). */
 
@@ -86,26 +85,47 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], value: unknown): { 
  * The state is checkpointed redacted; were it kept raw in memory, a name restored from a
  * checkpoint would differ from the same name in the next event (a system "first seen" again).
  *
- * The free text detectors quote in their sentences (resource, session, approval, policy, reason,
- * task) is redacted here too, value by value: redacting the finished sentence instead, a pattern
+ * The free text detectors quote in their sentences (resource, session, principal, chain, approval,
+ * a denial's action, engine, policy and reason, a token's task, issuer, audience, grant and
+ * scopes) is redacted here too, value by value: redacting the finished sentence instead, a pattern
  * that runs to the end of a header line (`X-Api-Key: …`) took the rest of the sentence with it.
  */
 function redactNames(event: AgentEvent): AgentEvent {
   const agent = event.agent;
   if (agent.instance !== undefined) agent.instance = canonicalName(agent.instance);
-  if (agent.session !== undefined) agent.session = canonicalName(agent.session);
+  // Free text of many values (a session per task, a chain per principal and agent) goes through a
+  // memo of its own: through the memo of names it would push the few hundred names out of it.
+  if (agent.session !== undefined) agent.session = redactedText(agent.session);
+  if (event.principal !== undefined) event.principal = redactedText(event.principal);
+  if (event.chain !== undefined) redactAll(event.chain);
   if (event.type === 'tool_use') {
     event.tool = canonicalName(event.tool);
     event.system = canonicalName(event.system);
-    if (event.resource !== undefined) event.resource = redactSecrets(event.resource);
-    if (event.approval !== undefined) event.approval = redactSecrets(event.approval);
+    if (event.resource !== undefined) event.resource = redactedText(event.resource);
+    if (event.approval !== undefined) event.approval = redactedText(event.approval);
   } else if (event.type === 'access_denied') {
     event.system = canonicalName(event.system);
     if (event.tool !== undefined) event.tool = canonicalName(event.tool);
-    if (event.policy !== undefined) event.policy = redactSecrets(event.policy);
-    if (event.reason !== undefined) event.reason = redactSecrets(event.reason);
-  } else if (event.token.task !== undefined) event.token.task = canonicalName(event.token.task);
+    if (event.action !== undefined) event.action = canonicalName(event.action);
+    if (event.engine !== undefined) event.engine = canonicalName(event.engine);
+    if (event.policy !== undefined) event.policy = redactedText(event.policy);
+    if (event.reason !== undefined) event.reason = redactedText(event.reason);
+  } else {
+    const token = event.token;
+    if (token.task !== undefined) token.task = redactedText(token.task);
+    if (token.issuer !== undefined) token.issuer = canonicalName(token.issuer);
+    if (token.audience !== undefined) token.audience = canonicalName(token.audience);
+    if (token.grant !== undefined) token.grant = canonicalName(token.grant);
+    if (token.scopes !== undefined) {
+      const scopes = token.scopes;
+      for (let i = 0; i < scopes.length; i++) scopes[i] = canonicalName(scopes[i]!);
+    }
+  }
   return event;
+}
+
+function redactAll(texts: string[]): void {
+  for (let i = 0; i < texts.length; i++) texts[i] = redactedText(texts[i]!);
 }
 
 export function decodeValue(value: unknown): DecodeResult {

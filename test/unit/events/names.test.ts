@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalName, NAME_MEMO_CAPACITY } from '../../../src/events/names.js';
+import { canonicalName, NAME_MEMO_CAPACITY, redactedText, TEXT_MEMO_CAPACITY } from '../../../src/events/names.js';
 import { redactSecrets } from '../../../src/redaction.js';
 
 /** A string with the same text as `s` but another object (what JSON.parse hands out per event). */
@@ -22,6 +22,19 @@ describe('canonicalName', () => {
     const first = canonicalName(fresh(raw));
     for (let i = 0; i <= NAME_MEMO_CAPACITY; i++) canonicalName(`invented-${i}`);
     expect(canonicalName(fresh(raw))).toBe(first);
+    expect(first).toBe(redactSecrets(raw));
+  });
+});
+
+describe('redactedText', () => {
+  it('redacts what could eat a quoting sentence, keeps plain text as it is, and gives the same after the memo started over', () => {
+    expect(redactedText('GET /page X-Api-Key: 9f2c7d1e4b8a6f3c0d5e')).toBe('GET /page X-Api-Key: [REDACTED]');
+    expect(redactedText('https://svc:p4ssw0rd-long-enough@api.example/x')).toBe('https://[REDACTED]@api.example/x');
+    expect(redactedText('alice@corp.example')).toBe('alice@corp.example');
+    const raw = 'session=abc; token=0123456789abcdef0123';
+    const first = redactedText(fresh(raw));
+    for (let i = 0; i <= TEXT_MEMO_CAPACITY; i++) redactedText(`records/${i}`);
+    expect(redactedText(fresh(raw))).toBe(first);
     expect(first).toBe(redactSecrets(raw));
   });
 });

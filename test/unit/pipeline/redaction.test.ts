@@ -428,6 +428,7 @@ describe('alerts and stored state carry no credentials that an event quoted outs
       type: 'tool_use',
       agent: { id: 'invoice-bot' },
       principal: 'alice@corp.example',
+      chain: ['alice@corp.example', 'Authorization: Token 9944b09199c62bcf9418ad846dd0e4bb', 'invoice-bot'],
       tool: 'http.get',
       system: 'wiki',
       action: 'read',
@@ -441,6 +442,8 @@ describe('alerts and stored state carry no credentials that an event quoted outs
     expect(scope!.summary).toContain('alice@corp.example');
     expect(scope!.summary).toContain('outside its scope');
     expect(JSON.stringify(scope)).not.toContain('9f2c7d1e4b8a6f3c0d5e');
+    expect(scope!.chain).toEqual(['alice@corp.example', 'Authorization: [REDACTED]', 'invoice-bot']);
+    expect(JSON.stringify(scope)).not.toContain('9944b09199c62bcf9418ad846dd0e4bb');
   });
 
   it('redacts a credential in a long tool, system or instance name before the name is shortened for the state', async () => {
