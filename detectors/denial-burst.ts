@@ -52,7 +52,7 @@ interface State extends WindowSpikeState {
 const spikes = windowSpike('denials', 'min_denials');
 
 /** A system as kept in the state: at most 64 characters (see boundedKey). */
-const systemKey = (system: string): string => (system.length <= 64 ? system : boundedKey(system, 64));
+const systemKey = (system: string): string => boundedKey(system, 64);
 
 /** Distinct systems denied in the window of the event, the event included (at most MAX_SYSTEMS). Allocation-free. */
 function spread(event: AccessDeniedEvent, state: State): number {

@@ -125,7 +125,7 @@ function busyness(state: State, i: number, kind: number): number {
  * busyness (in proportion, it cost a fifth of the drips caught on simulated traffic for half the
  * false alerts; the square root a tenth of them for a third).
  */
-const ratioFor = (state: State, i: number, kind: number, o: Options): number => (o.busy_days ? o.ratio * Math.sqrt(busyness(state, i, kind)) : o.ratio);
+const ratioFor = (busy: number, o: Options): number => (o.busy_days ? o.ratio * Math.sqrt(busy) : o.ratio);
 
 /** Whether tool i, with `kb` on the open day, rises above its usual day of that kind and above the previous day of its run. */
 function rising(state: State, i: number, kind: number, kb: number, o: Options): boolean {
@@ -134,7 +134,7 @@ function rising(state: State, i: number, kind: number, kb: number, o: Options): 
   const usual = state.ref[2 * i + kind] as number;
   // A tool the agent did not use on its usual days is new behaviour (first-seen-tool, tool-mix-drift), not a drift.
   if (!(usual > 0)) return false;
-  return kb >= ratioFor(state, i, kind, o) * usual && kb - usual >= Math.max(o.min_kb, o.min_share * (state.rt[kind] as number));
+  return kb >= ratioFor(busyness(state, i, kind), o) * usual && kb - usual >= Math.max(o.min_kb, o.min_share * (state.rt[kind] as number));
 }
 
 /** Whether a day is judged: it ends after the learning period. */
@@ -158,7 +158,7 @@ function callKb(bytes: number, tool: string, baseline: AgentBaseline, o: Options
   return (Number.isNaN(usual) ? bytes : Math.min(bytes, o.call_cap * Math.max(usual, 1))) / 1024;
 }
 
-const toolKey = (tool: string): string => (tool.length <= 64 ? tool : boundedKey(tool, 64));
+const toolKey = (tool: string): string => boundedKey(tool, 64);
 
 /**
  * The rise this call completes: its tool's day crosses the bar with it, on the day that makes the
@@ -177,6 +177,7 @@ function risingCall(event: AgentEvent, ctx: DetectorContext<Options, State>): Ri
   const kb = callKb(event.bytes, event.tool, ctx.baseline, o);
   const after = round(before + kb);
   if (!rising(state, i, kind, after, o) || rising(state, i, kind, before, o)) return undefined;
+  const busy = busyness(state, i, kind);
   return {
     tool: state.t[i] as string,
     kb: after,
@@ -184,8 +185,8 @@ function risingCall(event: AgentEvent, ctx: DetectorContext<Options, State>): Ri
     previous: state.pv[i] as number,
     total: round(state.tot + kb),
     usualTotal: state.rt[kind] as number,
-    busy: busyness(state, i, kind),
-    ratio: ratioFor(state, i, kind, o),
+    busy,
+    ratio: ratioFor(busy, o),
     streak: (state.st[i] as number) + 1,
     day,
   };

@@ -97,7 +97,7 @@ function redactNames(event: AgentEvent): AgentEvent {
   // memo of its own: through the memo of names it would push the few hundred names out of it.
   if (agent.session !== undefined) agent.session = redactedText(agent.session);
   if (event.principal !== undefined) event.principal = redactedText(event.principal);
-  if (event.chain !== undefined) redactAll(event.chain);
+  if (event.chain !== undefined) replaceEach(event.chain, redactedText);
   if (event.type === 'tool_use') {
     event.tool = canonicalName(event.tool);
     event.system = canonicalName(event.system);
@@ -116,16 +116,13 @@ function redactNames(event: AgentEvent): AgentEvent {
     if (token.issuer !== undefined) token.issuer = canonicalName(token.issuer);
     if (token.audience !== undefined) token.audience = canonicalName(token.audience);
     if (token.grant !== undefined) token.grant = canonicalName(token.grant);
-    if (token.scopes !== undefined) {
-      const scopes = token.scopes;
-      for (let i = 0; i < scopes.length; i++) scopes[i] = canonicalName(scopes[i]!);
-    }
+    if (token.scopes !== undefined) replaceEach(token.scopes, canonicalName);
   }
   return event;
 }
 
-function redactAll(texts: string[]): void {
-  for (let i = 0; i < texts.length; i++) texts[i] = redactedText(texts[i]!);
+function replaceEach(texts: string[], replace: (text: string) => string): void {
+  for (let i = 0; i < texts.length; i++) texts[i] = replace(texts[i]!);
 }
 
 export function decodeValue(value: unknown): DecodeResult {

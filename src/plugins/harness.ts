@@ -32,7 +32,7 @@ export interface CaseResult {
 }
 
 export interface CaseFailure {
-  /** Line of the events file, 0 for a checkpoint. */
+  /** Line of the events file of the event being processed. */
   line: number;
   eventId?: string;
   phase: string;

@@ -16,6 +16,7 @@ import type { Alert } from '../../src/alerts/alert.js';
 import { buildEngine, runJob } from '../../src/cli/job.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import type { KafkaSourceConfig } from '../../src/config/kafka.js';
+import { decodeLine } from '../../src/events/native.js';
 import { KafkaJob, type KafkaJobOptions } from '../../src/kafka/job.js';
 import type { AlertSink } from '../../src/sinks/sink.js';
 import { silentLogger, type Logger } from '../../src/telemetry/log.js';
@@ -24,6 +25,12 @@ import { brokers, createTopic, deleteTopics, kafka, randomTopicName, withAdmin }
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEMO_EVENTS = join(ROOT, 'fixtures/demo/events.jsonl');
+
+/** The demo stream's lines (blank lines left out). */
+const demoLines = (): string[] => readFileSync(DEMO_EVENTS, 'utf8').split('\n').filter((line) => line.trim() !== '');
+
+/** The demo stream's valid events, as lines (it holds a few invalid ones on purpose). */
+export const validDemoLines = (): string[] => demoLines().filter((line) => decodeLine(line).ok);
 export const DEMO_REGISTRY = join(ROOT, 'fixtures/demo/registry.yaml');
 export const TEST_DETECTORS = join(ROOT, 'test/integration/kafka/fixtures/detectors');
 

@@ -1,6 +1,6 @@
 import type { Alert } from '../../alerts/alert.js';
 import { TEXT_HIDING_CHARS } from '../hidden-chars.js';
-import { epochMs } from './compact.js';
+import { cutToLength, epochMs } from './compact.js';
 import { techniqueList } from './mitre.js';
 import { PRODUCT } from './product.js';
 import { CEF_SEVERITY } from './severity.js';
@@ -61,12 +61,10 @@ export const CEF_MAX_LENGTH: Readonly<Record<string, number>> = {
   flexString2: 1023,
 };
 
-/** `value` within `max` characters (whole code points), `…` as its last when cut. */
-function within(value: string, max: number | undefined): string {
-  if (max === undefined || value.length <= max) return value;
-  let end = max - 1;
-  if (/[\uD800-\uDBFF]/.test(value[end - 1] ?? '')) end -= 1;
-  return `${value.slice(0, end)}…`;
+/** `value` within the length ArcSight takes for `field` (as it is for a field without one). */
+function within(value: string, field: string): string {
+  const max = CEF_MAX_LENGTH[field];
+  return max === undefined ? value : cutToLength(value, max);
 }
 
 export interface CefHeader {
@@ -87,14 +85,14 @@ export function cefLine(header: CefHeader, extension: ReadonlyArray<readonly [st
     escapeCefHeader(header.product),
     escapeCefHeader(header.version),
     escapeCefHeader(header.signatureId),
-    escapeCefHeader(within(header.name, CEF_MAX_LENGTH.name)),
+    escapeCefHeader(within(header.name, 'name')),
     String(Math.max(0, Math.min(10, Math.round(header.severity)))),
   ].join('|');
   const pairs: string[] = [];
   for (const [key, value] of extension) {
     if (!KEY.test(key)) throw new TypeError(`CEF extension key must be alphanumeric: ${key}`);
     if (value === undefined || value === '') continue;
-    pairs.push(`${key}=${escapeCefExtensionValue(within(String(value), CEF_MAX_LENGTH[key]))}`);
+    pairs.push(`${key}=${escapeCefExtensionValue(within(String(value), key))}`);
   }
   return `${head}|${pairs.join(' ')}`;
 }

@@ -11,3 +11,11 @@ export function epochMs(time: string | undefined): number | undefined {
   const ms = Date.parse(time);
   return Number.isFinite(ms) ? ms : undefined;
 }
+
+/** `value` within `max` characters, `…` as its last when cut; never cut inside a surrogate pair. */
+export function cutToLength(value: string, max: number): string {
+  if (value.length <= max) return value;
+  let end = max - 1;
+  if (/[\uD800-\uDBFF]/.test(value[end - 1] ?? '')) end -= 1;
+  return `${value.slice(0, end)}…`;
+}

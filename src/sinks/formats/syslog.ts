@@ -3,6 +3,7 @@ import { DriftwatchError } from '../../errors.js';
 import type { Severity } from '../../sdk/detector.js';
 import { renderLine, type FormatName } from './render.js';
 import { SYSLOG_SEVERITY } from './severity.js';
+import { cutToLength } from './compact.js';
 
 /** RFC 5424 §6.2.1 facility codes. */
 export const FACILITIES = {
@@ -176,7 +177,7 @@ export function alertToSyslog(alert: Alert, options: AlertSyslogOptions = {}): S
 const SD_VALUE_MAX = 128;
 
 function sdValue(value: string): string {
-  return value.length <= SD_VALUE_MAX ? value : `${value.slice(0, SD_VALUE_MAX - 1)}…`;
+  return cutToLength(value, SD_VALUE_MAX);
 }
 
 /** RFC 6587 §3.4.1 octet-counting framing: `MSG-LEN SP SYSLOG-MSG`, MSG-LEN in UTF-8 bytes. */

@@ -1,19 +1,16 @@
 // The Kafka job in process, on the real broker: dead letters, a sink that fails, replays of
 // checkpointed events, and the state and dead-letter topics.
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/alerts/alert.js';
 import { isDriftwatchError } from '../../../src/errors.js';
-import { decodeLine } from '../../../src/events/native.js';
 import { lagKey } from '../../../src/kafka/job-stats.js';
 import type { AlertSink } from '../../../src/sinks/sink.js';
 import { consumeAll, createTopic, deleteTopics, kafka, topicConfig, withAdmin } from '../../helpers/kafka.js';
 import {
   CollectingSink,
   committedOffsets,
-  DEMO_EVENTS,
   DEMO_REGISTRY,
   fileReplay,
   jobConfig,
@@ -24,12 +21,10 @@ import {
   startInProcessJob,
   tempDir,
   TEST_DETECTORS,
+  validDemoLines,
   waitForCommittedToEnd,
   type InProcessJob,
 } from '../../helpers/kafka-job.js';
-
-const demoLines = () => readFileSync(DEMO_EVENTS, 'utf8').split('\n').filter((line) => line.trim() !== '');
-const validDemoLines = () => demoLines().filter((line) => decodeLine(line).ok);
 
 const comparable = (alerts: readonly Alert[]) =>
   alerts.map(({ detected_at: _d, ...rest }) => rest).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

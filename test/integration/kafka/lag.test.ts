@@ -1,16 +1,14 @@
 // The consumer-lag gauge while the job is held up: every assigned partition has a lag, also one
 // whose first batch waits behind a batch a sink has not acknowledged (never processed, never
 // committed), which is where a stalled job's backlog piles up.
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/alerts/alert.js';
 import { buildEngine } from '../../../src/cli/job.js';
 import type { KafkaSourceConfig } from '../../../src/config/kafka.js';
-import { decodeLine } from '../../../src/events/native.js';
 import { KafkaJob } from '../../../src/kafka/job.js';
 import type { AlertSink } from '../../../src/sinks/sink.js';
 import { createTopic, deleteTopics } from '../../helpers/kafka.js';
-import { DEMO_EVENTS, DEMO_REGISTRY, jobConfig, jobNames, memoryLogger, produceValues, waitFor } from '../../helpers/kafka-job.js';
+import { DEMO_REGISTRY, jobConfig, jobNames, memoryLogger, produceValues, validDemoLines, waitFor } from '../../helpers/kafka-job.js';
 
 /** A sink whose receiver is down until `release`: every delivery waits. */
 class HeldSink implements AlertSink {
@@ -36,7 +34,7 @@ describe('kafka job consumer lag while held up', () => {
     const names = jobNames('lag-held');
     await createTopic(names.topic, { partitions: 3 });
     topics.push(names.topic, names.stateTopic, names.deadLetterTopic, names.tokensTopic);
-    const lines = readFileSync(DEMO_EVENTS, 'utf8').split('\n').filter((line) => line.trim() !== '' && decodeLine(line).ok);
+    const lines = validDemoLines();
     // Spread over the three partitions by key.
     await produceValues(names.topic, lines);
     const config = jobConfig({ ...names, registry: DEMO_REGISTRY, maxBytesPerPartition: 2 * 1024 });

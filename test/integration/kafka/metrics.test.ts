@@ -1,14 +1,12 @@
 // `driftwatch run` on a Kafka source with the Prometheus endpoint on: the Kafka job's own series
 // (consumer lag, assignment, checkpoints) next to the pipeline's, on the real broker.
-import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { metrics } from '@opentelemetry/api';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runJob } from '../../../src/cli/job.js';
 import { configSchema } from '../../../src/config/schema.js';
-import { decodeLine } from '../../../src/events/native.js';
 import { createTopic, deleteTopics } from '../../helpers/kafka.js';
-import { DEMO_EVENTS, DEMO_REGISTRY, jobConfigData, jobNames, memoryLogger, produceValues, waitForCommittedToEnd } from '../../helpers/kafka-job.js';
+import { DEMO_REGISTRY, jobConfigData, jobNames, memoryLogger, produceValues, validDemoLines, waitForCommittedToEnd } from '../../helpers/kafka-job.js';
 import { sample, scrape } from '../../helpers/metrics.js';
 
 describe('kafka job metrics', () => {
@@ -22,7 +20,7 @@ describe('kafka job metrics', () => {
     const names = jobNames('metrics');
     await createTopic(names.topic, { partitions: 2 });
     topics.push(names.topic, names.stateTopic, names.deadLetterTopic);
-    const lines = readFileSync(DEMO_EVENTS, 'utf8').split('\n').filter((line) => line.trim() !== '' && decodeLine(line).ok);
+    const lines = validDemoLines();
     await produceValues(names.topic, lines);
     const config = configSchema.parse({
       ...jobConfigData({ ...names, registry: DEMO_REGISTRY, source: { commit_interval_ms: 200 } }),

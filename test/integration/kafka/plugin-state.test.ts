@@ -1,16 +1,14 @@
 // A plugin's state that JSON cannot write must cost that detector its state for the agent, not the
 // partition its progress: the checkpoint used to fail, roll back and fail again for ever.
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildEngine } from '../../../src/cli/job.js';
 import type { KafkaSourceConfig } from '../../../src/config/kafka.js';
 import { configureDetector } from '../../../src/engine/configured-detector.js';
 import { Engine, type DetectorFailure } from '../../../src/engine/engine.js';
-import { decodeLine } from '../../../src/events/native.js';
 import { KafkaJob } from '../../../src/kafka/job.js';
 import { defineDetector, z } from '../../../src/sdk/index.js';
 import { createTopic, deleteTopics } from '../../helpers/kafka.js';
-import { CollectingSink, DEMO_EVENTS, DEMO_REGISTRY, jobConfig, jobNames, memoryLogger, produceValues, waitForCommittedToEnd } from '../../helpers/kafka-job.js';
+import { CollectingSink, DEMO_REGISTRY, jobConfig, jobNames, memoryLogger, produceValues, validDemoLines, waitForCommittedToEnd } from '../../helpers/kafka-job.js';
 
 /** Keeps a reference to its own state: what a plugin's bug looks like (a parent link, a cache of itself). */
 const cyclic = defineDetector({
@@ -40,7 +38,7 @@ describe('kafka job with a plugin state JSON cannot write', () => {
     const names = jobNames('plugin-state');
     await createTopic(names.topic, { partitions: 1 });
     topics.push(names.topic, names.stateTopic, names.deadLetterTopic, names.tokensTopic);
-    const lines = readFileSync(DEMO_EVENTS, 'utf8').split('\n').filter((line) => line.trim() !== '' && decodeLine(line).ok);
+    const lines = validDemoLines();
     await produceValues(names.topic, lines, undefined, { chunk: 20 });
     const config = jobConfig({ ...names, registry: DEMO_REGISTRY });
     const logger = memoryLogger();

@@ -5,29 +5,26 @@
 //
 // The failures are injected into the job's changelog reads and into its pipeline's delivery: a
 // single local broker cannot be made to fail a read of one topic on cue.
-import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildEngine } from '../../../src/cli/job.js';
 import type { KafkaSourceConfig } from '../../../src/config/kafka.js';
 import { snapshotAgent } from '../../../src/engine/snapshot.js';
-import { decodeLine } from '../../../src/events/native.js';
 import type { RestoredState } from '../../../src/kafka/changelog.js';
 import { KafkaJob } from '../../../src/kafka/job.js';
 import { createTopic, deleteTopics } from '../../helpers/kafka.js';
 import {
   CollectingSink,
-  DEMO_EVENTS,
   DEMO_REGISTRY,
   endOffsets,
   jobConfig,
   jobNames,
   memoryLogger,
   produceValues,
+  validDemoLines,
   waitFor,
   waitForCommittedToEnd,
 } from '../../helpers/kafka-job.js';
 
-const validDemoLines = () => readFileSync(DEMO_EVENTS, 'utf8').split('\n').filter((line) => line.trim() !== '' && decodeLine(line).ok);
 
 type Restore = (partitions: readonly number[]) => Promise<RestoredState>;
 /** The job's changelog reads, to fail or slow them. */
